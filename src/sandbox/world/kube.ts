@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { requireKubeAssets, upstreamCrdDir } from './binaries.js';
 import { b64, makeClusterCerts } from './certs.js';
+import { kubeRequest } from '../../kube/raw-request.js';
 import { freePort, startProcess, waitUntil, type ManagedProcess } from './processes.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -121,10 +122,12 @@ async function installCrds(kc: k8s.KubeConfig, preferUpstream: boolean): Promise
   const names: string[] = [];
   for (const file of files) {
     for (const doc of YAML.parseAllDocuments(await readFile(file, 'utf8'))) {
-      const crd = doc.toJS() as k8s.V1CustomResourceDefinition | null;
-      if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
-      // Created, not client-side applied: the upstream Application CRD is ~400 KB, too big for the last-applied annotation.
-      await ext.createCustomResourceDefinition({ body: crd });
+      const raw = doc.toJS() as { kind?: string } | null;
+      if (!raw || raw.kind !== 'CustomResourceDefinition') continue;
+      const crd = raw as k8s.V1CustomResourceDefinition;
+      // Created raw (the typed serializer drops x-kubernetes-* keys), and created rather than
+      // client-side applied: the upstream Application CRD is ~400 KB, too big for last-applied.
+      await kubeRequest(kc, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
       names.push(crd.metadata!.name!);
     }
   }
