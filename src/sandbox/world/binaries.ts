@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 
 export const K8S_VERSION = process.env.REWIND_K8S_VERSION ?? 'v1.34.4';
-export const KUSTOMIZE_VERSION = process.env.REWIND_KUSTOMIZE_VERSION ?? 'v5.8.3';
+export const KUSTOMIZE_VERSION = process.env.REWIND_KUSTOMIZE_VERSION ?? 'v5.8.0';
 
 export function cacheDir(): string {
   return process.env.REWIND_CACHE_DIR ?? path.join(homedir(), '.cache', 'rewind');

@@ -21,8 +21,14 @@ function hookExit(): void {
   if (hooked) return;
   hooked = true;
   process.on('exit', killAllSync);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(sig, () => { killAllSync(); process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1)); });
+  // A signal ends Node without the 'exit' event, so children would outlive it. When the
+  // program handles the signal itself (the sandbox shuts down gracefully), leave it to that.
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(sig, () => {
+      if (process.listenerCount(sig) > 1) return;
+      killAllSync();
+      process.exit(code);
+    });
   }
 }
 

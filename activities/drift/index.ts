@@ -1,0 +1,60 @@
+/**
+ * The drift report: the app's objects rendered from Git at a revision, compared with live,
+ * split into allowed runtime differences (HPA-owned replicas, the engine's own
+ * ignoreDifferences) and real drift, the kind that can keep a rollback from restoring service.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { compareApp, ignoreRuleMatches, type DiffEntry, type IgnoreDifference } from '../../src/gitops/diff.js';
+import type { GitSourceCache } from '../../src/gitops/git-source.js';
+import { renderManifests, type KubeObject } from '../../src/gitops/render.js';
+import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
+import { readObject } from '../../src/kube/resources.js';
+import type { DriftReport, FieldDrift, ObjectDrift, TargetSnapshot } from '../../workflows/types.js';
+
+export interface DriftDeps { clusters: Clusters; sources: GitSourceCache }
+
+async function ignoreRules(kc: k8s.KubeConfig, target: TargetSnapshot): Promise<IgnoreDifference[]> {
+  if (target.engine.kind !== 'argocd') return [];
+  const app = await readObject<{ spec?: { ignoreDifferences?: IgnoreDifference[] } }>(kc, 'argoproj.io/v1alpha1', 'Application', target.engine.namespace, target.engine.name);
+  return app?.spec?.ignoreDifferences ?? [];
+}
+
+async function hpaTargets(kc: k8s.KubeConfig, namespace: string): Promise<Set<string>> {
+  const hpas = await kc.makeApiClient(k8s.AutoscalingV2Api).listNamespacedHorizontalPodAutoscaler({ namespace }).catch(() => ({ items: [] }));
+  return new Set(hpas.items.flatMap((h) => (h.spec ? [`${h.spec.scaleTargetRef.kind}/${h.spec.scaleTargetRef.name}`] : [])));
+}
+
+function isAllowed(entry: DiffEntry, desired: KubeObject, rules: IgnoreDifference[], hpa: Set<string>): boolean {
+  if (entry.path === '/spec/replicas' && hpa.has(`${desired.kind}/${desired.metadata.name}`)) return true;
+  return rules.some((r) => ignoreRuleMatches(r, desired) && (r.jsonPointers ?? []).some((p) => entry.path === p || entry.path.startsWith(`${p}/`)));
+}
+
+export function createDriftActivities(deps: DriftDeps) {
+  return {
+    /** Renders Git at `revision` (default: the branch head) and compares every rendered object with live. */
+    async driftReport({ target, revision }: { target: TargetSnapshot; revision?: string }): Promise<DriftReport> {
+      const kc = clusterConfig(deps.clusters, target.cluster);
+      const source = deps.sources.get(target.repo.url);
+      const sha = revision ?? (await source.resolve(target.repo.branch));
+      const desired = (await renderManifests(await source.checkout(sha), target.path)).map((o) => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? target.namespace } }));
+      const live: KubeObject[] = [];
+      for (const d of desired) {
+        const l = await readObject<KubeObject>(kc, d.apiVersion, d.kind, d.metadata.namespace, d.metadata.name);
+        if (l) live.push(l);
+      }
+      const [rules, hpa] = await Promise.all([ignoreRules(kc, target), hpaTargets(kc, target.namespace)]);
+      const comparison = compareApp(desired, live);
+      const objects: ObjectDrift[] = [];
+      for (const r of comparison.resources) {
+        if (r.state === 'synced') continue;
+        const toField = (e: DiffEntry): FieldDrift => ({ path: e.path, desired: e.desired, live: e.live });
+        const allowed = r.desired ? r.diffs.filter((e) => isAllowed(e, r.desired!, rules, hpa)) : [];
+        const real = r.diffs.filter((e) => !allowed.includes(e));
+        objects.push({ object: r.key, kind: r.state, fields: real.map(toField), allowed: allowed.map(toField) });
+      }
+      const isReal = (o: ObjectDrift) => o.kind !== 'modified' || o.fields.length > 0;
+      return { revision: sha, objects, real: objects.filter(isReal).length, allowedOnly: objects.filter((o) => !isReal(o)).length };
+    },
+  };
+}
+

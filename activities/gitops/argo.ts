@@ -1,0 +1,91 @@
+/**
+ * Argo CD Applications, through the Kubernetes API. The Application CRD has no status
+ * subresource: everything is read from and written to the object itself.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import { ARGO_REFRESH } from '../../src/gitops/tracking.js';
+import { FailureType, type AutoSyncPolicy, type EngineRef, type EngineState } from '../../workflows/types.js';
+import { shaOf, type GitOpsEngine } from './engine.js';
+
+const GROUP = 'argoproj.io', VERSION = 'v1alpha1', PLURAL = 'applications';
+const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+interface Automated { prune?: boolean; selfHeal?: boolean; allowEmpty?: boolean; enabled?: boolean }
+interface Application {
+  metadata: { name: string; resourceVersion?: string; annotations?: Record<string, string> };
+  spec: { syncPolicy?: { automated?: Automated | null } };
+  operation?: unknown;
+  status?: {
+    sync?: { status?: string; revision?: string };
+    health?: { status?: string; message?: string };
+    operationState?: { phase?: string; syncResult?: { revision?: string } };
+  };
+}
+
+/** Auto-sync is on when `automated` is present and not explicitly disabled (`enabled: false`, Argo CD 3.x). */
+export const argoAutoSyncOn = (a: Automated | null | undefined): boolean => !!a && a.enabled !== false;
+
+export function argoEngine(kc: k8s.KubeConfig, ref: Extract<EngineRef, { kind: 'argocd' }>): GitOpsEngine {
+  const co = kc.makeApiClient(k8s.CustomObjectsApi);
+  const id = { group: GROUP, version: VERSION, plural: PLURAL, namespace: ref.namespace, name: ref.name };
+  const get = async () => (await co.getNamespacedCustomObject(id)) as Application;
+  const patch = (body: object) => co.patchNamespacedCustomObject({ ...id, body }, merge);
+
+  const toState = (app: Application): EngineState => {
+    const automated = app.spec.syncPolicy?.automated;
+    return {
+      engine: 'argocd',
+      syncStatus: app.status?.sync?.status ?? 'Unknown',
+      syncedRevision: app.status?.sync?.revision,
+      health: app.status?.health?.status ?? 'Unknown',
+      healthMessage: app.status?.health?.message,
+      autoSync: argoAutoSyncOn(automated) ? { engine: 'argocd', automated: { ...automated } } : null,
+      operationPhase: app.status?.operationState?.phase,
+      resourceVersion: app.metadata.resourceVersion ?? '',
+    };
+  };
+
+  return {
+    async state() { return toState(await get()); },
+
+    async requestRefresh(_token, revision) {
+      const app = await get();
+      await patch({ metadata: { annotations: { [ARGO_REFRESH]: 'normal' } } });
+      if (argoAutoSyncOn(app.spec.syncPolicy?.automated) || !revision) return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: false };
+      if (app.status?.sync?.revision === revision && app.status.sync.status === 'Synced') return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: false };
+      // Auto-sync is off: a refresh alone would only show OutOfSync, so ask for the sync too,
+      // but never on top of an operation already in flight (Argo would drop one of them).
+      if (app.operation || app.status?.operationState?.phase === 'Running') {
+        throw ApplicationFailure.retryable(`Argo CD application ${ref.name} has a sync operation in progress`, FailureType.EngineBusy);
+      }
+      await patch({
+        metadata: { resourceVersion: app.metadata.resourceVersion },
+        operation: { initiatedBy: { username: 'rewind' }, sync: { revision, prune: true, syncStrategy: { hook: {} } } },
+      });
+      return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: true };
+    },
+
+    syncedAt(state, sha) {
+      return state.syncStatus === 'Synced' && shaOf(state.syncedRevision) === sha && state.operationPhase !== 'Running';
+    },
+
+    watchPaths() {
+      return [{ path: `/apis/${GROUP}/${VERSION}/namespaces/${ref.namespace}/${PLURAL}`, fieldSelector: `metadata.name=${ref.name}` }];
+    },
+
+    async pauseAutoSync() {
+      const app = await get();
+      const automated = app.spec.syncPolicy?.automated;
+      if (!argoAutoSyncOn(automated)) return null;
+      // Conditional on the version read: a concurrent change makes this fail (409) and retry, never lose the policy.
+      await patch({ metadata: { resourceVersion: app.metadata.resourceVersion }, spec: { syncPolicy: { automated: null } } });
+      return { engine: 'argocd', automated: { ...automated } };
+    },
+
+    async resumeAutoSync(policy: AutoSyncPolicy) {
+      if (policy.engine !== 'argocd') throw ApplicationFailure.nonRetryable('a Flux policy cannot resume an Argo CD application', FailureType.BadInput);
+      await patch({ spec: { syncPolicy: { automated: policy.automated } } });
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Flux Kustomizations (and their GitRepository source), through the Kubernetes API.
+ * Both kinds have a status subresource; rewind only writes spec and metadata.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { FLUX_REQUESTED_AT } from '../../src/gitops/tracking.js';
+import type { AutoSyncPolicy, EngineRef, EngineState } from '../../workflows/types.js';
+import { shaOf, type GitOpsEngine } from './engine.js';
+
+const KS = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
+const GITREPO = { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'gitrepositories' };
+const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+interface Condition { type: string; status: string; reason?: string; message?: string }
+interface Kustomization {
+  metadata: { name: string; resourceVersion?: string; generation?: number };
+  spec: { suspend?: boolean; sourceRef?: { kind?: string; name?: string; namespace?: string } };
+  status?: { conditions?: Condition[]; lastAppliedRevision?: string; lastAttemptedRevision?: string; observedGeneration?: number };
+}
+
+function healthOf(ready: Condition | undefined): { health: string; message?: string } {
+  if (!ready) return { health: 'Progressing', message: 'no Ready condition yet' };
+  if (ready.status === 'True') return { health: 'Healthy', message: ready.message };
+  if (ready.status === 'False') return { health: ready.reason === 'Progressing' ? 'Progressing' : 'Degraded', message: `${ready.reason ?? ''}: ${ready.message ?? ''}` };
+  return { health: 'Progressing', message: ready.message };
+}
+
+export function fluxEngine(kc: k8s.KubeConfig, ref: Extract<EngineRef, { kind: 'flux' }>): GitOpsEngine {
+  const co = kc.makeApiClient(k8s.CustomObjectsApi);
+  const id = { ...KS, namespace: ref.namespace, name: ref.name };
+  const get = async () => (await co.getNamespacedCustomObject(id)) as Kustomization;
+
+  return {
+    async state() {
+      const ks = await get();
+      const ready = ks.status?.conditions?.find((c) => c.type === 'Ready');
+      const { health, message } = healthOf(ready);
+      const applied = ks.status?.lastAppliedRevision;
+      const inSync = !!applied && applied === ks.status?.lastAttemptedRevision && ready?.status === 'True';
+      return {
+        engine: 'flux',
+        syncStatus: inSync ? 'Synced' : 'OutOfSync',
+        syncedRevision: applied,
+        health, healthMessage: message,
+        autoSync: ks.spec.suspend ? null : { engine: 'flux', suspend: false },
+        resourceVersion: ks.metadata.resourceVersion ?? '',
+      };
+    },
+
+    async requestRefresh(token) {
+      const ks = await get();
+      const annotations = { metadata: { annotations: { [FLUX_REQUESTED_AT]: token } } };
+      // Like `flux reconcile kustomization --with-source`: fetch the source first, then apply.
+      const source = ref.source ?? (ks.spec.sourceRef?.kind === 'GitRepository' ? ks.spec.sourceRef.name : undefined);
+      if (source) {
+        await co.patchNamespacedCustomObject({ ...GITREPO, namespace: ks.spec.sourceRef?.namespace ?? ref.namespace, name: source, body: annotations }, merge);
+      }
+      await co.patchNamespacedCustomObject({ ...id, body: annotations }, merge);
+      return { annotated: `${FLUX_REQUESTED_AT}=${token}`, syncRequested: false };
+    },
+
+    syncedAt(state, sha) {
+      return shaOf(state.syncedRevision) === sha;
+    },
+
+    watchPaths() {
+      return [{ path: `/apis/${KS.group}/${KS.version}/namespaces/${ref.namespace}/${KS.plural}`, fieldSelector: `metadata.name=${ref.name}` }];
+    },
+
+    async pauseAutoSync() {
+      const ks = await get();
+      if (ks.spec.suspend) return null;
+      await co.patchNamespacedCustomObject({ ...id, body: { metadata: { resourceVersion: ks.metadata.resourceVersion }, spec: { suspend: true } } }, merge);
+      return { engine: 'flux', suspend: false };
+    },
+
+    async resumeAutoSync(policy: AutoSyncPolicy) {
+      if (policy.engine !== 'flux') throw new Error('an Argo CD policy cannot resume a Flux Kustomization');
+      await co.patchNamespacedCustomObject({ ...id, body: { spec: { suspend: false } } }, merge);
+    },
+  };
+}

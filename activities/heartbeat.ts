@@ -1,0 +1,17 @@
+/**
+ * Heartbeat and cancellation for long activities, usable outside an activity too (plain
+ * tests and scripts call the same functions).
+ */
+import { Context } from '@temporalio/activity';
+
+function current(): Context | undefined {
+  try { return Context.current(); } catch { return undefined; }
+}
+
+export function heartbeat(details?: unknown): void {
+  current()?.heartbeat(details);
+}
+
+export function cancellationSignal(): AbortSignal | undefined {
+  return current()?.cancellationSignal;
+}

@@ -1,0 +1,24 @@
+/** Slack Web API calls made on behalf of runs: one message per run, posted then updated in place. */
+import type { WebClient } from '@slack/web-api';
+import { ApplicationFailure } from '@temporalio/common';
+import { runMessage } from '../../src/slack/run-message.js';
+import type { RunStatus, TargetSnapshot } from '../../workflows/types.js';
+
+export interface SlackDeps { client?: WebClient }
+
+export function createSlackActivities(deps: SlackDeps) {
+  return {
+    async publishRunMessage({ channel, status, target }: { channel: string; status: RunStatus; target: TargetSnapshot }): Promise<{ channel: string; ts: string; permalink?: string }> {
+      if (!deps.client) throw ApplicationFailure.nonRetryable('Slack is not configured on this worker (SLACK_BOT_TOKEN unset)', 'SlackNotConfigured');
+      const { text, blocks } = runMessage(status, target);
+      if (status.slackMessage) {
+        await deps.client.chat.update({ channel: status.slackMessage.channel, ts: status.slackMessage.ts, text, blocks });
+        return status.slackMessage;
+      }
+      const posted = await deps.client.chat.postMessage({ channel, text, blocks });
+      const ts = posted.ts!, ch = posted.channel ?? channel;
+      const link = await deps.client.chat.getPermalink({ channel: ch, message_ts: ts }).catch(() => undefined);
+      return { channel: ch, ts, permalink: link?.permalink };
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * Routes the Temporal SDK's own logs (worker, workflow `log`, Rust core) into pino, so one
+ * redacting logger sees everything. Must run before any Worker or NativeConnection exists.
+ */
+import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import type { Logger } from 'pino';
+
+let installed = false;
+
+export function installTemporalRuntime(logger: Logger): void {
+  if (installed) return;
+  installed = true;
+  const child = logger.child({ component: 'temporal' });
+  const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    const fn = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level];
+    child[fn]({ ...meta }, message);
+  };
+  Runtime.install({
+    logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as LogLevel | undefined) ?? 'INFO', (entry) => write(entry.level, entry.message, entry.meta)),
+    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
+  });
+}
