@@ -1,0 +1,37 @@
+/**
+ * Deployment health with kubectl's rollout-status rules (kubectl `rollout_status.go`), in the
+ * order and with the messages gitops-engine `health_deployment.go` uses.
+ */
+import type { HealthStatus } from './types.js';
+
+/** The fields read; both client-node's `V1Deployment` and a raw API object fit. */
+export interface DeploymentLike {
+  metadata?: { name?: string; generation?: number };
+  spec?: { paused?: boolean; replicas?: number };
+  status?: {
+    observedGeneration?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+    availableReplicas?: number;
+    conditions?: ReadonlyArray<{ type?: string; status?: string; reason?: string; message?: string }>;
+  };
+}
+
+export function assessDeployment(d: DeploymentLike): HealthStatus {
+  if (d.spec?.paused) return { code: 'Suspended', message: 'Deployment is paused' };
+  const st = d.status ?? {};
+  if ((d.metadata?.generation ?? 0) > (st.observedGeneration ?? 0)) {
+    return { code: 'Progressing', message: 'Waiting for rollout to finish: observed deployment generation less than desired generation' };
+  }
+  const progressing = st.conditions?.find((c) => c.type === 'Progressing');
+  if (progressing?.reason === 'ProgressDeadlineExceeded') {
+    return { code: 'Degraded', message: `Deployment "${d.metadata?.name ?? ''}" exceeded its progress deadline` };
+  }
+  // spec.replicas is defaulted to 1 by the apiserver; undefined only in hand-made objects.
+  const want = d.spec?.replicas ?? 1;
+  const updated = st.updatedReplicas ?? 0, replicas = st.replicas ?? 0, available = st.availableReplicas ?? 0;
+  if (updated < want) return { code: 'Progressing', message: `Waiting for rollout to finish: ${updated} out of ${want} new replicas have been updated...` };
+  if (replicas > updated) return { code: 'Progressing', message: `Waiting for rollout to finish: ${replicas - updated} old replicas are pending termination...` };
+  if (available < updated) return { code: 'Progressing', message: `Waiting for rollout to finish: ${available} of ${updated} updated replicas are available...` };
+  return { code: 'Healthy', message: '' };
+}

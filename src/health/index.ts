@@ -1,0 +1,7 @@
+/**
+ * Pure health assessment, like gitops-engine `pkg/health`: takes objects, makes no API calls.
+ * The health activity fetches, these functions judge.
+ */
+export { assessObject, assessService, assessAll, type AssessableObject } from './assess.js';
+export { assessDeployment, type DeploymentLike } from './deployment.js';
+export { HEALTH_ORDER, isWorse, worst, type HealthCode, type HealthStatus } from './types.js';
