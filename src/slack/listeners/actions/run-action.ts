@@ -1,0 +1,32 @@
+/**
+ * The shape shared by the run buttons: ack at once, read the run id from the button's value and
+ * the clicker from body.user, then let src/runs.ts decide. Refusals (own run, not an approver,
+ * run already over) come back ephemerally to the clicker only; the channel message is the
+ * workflow's to update.
+ */
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { PersonRef } from '../../../../workflows/types.js';
+import type { ListenerDeps } from '../deps.js';
+import { slackIdentity } from '../identity.js';
+import { ephemeral, replyWithError, safeRespond } from '../reply.js';
+
+export type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>;
+
+/** Performs the action for `by` on run `workflowId` and returns the confirmation to show. */
+export type RunAction = (deps: ListenerDeps, workflowId: string, by: PersonRef) => Promise<string>;
+
+export function runButton(deps: ListenerDeps, what: string, act: RunAction) {
+  return async function onClick({ ack, action, body, respond }: ButtonArgs): Promise<void> {
+    await ack();
+    const workflowId = action.type === 'button' ? action.value : undefined;
+    if (!workflowId) { await safeRespond(deps, respond, ephemeral(':no_entry: This button carries no run id; use the message of a current run.')); return; }
+    const who = slackIdentity(deps.rewind.cfg, body.user?.id);
+    if (!who.ok) { await safeRespond(deps, respond, ephemeral(`:no_entry: ${who.error}`)); return; }
+    try {
+      const confirmation = await act(deps, workflowId, who.person);
+      await safeRespond(deps, respond, ephemeral(confirmation));
+    } catch (err) {
+      await replyWithError(deps, respond, err, what, workflowId);
+    }
+  };
+}

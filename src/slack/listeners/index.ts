@@ -1,0 +1,15 @@
+/** Registration only: which command name and which action id go to which callback. */
+import type { App } from '@slack/bolt';
+import { ACTION } from '../run-message.js';
+import { approveAction } from './actions/approve.js';
+import { cancelAction } from './actions/cancel.js';
+import { rejectAction } from './actions/reject.js';
+import { rollbackCommand } from './commands/rollback.js';
+import type { ListenerDeps } from './deps.js';
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  app.command('/rollback', rollbackCommand(deps));
+  app.action({ type: 'block_actions', action_id: ACTION.approve }, approveAction(deps));
+  app.action({ type: 'block_actions', action_id: ACTION.reject }, rejectAction(deps));
+  app.action({ type: 'block_actions', action_id: ACTION.cancel }, cancelAction(deps));
+}
