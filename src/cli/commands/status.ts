@@ -1,0 +1,19 @@
+/** `rewind status [app]`: the runs in progress, from Temporal visibility and each run's status query. */
+import type { Command } from 'commander';
+import { openRuns } from '../../runs.js';
+import { withRewind, type CommandEnv } from '../action.js';
+import { EXIT } from '../io.js';
+import { runListLines } from '../render.js';
+
+export function addStatus(program: Command, env: CommandEnv): void {
+  program.command('status')
+    .description('list the runs in progress, of one app or of all')
+    .argument('[app]', 'app name from rewind.yaml')
+    .option('--json', 'print the runs as a JSON array of run statuses')
+    .action((app: string | undefined, o: { json?: boolean }) => withRewind(env, async ({ rw }) => {
+      const runs = await openRuns(rw, app);
+      if (o.json) env.io.out(JSON.stringify(runs));
+      else runListLines(runs, app).forEach(env.io.out);
+      return EXIT.ok;
+    }));
+}

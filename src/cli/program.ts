@@ -1,0 +1,31 @@
+/** The `rewind` command line: one subcommand per file in ./commands, all through src/runs.ts. */
+import { Command, CommanderError } from 'commander';
+import type { CommandEnv } from './action.js';
+import { addApprove } from './commands/approve.js';
+import { addCancel } from './commands/cancel.js';
+import { addReject } from './commands/reject.js';
+import { addRollback } from './commands/rollback.js';
+import { addStatus } from './commands/status.js';
+import { EXIT, processIo, type Io } from './io.js';
+
+export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const env: CommandEnv = { io, exit: (c) => { code = c; } };
+  const program = new Command('rewind')
+    .description('GitOps incident runbooks (rollback first) as durable Temporal workflows')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+  addRollback(program, env);
+  addStatus(program, env);
+  addApprove(program, env);
+  addReject(program, env);
+  addCancel(program, env);
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
+  return code;
+}
