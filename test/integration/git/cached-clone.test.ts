@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { clonePath, createCloneStore } from '../../../src/git/cached-clone.js';
+import { UnsafeGitInputError } from '../../../src/git/validate.js';
+import { gitWorld, type GitWorld } from './fixtures.js';
+
+describe('cached clone store', () => {
+  let world: GitWorld;
+  before(async () => { world = await gitWorld(); });
+  after(async () => { await world.dispose(); });
+
+  it('clones once per URL, then fetches: later uses see new commits in the same clone', async () => {
+    const store = createCloneStore({ cacheDir: world.cacheDir });
+    const dir = clonePath(world.cacheDir, world.repo.remote);
+    const first = await store.use(world.repo.remote, async (c) => {
+      assert.equal(c.dir, dir);
+      await writeFile(path.join(c.dir, '.git', 'rewind-marker'), 'same clone');
+      return (await c.git.raw(['rev-parse', 'origin/main'])).trim();
+    });
+    assert.equal(first, await world.repo.head());
+    const pushed = await world.repo.promote('users-api', 'dev', '1.50.0');
+    // A second store (a restarted worker) on the same cache dir reuses the clone too.
+    const second = await createCloneStore({ cacheDir: world.cacheDir }).use(world.repo.remote, async (c) => {
+      assert.equal(await readFile(path.join(c.dir, '.git', 'rewind-marker'), 'utf8'), 'same clone');
+      return (await c.git.raw(['rev-parse', 'origin/main'])).trim();
+    });
+    assert.equal(second, pushed.sha);
+    assert.deepEqual(await readdir(path.join(world.cacheDir, 'repos')), [path.basename(dir)]);
+  });
+
+  it('serializes concurrent uses of one clone', async () => {
+    const store = createCloneStore({ cacheDir: world.cacheDir });
+    const events: string[] = [];
+    const op = (name: string) => store.use(world.repo.remote, async () => {
+      events.push(`${name}:start`);
+      await new Promise((r) => setTimeout(r, 30));
+      events.push(`${name}:end`);
+      if (name === 'b') throw new Error('b fails');
+    });
+    const results = await Promise.allSettled([op('a'), op('b'), op('c')]);
+    assert.deepEqual(events, ['a:start', 'a:end', 'b:start', 'b:end', 'c:start', 'c:end']);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  });
+
+  it('gives a detached worktree at a sha and removes it afterwards, also when the callback throws', async () => {
+    const store = createCloneStore({ cacheDir: world.cacheDir });
+    const first = world.repo.promotions[0];
+    assert.ok(first);
+    let seen = '';
+    await store.use(world.repo.remote, async (c) => {
+      await c.withWorktree(first.sha, async (dir) => {
+        seen = dir;
+        const overlay = await readFile(path.join(dir, 'apps/users-api/overlays/dev/kustomization.yaml'), 'utf8');
+        assert.match(overlay, /newTag: 1\.41\.0/);
+      });
+      await assert.rejects(c.withWorktree(first.sha, async () => { throw new Error('render failed'); }), /render failed/);
+      assert.equal((await c.git.raw(['worktree', 'list'])).trim().split('\n').length, 1);
+      await assert.rejects(c.withWorktree('HEAD', async () => undefined), UnsafeGitInputError);
+    });
+    assert.equal(existsSync(seen), false);
+    assert.deepEqual(await readdir(path.join(world.cacheDir, 'worktrees')), []);
+  });
+
+  it('recovers a clone left mid-revert by a killed worker', async () => {
+    const store = createCloneStore({ cacheDir: world.cacheDir });
+    const dir = clonePath(world.cacheDir, world.repo.remote);
+    await store.use(world.repo.remote, async (c) => {
+      await writeFile(path.join(c.dir, 'README.md'), 'scribbled\n');
+      await c.git.raw(['revert', '--no-commit', (world.repo.promotions.at(-1) as { sha: string }).sha]);
+    });
+    assert.ok(existsSync(path.join(dir, '.git', 'REVERT_HEAD')));
+    await store.use(world.repo.remote, async (c) => {
+      assert.equal(existsSync(path.join(c.dir, '.git', 'REVERT_HEAD')), false);
+      assert.equal((await c.git.raw(['status', '--porcelain'])).trim(), '');
+    });
+  });
+
+  it('refuses URLs git could read as options, before running git', async () => {
+    const store = createCloneStore({ cacheDir: world.cacheDir });
+    assert.throws(() => store.use('--upload-pack=touch /tmp/x', async () => undefined), UnsafeGitInputError);
+    assert.throws(() => store.use('-oProxyCommand=x', async () => undefined), UnsafeGitInputError);
+  });
+
+  it('keeps one clone per URL', () => {
+    assert.notEqual(clonePath('/c', 'git@github.com:acme/a.git'), clonePath('/c', 'git@github.com:acme/b.git'));
+    assert.match(clonePath('/c', 'https://x/y.git'), /^\/c\/repos\/[0-9a-f]{16}$/);
+  });
+});
