@@ -1,0 +1,119 @@
+/**
+ * findPromotion: the commit a rollback should revert, described by layer. Either the commit the
+ * requester named (checked: it exists on the branch and touches the environment), or the newest
+ * commit that changed a container image in the environment's rendered output.
+ */
+import type { PromotionDescription, TargetSnapshot } from '../../workflows/types.js';
+import type { CachedClone, CloneStore } from '../../src/git/cached-clone.js';
+import { changedFiles, commitInfo, isAncestor, literal, pathType, resolveCommit } from '../../src/git/git-read.js';
+import { kustomizeSourcePaths } from '../../src/git/kustomize-sources.js';
+import { createRenderAt, type RenderAt } from '../../src/git/render-at-revision.js';
+import { assertBranchName, isSha, normalizeRepoPath } from '../../src/git/validate.js';
+import { RenderError } from '../../src/gitops/render.js';
+import { describePromotion } from './describe-promotion.js';
+import { badInput, noPromotion, refusingUnsafeInput } from './failures.js';
+import { heartbeat } from './heartbeat.js';
+
+export interface FindPromotionInput {
+  target: TargetSnapshot;
+  /** Describe this commit instead of searching (`--commit <sha>`). */
+  commit?: string;
+}
+
+export interface FindPromotionOptions {
+  /** How many commits touching the environment to inspect before giving up. @default 100 */
+  maxCandidates?: number;
+  /** kustomize binary. @default renderManifests' own lookup */
+  kustomize?: string;
+}
+
+/** Validated target fields, and the branch tip every answer is relative to. */
+export interface Checkout { clone: CachedClone; branch: string; envPath: string; tip: string }
+
+/** Resolves origin/<branch> on a freshly fetched clone; BadInput when the branch or path is missing. */
+export async function checkout(clone: CachedClone, target: TargetSnapshot): Promise<Checkout> {
+  const { branch } = target.repo;
+  const envPath = normalizeRepoPath('path', target.path);
+  assertBranchName(branch);
+  const tip = await resolveCommit(clone.git, `refs/remotes/origin/${branch}`);
+  if (!tip) throw badInput(`branch "${branch}" does not exist in ${target.repo.url}; fix repos.${target.repo.name}.branch in rewind.yaml`, { branch });
+  if ((await pathType(clone.git, tip, envPath)) !== 'tree') {
+    throw badInput(`${target.app}/${target.env}: path "${envPath}" is not a directory on ${branch} of ${target.repo.url}; fix its path in rewind.yaml`, { path: envPath });
+  }
+  return { clone, branch, envPath, tip };
+}
+
+/** Resolves a requested sha to a single-parent commit on the branch; BadInput otherwise. */
+export async function requestedCommit(co: Checkout, requested: string): Promise<string> {
+  const hint = 'pass the full or abbreviated (7+ hex) sha of a commit on that branch';
+  if (!isSha(requested)) throw badInput(`"${requested}" is not a commit sha; ${hint}`, { commit: requested });
+  const sha = await resolveCommit(co.clone.git, requested);
+  if (!sha) throw badInput(`commit ${requested} does not exist in ${co.clone.url}; ${hint}`, { commit: requested });
+  if (!(await isAncestor(co.clone.git, sha, co.tip))) {
+    throw badInput(`commit ${requested} is not on branch ${co.branch}, so reverting it would not change what is deployed; ${hint}`, { commit: sha });
+  }
+  const { parents } = await commitInfo(co.clone.git, sha);
+  if (parents.length !== 1) {
+    throw badInput(`commit ${requested} is ${parents.length === 0 ? 'the first commit' : 'a merge commit'}; pick the commit that made the change`, { commit: sha });
+  }
+  return sha;
+}
+
+const renderFailure = (sha: string, err: RenderError) =>
+  badInput(`cannot render ${err.relPath} around commit ${sha.slice(0, 12)}: ${err.message}`, { commit: sha, path: err.relPath });
+
+export function createFindPromotion(store: CloneStore, options: FindPromotionOptions = {}) {
+  const maxCandidates = options.maxCandidates ?? 100;
+  const renderOptions = options.kustomize ? { kustomize: options.kustomize } : {};
+
+  async function explicit(co: Checkout, target: TargetSnapshot, requested: string, renderAt: RenderAt): Promise<PromotionDescription> {
+    const sha = await requestedCommit(co, requested);
+    const paths = await kustomizeSourcePaths(co.clone.git, co.tip, co.envPath);
+    if ((await changedFiles(co.clone.git, sha, paths)).length === 0) {
+      throw badInput(`commit ${requested} does not touch ${target.app}/${target.env} (searched ${paths.join(', ')}); pick a commit that changed one of them`, { commit: sha, paths });
+    }
+    try {
+      return await describePromotion(target, await commitInfo(co.clone.git, sha), renderAt);
+    } catch (err) {
+      if (err instanceof RenderError) throw renderFailure(sha, err);
+      throw err;
+    }
+  }
+
+  async function search(co: Checkout, target: TargetSnapshot, renderAt: RenderAt): Promise<PromotionDescription> {
+    const { git } = co.clone;
+    const paths = await kustomizeSourcePaths(git, co.tip, co.envPath);
+    const log = await git.raw(['log', '--no-merges', '--format=%H', `--max-count=${maxCandidates}`, co.tip, '--', ...paths.map(literal)]);
+    const candidates = log.split('\n').filter(Boolean);
+    const unrenderable: string[] = [];
+    for (const [i, sha] of candidates.entries()) {
+      heartbeat({ step: 'findPromotion', inspected: i, of: candidates.length });
+      const info = await commitInfo(git, sha);
+      if (info.parents.length !== 1) continue; // the first commit adds everything; it promotes nothing
+      try {
+        const d = await describePromotion(target, info, renderAt);
+        if (d.images.length > 0) return d;
+      } catch (err) {
+        // A commit that broke rendering was not a promotion that shipped; look further back.
+        if (!(err instanceof RenderError)) throw err;
+        unrenderable.push(sha);
+      }
+    }
+    const scope = candidates.length === maxCandidates ? `the last ${maxCandidates} commits` : `all ${candidates.length} commits`;
+    throw noPromotion(
+      `no commit changed a container image of ${target.app}/${target.env}: searched ${scope} on ${co.branch} touching ${paths.join(', ')}` +
+        `${unrenderable.length ? ` (${unrenderable.length} could not be rendered)` : ''}. ` +
+        'To roll back another kind of change, name the commit: --commit <sha>.',
+      { paths, branch: co.branch, inspected: candidates.length, unrenderable },
+    );
+  }
+
+  return async function findPromotion(input: FindPromotionInput): Promise<PromotionDescription> {
+    const { target, commit } = input;
+    return refusingUnsafeInput(() => store.use(target.repo.url, async (clone) => {
+      const co = await checkout(clone, target);
+      const renderAt = createRenderAt(clone, co.envPath, renderOptions);
+      return commit !== undefined ? explicit(co, target, commit, renderAt) : search(co, target, renderAt);
+    }));
+  };
+}
