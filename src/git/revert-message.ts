@@ -1,0 +1,52 @@
+/**
+ * The revert commit's message, and finding a run's revert again by its trailer. The `Rewind-Run`
+ * trailer is what makes a revert idempotent across worker crashes: a retried activity looks for
+ * its own run id on the branch before reverting a second time.
+ */
+import type { SimpleGit } from 'simple-git';
+
+export const TRAILER = {
+  run: 'Rewind-Run',
+  requestedBy: 'Rewind-Requested-By',
+  incident: 'Rewind-Incident',
+} as const;
+
+export interface RevertMessageInput {
+  sha: string;
+  subject: string;
+  reason: string;
+  runId: string;
+  requestedBy: string;
+  incidentId?: string;
+}
+
+/**
+ * git's own revert wording, then the reason, then the trailer block. The trailers are always the
+ * last paragraph, so whatever the reason says (even `Rewind-Run: x` lines) is never parsed as one.
+ */
+export function revertMessage(m: RevertMessageInput): string {
+  const reason = m.reason.replace(/\r\n?/g, '\n').trim();
+  const trailers = [
+    `${TRAILER.run}: ${m.runId}`,
+    `${TRAILER.requestedBy}: ${m.requestedBy}`,
+    ...(m.incidentId ? [`${TRAILER.incident}: ${m.incidentId}`] : []),
+  ];
+  return [`Revert "${m.subject}"`, `This reverts commit ${m.sha}.`, ...(reason ? [reason] : []), trailers.join('\n')].join('\n\n') + '\n';
+}
+
+const FIELD = '\x1f';
+const RECORD = '\x1e';
+
+/**
+ * Commits in `range` (e.g. `<sha>..origin/main`) whose `Rewind-Run` trailer equals `runId`,
+ * newest first. `range` must be built from validated shas and ref names only.
+ */
+export async function commitsForRun(git: SimpleGit, range: string, runId: string): Promise<string[]> {
+  const out = await git.raw(['log', `--format=%H${FIELD}%(trailers:key=${TRAILER.run},valueonly,separator=%x1d)${RECORD}`, range]);
+  const hits: string[] = [];
+  for (const record of out.split(RECORD)) {
+    const [sha, values] = record.trim().split(FIELD);
+    if (sha && values !== undefined && values.split('\x1d').some((v) => v.trim() === runId)) hits.push(sha);
+  }
+  return hits;
+}
