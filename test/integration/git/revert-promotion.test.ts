@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createGitActivities } from '../../../activities/git/index.js';
+import { createGitActivities, type RevertPromotionResult } from '../../../activities/git/index.js';
 import { FailureType } from '../../../workflows/types.js';
 import { alice, gitWorld, otherClone, remoteLog, target, type GitWorld } from './fixtures.js';
 
@@ -65,7 +65,8 @@ describe('revertPromotion', () => {
     env.on('heartbeat', (d: unknown) => beats.push(d));
     const base = await world.repo.head();
     const { revertPromotion } = createGitActivities({ cacheDir: world.cacheDir });
-    const result = await env.run(revertPromotion, request());
+    // run()'s generics cannot infer R from the function, so name it.
+    const result = await env.run<[ReturnType<typeof request>], RevertPromotionResult, typeof revertPromotion>(revertPromotion, request());
     assert.equal(result.reused, false);
     assert.deepEqual(beats, [{ step: 'revertPromotion', attempt: 1, base }]);
   });
