@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createGitActivities } from '../../../activities/git/index.js';
 import { FailureType } from '../../../workflows/types.js';
-import { alice, gitWorld, target, type GitWorld } from './fixtures.js';
+import { gitWorld, target, type GitWorld } from './fixtures.js';
 
 const failsWith = (type: string, message?: RegExp) => (err: unknown) => {
   assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
@@ -134,6 +134,5 @@ describe('findPromotion after further commits', () => {
       findPromotion({ target: { ...target(world.repo, 'users-api', 'prod'), env: 'qa', path: qa } }),
       failsWith(FailureType.NoPromotion, /users-api\/qa.*apps\/users-api\/base, apps\/users-api\/overlays\/qa.*--commit <sha>/s),
     );
-    void alice;
   });
 });
