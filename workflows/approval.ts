@@ -16,11 +16,11 @@ export function validateDecision(input: RunInput, state: RunState, d: Decision):
     if (!mayReject) throw new Error(`${d.by.handle} is neither an owner nor an approver of ${target.app}`);
     return;
   }
-  if (!target.approvers.some((p) => p.handle === d.by.handle)) {
-    throw new Error(`${d.by.handle} is not an approver of ${target.app}; approvers: ${target.approvers.map((p) => p.handle).join(', ') || '(none configured)'}`);
-  }
   if (d.by.handle === request.requester.handle && !target.approval.allowSelfApproval) {
     throw new Error(`${d.by.handle} requested this run and cannot approve it; ask another approver (${target.approvers.filter((p) => p.handle !== d.by.handle).map((p) => p.handle).join(', ') || 'none configured'})`);
+  }
+  if (!target.approvers.some((p) => p.handle === d.by.handle)) {
+    throw new Error(`${d.by.handle} is not an approver of ${target.app}; approvers: ${target.approvers.map((p) => p.handle).join(', ') || '(none configured)'}`);
   }
   if (state.status.approvals.some((a) => a.by === d.by.handle)) throw new Error(`${d.by.handle} has already approved this run`);
 }

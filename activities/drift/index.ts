@@ -6,6 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { compareApp, ignoreRuleMatches, type DiffEntry, type IgnoreDifference } from '../../src/gitops/diff.js';
 import type { GitSourceCache } from '../../src/gitops/git-source.js';
+import { manualFields } from '../../src/gitops/manual-fields.js';
 import { renderManifests, type KubeObject } from '../../src/gitops/render.js';
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
 import { readObject } from '../../src/kube/resources.js';
@@ -35,6 +36,8 @@ export function createDriftActivities(deps: DriftDeps) {
     async driftReport({ target, revision }: { target: TargetSnapshot; revision?: string }): Promise<DriftReport> {
       const kc = clusterConfig(deps.clusters, target.cluster);
       const source = deps.sources.get(target.repo.url);
+      // Fetch first: the revision may be a commit pushed moments ago (the revert itself).
+      await source.fetch();
       const sha = revision ?? (await source.resolve(target.repo.branch));
       const desired = (await renderManifests(await source.checkout(sha), target.path)).map((o) => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? target.namespace } }));
       const live: KubeObject[] = [];
@@ -46,11 +49,14 @@ export function createDriftActivities(deps: DriftDeps) {
       const comparison = compareApp(desired, live);
       const objects: ObjectDrift[] = [];
       for (const r of comparison.resources) {
-        if (r.state === 'synced') continue;
+        // Hand-set fields Git does not hold at all (see manual-fields.ts) come on top of value differences.
+        const extra = r.desired && r.live ? manualFields(r.desired, r.live).filter((m) => !r.diffs.some((d) => d.path === m.path)) : [];
+        const diffs = [...r.diffs, ...extra];
+        if (r.state === 'synced' && diffs.length === 0) continue;
         const toField = (e: DiffEntry): FieldDrift => ({ path: e.path, desired: e.desired, live: e.live });
-        const allowed = r.desired ? r.diffs.filter((e) => isAllowed(e, r.desired!, rules, hpa)) : [];
-        const real = r.diffs.filter((e) => !allowed.includes(e));
-        objects.push({ object: r.key, kind: r.state, fields: real.map(toField), allowed: allowed.map(toField) });
+        const allowed = r.desired ? diffs.filter((e) => isAllowed(e, r.desired!, rules, hpa)) : [];
+        const real = diffs.filter((e) => !allowed.includes(e));
+        objects.push({ object: r.key, kind: r.state === 'synced' ? 'modified' : r.state, fields: real.map(toField), allowed: allowed.map(toField) });
       }
       const isReal = (o: ObjectDrift) => o.kind !== 'modified' || o.fields.length > 0;
       return { revision: sha, objects, real: objects.filter(isReal).length, allowedOnly: objects.filter((o) => !isReal(o)).length };

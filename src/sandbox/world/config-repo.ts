@@ -301,10 +301,14 @@ const GIT_CONFIG = ['commit.gpgsign=false', 'core.autocrlf=false', 'advice.detac
 const DOCKER_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const SAFE_REV = /^[A-Za-z0-9_][A-Za-z0-9_./^~@{}-]*$/;
 
-/** The parent's GIT_* variables (GIT_SSL_CAINFO, GIT_DIR...) must not leak into these repos. */
+/**
+ * A minimal environment: the parent's GIT_* variables (GIT_SSL_CAINFO, GIT_DIR...) must not leak
+ * into these repos, and simple-git refuses editor/pager-like variables (npm run sets several).
+ */
+const PASSED_ENV = /^(PATH|HOME|USER|LOGNAME|LANG|LC_[A-Z]+|TZ|TMPDIR|SystemRoot)$/;
 function envWithCommitterDate(date: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.toUpperCase().startsWith('GIT_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && PASSED_ENV.test(k)) env[k] = v;
   env.GIT_COMMITTER_DATE = date;
   return env;
 }

@@ -18,6 +18,7 @@ import { bootstrapSandboxApps } from '../bootstrap.js';
 import { startSandboxController } from '../controller/index.js';
 import type { FaultRule, SandboxController } from '../controller/types.js';
 import { seedConfigRepo, type ConfigRepo } from './config-repo.js';
+import { startGitHttp } from './git-http.js';
 import { startKube, type KubeWorld, type TokenUser } from './kube.js';
 import { startSlackStandIn, type SlackStandIn } from './slack-standin.js';
 import { startTemporalDev, startTemporalTimeSkipping } from './temporal.js';
@@ -39,6 +40,8 @@ export interface World {
   dir: string;
   kube: KubeWorld;
   repo: ConfigRepo;
+  /** The config repo's URL as GitOps objects and rewind see it (smart HTTP on loopback). */
+  repoUrl: string;
   slack: SlackStandIn;
   controller: SandboxController;
   temporal?: TestWorkflowEnvironment;
@@ -66,16 +69,21 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     if (ownDir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   };
   try {
-    const [kube, repo, slack] = await Promise.all([
+    const startTemporal = opts.temporal === 'none' ? Promise.resolve(undefined)
+      : opts.temporal === 'time-skipping' ? startTemporalTimeSkipping()
+        : startTemporalDev({ ui: opts.temporalUi, port: opts.temporalPort });
+    // Registered before awaiting, so a failure elsewhere still tears the server down.
+    cleanups.push(async () => (await startTemporal.catch(() => undefined))?.teardown());
+    const [kube, repo, slack, temporal] = await Promise.all([
       startKube({ dir: path.join(dir, 'kube'), tokenUsers: opts.tokenUsers }),
       seedConfigRepo(path.join(dir, 'git')),
       startSlackStandIn(),
+      startTemporal,
     ]);
     cleanups.push(() => kube.stop(), () => slack.stop());
-    const temporal = opts.temporal === 'none' ? undefined
-      : opts.temporal === 'time-skipping' ? await startTemporalTimeSkipping()
-        : await startTemporalDev({ ui: opts.temporalUi, port: opts.temporalPort });
-    if (temporal) cleanups.push(() => temporal.teardown());
+    const gitHttp = await startGitHttp(path.join(dir, 'git'));
+    cleanups.push(() => gitHttp.stop());
+    const repoUrl = gitHttp.urlOf('config.git');
 
     const controller = await startSandboxController({
       kc: kube.kc, workDir: path.join(dir, 'controller'),
@@ -83,19 +91,19 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       selfHealDelayMs: opts.controller?.selfHealDelayMs, faults: opts.controller?.faults ?? SANDBOX_FAULTS,
     });
     cleanups.push(() => controller.stop());
-    await bootstrapSandboxApps(kube.kc, { url: repo.remote, branch: repo.branch });
+    await bootstrapSandboxApps(kube.kc, { url: repoUrl, branch: repo.branch });
 
     const taskQueue = opts.taskQueue ?? `rewind-${path.basename(dir)}`;
     const address = temporal?.connection ? temporalAddress(temporal) : '127.0.0.1:7233';
     const { text, config } = worldConfig({
-      kubeconfigPath: kube.kubeconfigPath, repoUrl: repo.remote, temporalAddress: address, taskQueue, health: opts.health,
+      kubeconfigPath: kube.kubeconfigPath, repoUrl, temporalAddress: address, taskQueue, health: opts.health,
       ...(opts.temporalUi && opts.temporalPort ? { temporalUiUrl: `http://127.0.0.1:${opts.temporalPort + 1000}` } : {}),
     });
     const configPath = path.join(dir, 'rewind.yaml');
     await writeFile(configPath, text);
 
     const world: World = {
-      dir, kube, repo, slack, controller, temporal, config, configPath, taskQueue,
+      dir, kube, repo, repoUrl, slack, controller, temporal, config, configPath, taskQueue,
       rewind() {
         if (!temporal) throw new Error('this world runs no Temporal server');
         return { cfg: config, client: temporal.client, taskQueue };
