@@ -10,9 +10,11 @@ import { createSlackActivities, type SlackDeps } from './slack/index.js';
 export interface ActivityDeps extends DriftDeps, GitOpsDeps, SlackDeps { cacheDir: string }
 
 export function createActivities(deps: ActivityDeps) {
+  const git = createGitActivities({ cacheDir: deps.cacheDir });
+  const isAncestor = (repoUrl: string, ancestor: string, descendant: string) => git.commitContains({ repoUrl, ancestor, descendant });
   return {
-    ...createGitActivities({ cacheDir: deps.cacheDir }),
-    ...createGitOpsActivities(deps),
+    ...git,
+    ...createGitOpsActivities({ isAncestor, ...deps }),
     ...createDriftActivities(deps),
     ...createSlackActivities(deps),
   };

@@ -24,7 +24,7 @@ export const gitActs = proxyActivities<Activities>({
 /** Long waits on the engine and workloads: heartbeating watches, resumed after a worker restart. */
 export const waitActs = proxyActivities<Activities>({
   startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes },
 });
 

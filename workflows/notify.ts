@@ -7,7 +7,7 @@ export async function notifyProgress(ctx: StepContext): Promise<void> {
   if (!channel) return;
   try {
     const msg = await notifyActs.publishRunMessage({ channel, status: ctx.state.status, target: ctx.input.target });
-    if (!ctx.state.status.slackMessage) {
+    if (msg && !ctx.state.status.slackMessage) {
       ctx.state.status.slackMessage = msg;
       ctx.state.record('evidence', 'rewind', 'posted the plan to Slack', { channel: msg.channel, ts: msg.ts, permalink: msg.permalink });
     }

@@ -12,7 +12,7 @@ import { assertBranchName, isSha, normalizeRepoPath } from '../../src/git/valida
 import { RenderError } from '../../src/gitops/render.js';
 import { describePromotion } from './describe-promotion.js';
 import { badInput, noPromotion, refusingUnsafeInput } from './failures.js';
-import { heartbeat } from './heartbeat.js';
+import { heartbeat } from '../heartbeat.js';
 
 export interface FindPromotionInput {
   target: TargetSnapshot;

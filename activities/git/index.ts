@@ -23,6 +23,13 @@ export function createGitActivities(deps: GitActivityDeps) {
   return {
     findPromotion: createFindPromotion(store, deps.find),
     revertPromotion: createRevertPromotion(store, deps.revert),
+    /** Whether `descendant` contains `ancestor` on the remote: a foreign commit pushed after the revert still carries it. */
+    async commitContains({ repoUrl, ancestor, descendant }: { repoUrl: string; ancestor: string; descendant: string }): Promise<boolean> {
+      if (!/^[0-9a-f]{40}$/.test(ancestor) || !/^[0-9a-f]{40}$/.test(descendant)) return false;
+      return store.use(repoUrl, async (clone) => {
+        try { await clone.git.raw(['merge-base', '--is-ancestor', ancestor, descendant]); return true; } catch { return false; }
+      });
+    },
   };
 }
 

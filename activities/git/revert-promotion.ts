@@ -19,7 +19,7 @@ import { commitsForRun, revertMessage } from '../../src/git/revert-message.js';
 import { assertTrailerValue, formatIdent } from '../../src/git/validate.js';
 import { badInput, pushRejected, refusingUnsafeInput, revertConflict, revertNotNeeded } from './failures.js';
 import { checkout, requestedCommit, type Checkout } from './find-promotion.js';
-import { heartbeat } from './heartbeat.js';
+import { heartbeat } from '../heartbeat.js';
 
 export interface RevertPromotionInput {
   target: TargetSnapshot;

@@ -1,6 +1,5 @@
 /** Slack Web API calls made on behalf of runs: one message per run, posted then updated in place. */
 import type { WebClient } from '@slack/web-api';
-import { ApplicationFailure } from '@temporalio/common';
 import { runMessage } from '../../src/slack/run-message.js';
 import type { RunStatus, TargetSnapshot } from '../../workflows/types.js';
 
@@ -8,8 +7,9 @@ export interface SlackDeps { client?: WebClient }
 
 export function createSlackActivities(deps: SlackDeps) {
   return {
-    async publishRunMessage({ channel, status, target }: { channel: string; status: RunStatus; target: TargetSnapshot }): Promise<{ channel: string; ts: string; permalink?: string }> {
-      if (!deps.client) throw ApplicationFailure.nonRetryable('Slack is not configured on this worker (SLACK_BOT_TOKEN unset)', 'SlackNotConfigured');
+    /** Returns null when this worker has no Slack token: runs then report through the CLI and the timeline only. */
+    async publishRunMessage({ channel, status, target }: { channel: string; status: RunStatus; target: TargetSnapshot }): Promise<{ channel: string; ts: string; permalink?: string } | null> {
+      if (!deps.client) return null;
       const { text, blocks } = runMessage(status, target);
       if (status.slackMessage) {
         await deps.client.chat.update({ channel: status.slackMessage.channel, ts: status.slackMessage.ts, text, blocks });
