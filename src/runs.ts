@@ -13,6 +13,10 @@ import { runWorkflowId, type Decision, type PersonRef, type RunRequest, type Run
 
 export interface Rewind { cfg: RewindConfig; client: Client; taskQueue: string; runbookDir?: string }
 
+/** Incident ids become a commit trailer and a search attribute: one short token, never a second line. */
+export const INCIDENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,63}$/;
+const ENDED_PHASES: readonly RunStatus['phase'][] = ['restored', 'not-restored', 'failed', 'cancelled', 'rejected', 'expired'];
+
 /** Thrown when a request is refused before anything changes; the message says what to do instead. */
 export class RefusedError extends Error {
   constructor(message: string, readonly code: 'unknown-target' | 'not-authorized' | 'bad-input' | 'busy' | 'not-found') { super(message); this.name = 'RefusedError'; }
@@ -65,6 +69,8 @@ export async function startRun(rw: Rewind, req: StartRequest): Promise<{ workflo
     throw new RefusedError(`${req.requester.handle} is not an owner of ${target.app}; owners: ${target.owners.map((o) => o.handle).join(', ')}. Ask one of them, or add yourself to apps.${target.app}.owners in rewind.yaml.`, 'not-authorized');
   }
   if (req.commit !== undefined && !/^[0-9a-f]{7,40}$/.test(req.commit)) throw new RefusedError(`"${req.commit}" is not a commit sha (7 to 40 hex digits)`, 'bad-input');
+  // Checked here, not only in the revert activity: otherwise the run starts, posts its plan and fails after approval.
+  if (req.incidentId !== undefined && !INCIDENT_ID_PATTERN.test(req.incidentId)) throw new RefusedError(`${JSON.stringify(req.incidentId)} is not an incident id: use one word such as INC-42 (letters, digits and . _ : # / -, up to 64)`, 'bad-input');
   if (req.preApproved && target.approval.required && !target.approval.allowCliYes) {
     throw new RefusedError(`the approval policy of ${target.app}/${target.env} does not allow --yes; run without it and ask an approver (${target.approvers.map((p) => p.handle).join(', ') || 'none configured'})`, 'not-authorized');
   }
@@ -119,7 +125,14 @@ export async function cancelRun(rw: Rewind, workflowId: string, by: PersonRef, r
   const cfgApp = rw.cfg.apps[status.app];
   const allowed = [...(cfgApp?.owners ?? []), ...(cfgApp?.approvers ?? [])].includes(by.handle);
   if (!allowed) throw new RefusedError(`${by.handle} is neither an owner nor an approver of ${status.app} and cannot cancel its runs`, 'not-authorized');
-  await handle(rw, workflowId).signal(cancelSignal, { by, ...(reason ? { reason } : {}) });
+  // A closed run still answers the status query; signalling it fails with a raw "already completed".
+  if (ENDED_PHASES.includes(status.phase)) throw new RefusedError(`run ${workflowId} is not running any more (${status.phase}); nothing to cancel`, 'not-found');
+  try {
+    await handle(rw, workflowId).signal(cancelSignal, { by, ...(reason ? { reason } : {}) });
+  } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new RefusedError(`run ${workflowId} is not running any more; nothing to cancel`, 'not-found');
+    throw err;
+  }
 }
 
 export async function runStatus(rw: Rewind, workflowId: string): Promise<RunStatus> {
