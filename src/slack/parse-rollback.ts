@@ -9,6 +9,7 @@
  * Flags may appear anywhere after the app; every other word is the reason. A quoted word is
  * never a flag, and `--` ends the flags, so a reason may say anything.
  */
+import { INCIDENT_ID_PATTERN } from '../runs.js';
 
 export type RollbackCommand =
   | { kind: 'start'; app: string; env?: string; commit?: string; incidentId?: string; reason: string }
@@ -26,8 +27,6 @@ export const ROLLBACK_USAGE = [
 ].join('\n');
 
 export const SHA = /^[0-9a-f]{7,40}$/;
-/** Incident ids go into a commit trailer and a search attribute: one short line, no spaces. */
-export const INCIDENT_ID = /^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,63}$/;
 const APP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_REASON = 500;
 
@@ -128,7 +127,7 @@ export function parseRollback(rawText: string, envsOf: (app: string) => readonly
       case '--incident': {
         const v = takeValue();
         if (v === undefined || v === '') return fail('--incident needs an incident id such as INC-42');
-        if (!INCIDENT_ID.test(v)) return fail(`--incident "${v}" is not an incident id (letters, digits and . _ : # / -, up to 64)`);
+        if (!INCIDENT_ID_PATTERN.test(v)) return fail(`--incident "${v}" is not an incident id (letters, digits and . _ : # / -, up to 64)`);
         incidentId = v;
         break;
       }
