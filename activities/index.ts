@@ -5,6 +5,7 @@
 import { createDriftActivities, type DriftDeps } from './drift/index.js';
 import { createGitActivities } from './git/index.js';
 import { createGitOpsActivities, type GitOpsDeps } from './gitops/index.js';
+import { createLiveActivities } from './live/index.js';
 import { createSlackActivities, type SlackDeps } from './slack/index.js';
 
 export interface ActivityDeps extends DriftDeps, GitOpsDeps, SlackDeps { cacheDir: string }
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...git,
     ...createGitOpsActivities({ isAncestor, ...deps }),
     ...createDriftActivities(deps),
+    ...createLiveActivities(deps),
     ...createSlackActivities(deps),
   };
 }

@@ -9,3 +9,8 @@ export const timelineQuery = defineQuery<TimelineEvent[]>('timeline');
 export const decisionUpdate = defineUpdate<RunStatus, [Decision]>('decide');
 
 export const cancelSignal = defineSignal<[{ by: PersonRef; reason?: string }]>('cancel');
+
+/** Emergency path, held pause: the fix reached Git some other way; rewind verifies drift is empty, then resumes. */
+export const resolveUpdate = defineUpdate<RunStatus, [{ by: PersonRef; comment?: string }]>('resolve');
+/** Emergency path, held pause: resume auto-sync and let Git win over the live change (explicit confirmation). */
+export const abandonUpdate = defineUpdate<RunStatus, [{ by: PersonRef; confirm: boolean; comment?: string }]>('abandon');

@@ -2,8 +2,10 @@
  * The steps of the rollback procedure. Each is orchestration only: every side effect is an
  * activity, and each activity is idempotent so a replayed or retried step applies once.
  */
+import { ApplicationFailure } from '@temporalio/workflow';
 import { readActs, gitActs, waitActs } from './activities.js';
-import type { StepContext, StepResult } from './step-context.js';
+import { FailureType } from './types.js';
+import { targetRevision, type StepContext, type StepResult } from './step-context.js';
 import type { RollbackPlan, RunbookStep } from './types.js';
 
 function describeDrift(plan: Pick<RollbackPlan, 'drift'>): string {
@@ -49,22 +51,23 @@ export async function revertPromotion(_step: RunbookStep, ctx: StepContext): Pro
 }
 
 export async function refresh(_step: RunbookStep, ctx: StepContext): Promise<StepResult> {
-  const res = await readActs.requestRefresh({ target: ctx.input.target, token: ctx.runKey, revision: ctx.revertSha });
+  const res = await readActs.requestRefresh({ target: ctx.input.target, token: ctx.runKey, revision: targetRevision(ctx) });
   return { summary: `asked ${ctx.input.target.engine.kind} to reconcile now (${res.annotated}${res.syncRequested ? ', sync requested' : ''})`, evidence: { annotation: res.annotated, syncRequested: res.syncRequested } };
 }
 
 export async function waitForSynced(_step: RunbookStep, ctx: StepContext): Promise<StepResult> {
   const { target } = ctx.input;
-  if (!ctx.revertSha) throw new Error('waitForSynced needs a revision');
-  const res = await waitActs.waitForSynced({ target, revision: ctx.revertSha, timeoutMs: target.health.timeoutMs });
+  const revision = targetRevision(ctx);
+  if (!revision) throw ApplicationFailure.nonRetryable('waitForSynced needs a commit from an earlier step', FailureType.BadInput);
+  const res = await waitActs.waitForSynced({ target, revision, timeoutMs: target.health.timeoutMs });
   if (!res.synced) {
     return {
-      summary: `engine did not sync ${ctx.revertSha.slice(0, 7)} within ${Math.round(res.waitedMs / 1000)}s (last: ${res.state.syncStatus} at ${res.state.syncedRevision ?? 'unknown'})`,
+      summary: `engine did not sync ${revision.slice(0, 7)} within ${Math.round(res.waitedMs / 1000)}s (last: ${res.state.syncStatus} at ${res.state.syncedRevision ?? 'unknown'})`,
       stop: { phase: 'not-restored', result: `The revert was pushed but ${target.engine.name} did not sync it within the deadline; check the engine.` },
     };
   }
   ctx.syncedAt = res.at;
-  return { summary: `Synced at ${ctx.revertSha.slice(0, 7)}`, evidence: { syncRevision: res.state.syncedRevision, syncStatus: res.state.syncStatus, engineResourceVersion: res.state.resourceVersion } };
+  return { summary: `Synced at ${revision.slice(0, 7)}`, evidence: { syncRevision: res.state.syncedRevision, syncStatus: res.state.syncStatus, engineResourceVersion: res.state.resourceVersion } };
 }
 
 export async function verifyHealth(_step: RunbookStep, ctx: StepContext): Promise<StepResult> {
@@ -75,7 +78,7 @@ export async function verifyHealth(_step: RunbookStep, ctx: StepContext): Promis
     return { summary: `Healthy for ${Math.round(target.health.windowMs / 1000)}s: ${res.message}`, evidence: { healthyAt: res.healthyAt, engineHealth: res.engineHealth, workloads: res.workloads.join('; ') } };
   }
   // Health did not come back: the regression may live in the environment, not the promotion.
-  const drift = await readActs.driftReport({ target, revision: ctx.revertSha });
+  const drift = await readActs.driftReport({ target, revision: targetRevision(ctx) });
   if (ctx.state.status.plan) ctx.state.status.plan.drift = drift;
   const driftText = drift.real > 0 ? `Live differs from Git: ${describeDrift({ drift })}.` : 'No drift between Git and live was found; look at dependencies and runtime.';
   return {

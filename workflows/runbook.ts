@@ -4,7 +4,9 @@
  */
 import { CancellationScope, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import { awaitApproval, validateDecision } from './approval.js';
-import { cancelSignal, decisionUpdate, statusQuery, timelineQuery } from './messages.js';
+import { commitToGit, patchLive, pauseAutoSync, planEmergency, resumeAutoSync, waitForGitToMatchLive } from './emergency-steps.js';
+import { holdPaused, type HoldRequests } from './hold-paused.js';
+import { abandonUpdate, cancelSignal, decisionUpdate, resolveUpdate, statusQuery, timelineQuery } from './messages.js';
 import { notifyProgress } from './notify.js';
 import { planRollback, refresh, revertPromotion, verifyHealth, waitForSynced } from './rollback-steps.js';
 import { RunState } from './run-state.js';
@@ -26,7 +28,12 @@ const approve: StepRunner = async (_step, ctx) => {
 const notify: StepRunner = async (step) => ({ summary: String(step.with.message ?? 'notified') });
 
 /** Mapped over StepKind: a step kind without a runner does not compile. */
-const runners: { [K in StepKind]: StepRunner } = { planRollback, approve, revertPromotion, refresh, waitForSynced, verifyHealth, notify };
+const runners: { [K in StepKind]: StepRunner } = {
+  planRollback, approve, revertPromotion, refresh, waitForSynced, verifyHealth, notify,
+  planEmergency, pauseAutoSync, patchLive, commitToGit, waitForGitToMatchLive, resumeAutoSync,
+};
+
+const mayAct = (input: RunInput, by: PersonRef) => [...input.target.owners, ...input.target.approvers].some((p) => p.handle === by.handle);
 
 function failureMessage(err: unknown): string {
   let e: unknown = err;
@@ -47,8 +54,26 @@ export async function runbookWorkflow(input: RunInput): Promise<RunStatus> {
     state.record('approval', d.by.handle, `${d.decision === 'approve' ? 'approved' : 'rejected'}${d.comment ? `: ${d.comment}` : ''}`);
     return state.status;
   }, { validator: (d) => validateDecision(input, state, d) });
+  const hold: HoldRequests = {};
+  const validateHold = (by: PersonRef) => {
+    if (state.status.phase !== 'held-paused') throw new Error(`this run holds no pause (it is ${state.status.phase})`);
+    if (!mayAct(input, by)) throw new Error(`${by.handle} is neither an owner nor an approver of ${input.target.app}`);
+  };
+  setHandler(resolveUpdate, ({ by, comment }) => {
+    hold.resolve = by;
+    state.record('note', by.handle, `resolve requested${comment ? `: ${comment}` : ''}: verifying that Git holds the live change`);
+    return state.status;
+  }, { validator: ({ by }) => validateHold(by) });
+  setHandler(abandonUpdate, ({ by, comment }) => {
+    hold.abandon = by;
+    state.record('note', by.handle, `abandon confirmed${comment ? `: ${comment}` : ''}: resuming auto-sync, Git wins`);
+    return state.status;
+  }, { validator: ({ by, confirm }) => {
+    validateHold(by);
+    if (confirm !== true) throw new Error('abandoning resumes auto-sync and lets Git undo the live change: confirm it explicitly (--confirm)');
+  } });
   setHandler(cancelSignal, ({ by, reason }) => {
-    if (cancelledBy || ['restored', 'not-restored', 'failed', 'cancelled', 'rejected', 'expired'].includes(state.status.phase)) return;
+    if (cancelledBy || ['restored', 'not-restored', 'failed', 'cancelled', 'rejected', 'expired', 'held-paused', 'resolved', 'abandoned'].includes(state.status.phase)) return;
     cancelledBy = by;
     state.record('note', by.handle, `cancel requested${reason ? `: ${reason}` : ''}`);
     current?.cancel();
@@ -60,7 +85,7 @@ export async function runbookWorkflow(input: RunInput): Promise<RunStatus> {
     if (stop) { state.endStep(step.name, 'skipped', 'not reached'); continue; }
     if (ctx.isCancelled()) { stop = { phase: 'cancelled', result: `Cancelled by ${cancelledBy?.handle} before ${step.name}.` }; state.endStep(step.name, 'skipped', 'cancelled'); continue; }
     state.startStep(step.name);
-    if (state.status.phase === 'planning' && step.kind !== 'planRollback') state.phase('running');
+    if (state.status.phase === 'planning' && step.kind !== 'planRollback' && step.kind !== 'planEmergency') state.phase('running');
     try {
       current = new CancellationScope();
       const result = await current.run(() => runners[step.kind](step, ctx));
@@ -80,6 +105,12 @@ export async function runbookWorkflow(input: RunInput): Promise<RunStatus> {
     }
     await notifyProgress(ctx);
   }
+  if (stop && ctx.pause) {
+    // Something after the pause failed or was cancelled: hold the pause, never end silently.
+    const pauseStep = input.runbook.steps.find((s) => s.kind === 'pauseAutoSync');
+    const remindEveryMs = Number(pauseStep?.with.remindEveryMinutes ?? 15) * 60_000;
+    stop = await holdPaused(ctx, stop.result, hold, remindEveryMs);
+  }
   if (stop) {
     state.phase(stop.phase);
     state.status.result = stop.result;
@@ -87,7 +118,10 @@ export async function runbookWorkflow(input: RunInput): Promise<RunStatus> {
     state.phase('restored');
     const restoredAt = state.status.restoredAt ?? new Date().toISOString();
     state.status.timeToRestoreMs = Date.parse(restoredAt) - Date.parse(state.status.startedAt);
-    state.status.result = `Restored: ${input.target.app}/${input.target.env} is Synced and Healthy at ${ctx.revertSha?.slice(0, 7) ?? 'the current revision'}.`;
+    const at = (ctx.revertSha ?? ctx.commitSha)?.slice(0, 7) ?? 'the current revision';
+    state.status.result = ctx.commitSha
+      ? `Restored: the live change is in Git at ${at}, auto-sync is back to its recorded policy, and ${input.target.app}/${input.target.env} is Synced and Healthy.`
+      : `Restored: ${input.target.app}/${input.target.env} is Synced and Healthy at ${at}.`;
   }
   state.record('run', 'rewind', state.status.result);
   await notifyProgress(ctx);

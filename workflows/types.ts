@@ -31,7 +31,10 @@ export interface TargetSnapshot {
 }
 
 /** The step library. Adding a kind here forces a runner for it in workflows/runbook.ts (compile-time check). */
-export const STEP_KINDS = ['planRollback', 'approve', 'revertPromotion', 'refresh', 'waitForSynced', 'verifyHealth', 'notify'] as const;
+export const STEP_KINDS = [
+  'planRollback', 'approve', 'revertPromotion', 'refresh', 'waitForSynced', 'verifyHealth', 'notify',
+  'planEmergency', 'pauseAutoSync', 'patchLive', 'commitToGit', 'waitForGitToMatchLive', 'resumeAutoSync',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export interface RunbookStep { kind: StepKind; name: string; with: Record<string, string | number | boolean> }
@@ -46,6 +49,8 @@ export interface RunRequest {
   commit?: string;
   /** `--yes` from the CLI, honoured only where the approval policy allows it. */
   preApproved?: boolean;
+  /** Emergency path: the live changes to make, then hold in Git. */
+  changes?: LiveChange[];
   slack?: { channel: string; userId: string };
 }
 
@@ -84,6 +89,31 @@ export type AutoSyncPolicy =
   | { engine: 'argocd'; automated: { prune?: boolean; selfHeal?: boolean; allowEmpty?: boolean; enabled?: boolean } }
   | { engine: 'flux'; suspend: false };
 
+/** One live change of the emergency path. */
+export interface LiveChange {
+  object: { apiVersion: string; kind: string; namespace: string; name: string };
+  /** 'merge' = JSON merge patch (ConfigMaps, custom resources); 'strategic' = strategic merge (built-in workloads: lists merge by name). */
+  patchType: 'merge' | 'strategic';
+  patch: Record<string, unknown>;
+  /** Explicit Git location when rewind cannot find it: a repo-relative file and a dotted YAML path inside the document for the object. */
+  gitFile?: string;
+  gitPath?: string;
+}
+
+/** Where in Git a live change goes: one edit per changed field. */
+export interface GitEdit { file: string; docIndex: number; yamlPath: Array<string | number>; value: unknown; before: unknown; why: string }
+
+/** Who paused auto-sync, why and until when; stored on the engine object with the recorded policy. */
+export interface PauseLease { by: string; reason: string; incidentId?: string; runId: string; pausedAt: string; expiresAt: string; policy?: AutoSyncPolicy | null }
+
+export interface EmergencyPlan {
+  changes: Array<{ object: string; resourceVersion: string; fields: FieldDrift[] }>;
+  gitEdits: GitEdit[];
+  gitDiff: string;
+  engine: EngineState;
+  warnings: string[];
+}
+
 export interface RollbackPlan {
   promotion: PromotionDescription;
   engine: EngineState;
@@ -105,7 +135,9 @@ export interface TimelineEvent {
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 export interface StepStatus { name: string; kind: StepKind; state: StepState; startedAt?: string; endedAt?: string; summary?: string; error?: string }
 
-export type RunPhase = 'planning' | 'awaiting-approval' | 'running' | 'restored' | 'not-restored' | 'failed' | 'cancelled' | 'rejected' | 'expired';
+export type RunPhase = 'planning' | 'awaiting-approval' | 'running' | 'restored' | 'not-restored' | 'failed' | 'cancelled' | 'rejected' | 'expired'
+  /** Emergency path: something after the pause failed; auto-sync stays paused and rewind keeps reminding. */
+  | 'held-paused' | 'resolved' | 'abandoned';
 
 export interface RunStatus {
   workflowId: string;
@@ -117,6 +149,10 @@ export interface RunStatus {
   reason: string;
   incidentId?: string;
   plan?: RollbackPlan;
+  emergency?: EmergencyPlan;
+  /** Set while rewind holds auto-sync paused for this run. */
+  pause?: { since: string; policy: AutoSyncPolicy | null; lease: PauseLease };
+  commitSha?: string;
   steps: StepStatus[];
   approvals: Array<{ by: string; at: string; decision: 'approve' | 'reject' }>;
   revertSha?: string;

@@ -4,16 +4,16 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import { ARGO_REFRESH } from '../../src/gitops/tracking.js';
-import { FailureType, type AutoSyncPolicy, type EngineRef, type EngineState } from '../../workflows/types.js';
-import { shaOf, type GitOpsEngine } from './engine.js';
+import { ARGO_REFRESH, ARGO_TRACKING_ID } from '../../src/gitops/tracking.js';
+import { FailureType, type AutoSyncPolicy, type EngineRef, type EngineState, type PauseLease } from '../../workflows/types.js';
+import { PAUSE_LEASE_ANNOTATION, parseLease, shaOf, type GitOpsEngine } from './engine.js';
 
 const GROUP = 'argoproj.io', VERSION = 'v1alpha1', PLURAL = 'applications';
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 interface Automated { prune?: boolean; selfHeal?: boolean; allowEmpty?: boolean; enabled?: boolean }
 interface Application {
-  metadata: { name: string; resourceVersion?: string; annotations?: Record<string, string> };
+  metadata: { name: string; resourceVersion?: string; annotations?: Record<string, string>; ownerReferences?: Array<{ kind: string; name: string }> };
   spec: { syncPolicy?: { automated?: Automated | null } };
   operation?: unknown;
   status?: {
@@ -74,18 +74,37 @@ export function argoEngine(kc: k8s.KubeConfig, ref: Extract<EngineRef, { kind: '
       return [{ path: `/apis/${GROUP}/${VERSION}/namespaces/${ref.namespace}/${PLURAL}`, fieldSelector: `metadata.name=${ref.name}` }];
     },
 
-    async pauseAutoSync() {
+    async pauseAutoSync(lease: PauseLease) {
       const app = await get();
       const automated = app.spec.syncPolicy?.automated;
+      const held = parseLease(app.metadata.annotations?.[PAUSE_LEASE_ANNOTATION]);
+      if (held?.runId === lease.runId) return held.policy ?? null; // a retry after the pause succeeded
       if (!argoAutoSyncOn(automated)) return null;
-      // Conditional on the version read: a concurrent change makes this fail (409) and retry, never lose the policy.
-      await patch({ metadata: { resourceVersion: app.metadata.resourceVersion }, spec: { syncPolicy: { automated: null } } });
-      return { engine: 'argocd', automated: { ...automated } };
+      const policy: AutoSyncPolicy = { engine: 'argocd', automated: { ...automated } };
+      // One conditional write: the lease and the pause land together or not at all (409 → retry).
+      await patch({
+        metadata: { resourceVersion: app.metadata.resourceVersion, annotations: { [PAUSE_LEASE_ANNOTATION]: JSON.stringify({ ...lease, policy }) } },
+        spec: { syncPolicy: { automated: null } },
+      });
+      return policy;
     },
 
     async resumeAutoSync(policy: AutoSyncPolicy) {
       if (policy.engine !== 'argocd') throw ApplicationFailure.nonRetryable('a Flux policy cannot resume an Argo CD application', FailureType.BadInput);
-      await patch({ spec: { syncPolicy: { automated: policy.automated } } });
+      await patch({ metadata: { annotations: { [PAUSE_LEASE_ANNOTATION]: null } }, spec: { syncPolicy: { automated: policy.automated } } });
+    },
+
+    async pauseInfo() {
+      const app = await get();
+      // An ApplicationSet, or a parent app (app-of-apps) tracking this Application, re-applies its spec.
+      const parentApp = app.metadata.annotations?.[ARGO_TRACKING_ID]?.split(':')[0];
+      const owner = app.metadata.ownerReferences?.find((o) => o.kind === 'ApplicationSet') ?? (parentApp ? { kind: 'Application', name: parentApp } : undefined);
+      const automated = app.spec.syncPolicy?.automated;
+      return {
+        lease: parseLease(app.metadata.annotations?.[PAUSE_LEASE_ANNOTATION]),
+        ...(owner ? { owner: `${owner.kind}/${owner.name}` } : {}),
+        autoSync: argoAutoSyncOn(automated) ? { engine: 'argocd' as const, automated: { ...automated } } : null,
+      };
     },
   };
 }

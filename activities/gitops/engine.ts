@@ -3,7 +3,7 @@
  * through the Kubernetes API (their CRs), so rewind needs no Argo CD API token.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { AutoSyncPolicy, EngineRef, EngineState } from '../../workflows/types.js';
+import type { AutoSyncPolicy, EngineRef, EngineState, PauseLease } from '../../workflows/types.js';
 
 export interface RefreshResult { annotated: string; syncRequested: boolean }
 
@@ -15,9 +15,15 @@ export interface GitOpsEngine {
   syncedAt(state: EngineState, sha: string): boolean;
   /** Paths to watch for changes of the engine object(s). */
   watchPaths(): Array<{ path: string; fieldSelector: string }>;
-  /** Returns the policy in force before the pause, so resume can restore it exactly. */
-  pauseAutoSync(): Promise<AutoSyncPolicy | null>;
+  /**
+   * Turns auto-sync off and records the lease on the engine object in the same write. Returns the
+   * policy in force before, so resume can restore it exactly; null when auto-sync was already off.
+   */
+  pauseAutoSync(lease: PauseLease): Promise<AutoSyncPolicy | null>;
+  /** Restores `policy` and removes the lease, in one write. */
   resumeAutoSync(policy: AutoSyncPolicy): Promise<void>;
+  /** The lease on the engine object, if any, and who owns the object (an ApplicationSet re-enables auto-sync). */
+  pauseInfo(): Promise<{ lease?: PauseLease; owner?: string; autoSync: AutoSyncPolicy | null }>;
 }
 
 export type EngineFactory = (kc: KubeConfig, ref: EngineRef) => GitOpsEngine;
@@ -27,4 +33,12 @@ export function shaOf(revision: string | undefined): string | undefined {
   if (!revision) return undefined;
   const m = /(?:sha1:)?([0-9a-f]{40})$/.exec(revision);
   return m?.[1];
+}
+
+/** Annotation holding a pause lease (JSON), written together with the pause itself. */
+export const PAUSE_LEASE_ANNOTATION = 'rewind.dev/pause-lease';
+
+export function parseLease(value: string | undefined): PauseLease | undefined {
+  if (!value) return undefined;
+  try { return JSON.parse(value) as PauseLease; } catch { return undefined; }
 }

@@ -4,8 +4,8 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { FLUX_REQUESTED_AT } from '../../src/gitops/tracking.js';
-import type { AutoSyncPolicy, EngineRef, EngineState } from '../../workflows/types.js';
-import { shaOf, type GitOpsEngine } from './engine.js';
+import type { AutoSyncPolicy, EngineRef, EngineState, PauseLease } from '../../workflows/types.js';
+import { PAUSE_LEASE_ANNOTATION, parseLease, shaOf, type GitOpsEngine } from './engine.js';
 
 const KS = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
 const GITREPO = { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'gitrepositories' };
@@ -13,7 +13,7 @@ const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)
 
 interface Condition { type: string; status: string; reason?: string; message?: string }
 interface Kustomization {
-  metadata: { name: string; resourceVersion?: string; generation?: number };
+  metadata: { name: string; resourceVersion?: string; generation?: number; annotations?: Record<string, string>; ownerReferences?: Array<{ kind: string; name: string }> };
   spec: { suspend?: boolean; sourceRef?: { kind?: string; name?: string; namespace?: string } };
   status?: { conditions?: Condition[]; lastAppliedRevision?: string; lastAttemptedRevision?: string; observedGeneration?: number };
 }
@@ -67,16 +67,33 @@ export function fluxEngine(kc: k8s.KubeConfig, ref: Extract<EngineRef, { kind: '
       return [{ path: `/apis/${KS.group}/${KS.version}/namespaces/${ref.namespace}/${KS.plural}`, fieldSelector: `metadata.name=${ref.name}` }];
     },
 
-    async pauseAutoSync() {
+    async pauseAutoSync(lease: PauseLease) {
       const ks = await get();
+      const held = parseLease(ks.metadata.annotations?.[PAUSE_LEASE_ANNOTATION]);
+      if (held?.runId === lease.runId) return held.policy ?? null;
       if (ks.spec.suspend) return null;
-      await co.patchNamespacedCustomObject({ ...id, body: { metadata: { resourceVersion: ks.metadata.resourceVersion }, spec: { suspend: true } } }, merge);
-      return { engine: 'flux', suspend: false };
+      const policy: AutoSyncPolicy = { engine: 'flux', suspend: false };
+      await co.patchNamespacedCustomObject({ ...id, body: {
+        metadata: { resourceVersion: ks.metadata.resourceVersion, annotations: { [PAUSE_LEASE_ANNOTATION]: JSON.stringify({ ...lease, policy }) } },
+        spec: { suspend: true },
+      } }, merge);
+      return policy;
     },
 
     async resumeAutoSync(policy: AutoSyncPolicy) {
       if (policy.engine !== 'flux') throw new Error('an Argo CD policy cannot resume a Flux Kustomization');
-      await co.patchNamespacedCustomObject({ ...id, body: { spec: { suspend: false } } }, merge);
+      await co.patchNamespacedCustomObject({ ...id, body: { metadata: { annotations: { [PAUSE_LEASE_ANNOTATION]: null } }, spec: { suspend: false } } }, merge);
+    },
+
+    async pauseInfo() {
+      const ks = await get();
+      // A Kustomization applied by a parent Kustomization gets its spec (suspend too) re-applied from Git.
+      const parent = ks.metadata.ownerReferences?.[0];
+      return {
+        lease: parseLease(ks.metadata.annotations?.[PAUSE_LEASE_ANNOTATION]),
+        ...(parent ? { owner: `${parent.kind}/${parent.name}` } : {}),
+        autoSync: ks.spec.suspend ? null : { engine: 'flux' as const, suspend: false as const },
+      };
     },
   };
 }

@@ -8,7 +8,8 @@ import { assessDeployment, type HealthStatus } from '../../src/health/index.js';
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
 import { readObject } from '../../src/kube/resources.js';
 import { watchUntil, WatchTimeoutError } from '../../src/kube/watch.js';
-import type { EngineState, TargetSnapshot } from '../../workflows/types.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType, type AutoSyncPolicy, type EngineState, type PauseLease, type TargetSnapshot } from '../../workflows/types.js';
 import { cancellationSignal, heartbeat } from '../heartbeat.js';
 import { shaOf } from './engine.js';
 import { engineFor } from './engines.js';
@@ -44,6 +45,41 @@ export function createGitOpsActivities(deps: GitOpsDeps) {
   return {
     async engineState(target: TargetSnapshot): Promise<EngineState> {
       return engine(target).state();
+    },
+
+    /**
+     * Pauses auto-sync with a lease, refusing first when a parent (ApplicationSet, app-of-apps,
+     * parent Kustomization) would turn it back on. Idempotent per run (the lease carries the run id).
+     */
+    async pauseAutoSync({ target, lease }: { target: TargetSnapshot; lease: PauseLease }): Promise<{ policy: AutoSyncPolicy | null }> {
+      const e = engine(target);
+      const info = await e.pauseInfo();
+      if (info.owner && info.lease?.runId !== lease.runId) {
+        throw ApplicationFailure.nonRetryable(`${target.engine.name} is managed by ${info.owner}, which would turn auto-sync back on and let Git undo the live change. Pause auto-sync on ${info.owner} first (or exclude syncPolicy from what it manages), then start again.`, FailureType.BadInput);
+      }
+      return { policy: await e.pauseAutoSync(lease) };
+    },
+
+    /** Watches the engine object for `holdMs` and reports whether auto-sync stayed off. */
+    async verifyPauseHeld({ target, holdMs }: { target: TargetSnapshot; holdMs: number }): Promise<{ held: boolean; message: string }> {
+      const kc = clusterConfig(deps.clusters, target.cluster);
+      const e = engineFor(kc, target.engine);
+      const until = Date.now() + holdMs;
+      return watchUntil<{ held: boolean; message: string }>(kc, e.watchPaths(), async () => {
+        const info = await e.pauseInfo();
+        if (info.autoSync) return { done: true, value: { held: false, message: `auto-sync of ${target.engine.name} was turned back on right after the pause${info.owner ? ` (by ${info.owner})` : ' (a parent app-of-apps, ApplicationSet or a person?)'}; nothing was patched` } };
+        const left = until - Date.now();
+        return left <= 0 ? { done: true, value: { held: true, message: `auto-sync stayed off for ${Math.round(holdMs / 1000)}s` } } : { done: false, recheckInMs: left };
+      }, { timeoutMs: holdMs + 30_000, onProgress: (note) => heartbeat({ note }), signal: cancellationSignal() });
+    },
+
+    /** Restores exactly the recorded policy and removes the lease; a no-op when already restored. */
+    async resumeAutoSync({ target, policy }: { target: TargetSnapshot; policy: AutoSyncPolicy }): Promise<{ resumed: boolean }> {
+      const e = engine(target);
+      const info = await e.pauseInfo();
+      if (info.autoSync && !info.lease) return { resumed: false };
+      await e.resumeAutoSync(policy);
+      return { resumed: true };
     },
 
     async requestRefresh({ target, token, revision }: { target: TargetSnapshot; token: string; revision?: string }) {

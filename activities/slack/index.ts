@@ -20,5 +20,15 @@ export function createSlackActivities(deps: SlackDeps) {
       const link = await deps.client.chat.getPermalink({ channel: ch, message_ts: ts }).catch(() => undefined);
       return { channel: ch, ts, permalink: link?.permalink };
     },
+
+    /** A reminder in the run message's thread (or the app channel), for a pause that still needs a person. */
+    async postReminder({ target, status, text }: { target: TargetSnapshot; status: RunStatus; text: string }): Promise<{ ts: string } | null> {
+      if (!deps.client || !target.channel) return null;
+      const channel = status.slackMessage?.channel ?? target.channel;
+      const posted = status.slackMessage
+        ? await deps.client.chat.postMessage({ channel, text, thread_ts: status.slackMessage.ts, reply_broadcast: true })
+        : await deps.client.chat.postMessage({ channel, text });
+      return { ts: posted.ts! };
+    },
   };
 }

@@ -11,6 +11,7 @@ const ICON: Record<StepStatus['state'], string> = { pending: '◻️', running: 
 const PHASE: Record<RunStatus['phase'], string> = {
   planning: 'Planning', 'awaiting-approval': 'Waiting for approval', running: 'Running', restored: 'Restored',
   'not-restored': 'NOT restored', failed: 'Failed', cancelled: 'Cancelled', rejected: 'Rejected', expired: 'Approval expired',
+  'held-paused': 'HELD: auto-sync paused, needs a person', resolved: 'Resolved', abandoned: 'Abandoned: Git won',
 };
 
 const text = (t: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: t.slice(0, 2900) } });
