@@ -15,7 +15,6 @@ export interface Rewind { cfg: RewindConfig; client: Client; taskQueue: string; 
 
 /** Incident ids become a commit trailer and a search attribute: one short token, never a second line. */
 export const INCIDENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,63}$/;
-const ENDED_PHASES: readonly RunStatus['phase'][] = ['restored', 'not-restored', 'failed', 'cancelled', 'rejected', 'expired'];
 
 /** Thrown when a request is refused before anything changes; the message says what to do instead. */
 export class RefusedError extends Error {
@@ -125,12 +124,11 @@ export async function cancelRun(rw: Rewind, workflowId: string, by: PersonRef, r
   const cfgApp = rw.cfg.apps[status.app];
   const allowed = [...(cfgApp?.owners ?? []), ...(cfgApp?.approvers ?? [])].includes(by.handle);
   if (!allowed) throw new RefusedError(`${by.handle} is neither an owner nor an approver of ${status.app} and cannot cancel its runs`, 'not-authorized');
-  // A closed run still answers the status query; signalling it fails with a raw "already completed".
-  if (ENDED_PHASES.includes(status.phase)) throw new RefusedError(`run ${workflowId} is not running any more (${status.phase}); nothing to cancel`, 'not-found');
   try {
     await handle(rw, workflowId).signal(cancelSignal, { by, ...(reason ? { reason } : {}) });
   } catch (err) {
-    if ((err as Error).name === 'WorkflowNotFoundError') throw new RefusedError(`run ${workflowId} is not running any more; nothing to cancel`, 'not-found');
+    // A closed run still answers the status query, but signalling it fails with NOT_FOUND ("workflow execution already completed").
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new RefusedError(`run ${workflowId} is not running any more (${status.phase}); nothing to cancel`, 'not-found');
     throw err;
   }
 }
