@@ -5,6 +5,7 @@
  * workflow's to update.
  */
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { runStatus } from '../../../runs.js';
 import type { PersonRef } from '../../../../workflows/types.js';
 import type { ListenerDeps } from '../deps.js';
 import { slackIdentity } from '../identity.js';
@@ -23,6 +24,16 @@ export function runButton(deps: ListenerDeps, what: string, act: RunAction) {
     const who = slackIdentity(deps.rewind.cfg, body.user?.id);
     if (!who.ok) { await safeRespond(deps, respond, ephemeral(`:no_entry: ${who.error}`)); return; }
     try {
+      // The button only carries the workflow id, which every run of this app/env shares. A click on
+      // an older run's message must not act on the run that holds the id now, unseen.
+      const clickedTs = typeof body.container?.message_ts === 'string' ? body.container.message_ts : undefined;
+      if (clickedTs) {
+        const current = await runStatus(deps.rewind, workflowId);
+        if (current.slackMessage && current.slackMessage.ts !== clickedTs) {
+          await safeRespond(deps, respond, ephemeral(`:no_entry: This message belongs to an earlier run of ${current.app}/${current.env}. The current run (requested by ${current.requester}: ${current.reason}) has its own message${current.slackMessage.channel ? ` in <#${current.slackMessage.channel}>` : ''}; use its buttons.`));
+          return;
+        }
+      }
       const confirmation = await act(deps, workflowId, who.person);
       await safeRespond(deps, respond, ephemeral(confirmation));
     } catch (err) {
