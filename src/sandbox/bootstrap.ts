@@ -77,7 +77,7 @@ const COLLECTIONS: Record<string, (ns: string) => string> = {
 export async function bootstrapSandboxApps(kc: KubeConfig, repo: { url: string; branch: string }, opts: BootstrapOptions = {}): Promise<BootstrapResult> {
   if (!/^(http|https|ssh):\/\//.test(repo.url)) {
     throw new Error(`bootstrapSandboxApps: repo url ${repo.url} must be http(s):// or ssh:// (Flux's GitRepository CRD only accepts those); `
-      + 'serve a local bare repo with startGitHttpServer() from src/sandbox/controller/git-http.ts and pass its urlFor(path)');
+      + 'serve a local bare repo with startGitHttp() from src/sandbox/world/git-http.ts and pass its urlOf(name)');
   }
   const rest = await KubeRest.create(kc);
   const result: BootstrapResult = { created: [], existing: [] };

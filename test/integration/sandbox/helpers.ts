@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
-import { startGitHttpServer, type GitHttpServer } from '../../../src/sandbox/controller/git-http.js';
+import { startGitHttp, type GitHttpServer } from '../../../src/sandbox/world/git-http.js';
 
 /** Polls `read` until `ok` holds; fails naming what was awaited and the last value seen. */
 export async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
@@ -39,7 +39,7 @@ export class RepoHost {
   private constructor(readonly root: string, private readonly server: GitHttpServer) {}
   static async start(): Promise<RepoHost> {
     const root = await mkdtemp(path.join(tmpdir(), 'rewind-repos-'));
-    return new RepoHost(root, await startGitHttpServer({ root }));
+    return new RepoHost(root, await startGitHttp(root));
   }
   async create(name: string, files: Record<string, string>): Promise<TestRepo> {
     const remote = path.join(this.root, `${name}.git`), work = path.join(this.root, `${name}-work`);
@@ -60,7 +60,7 @@ export class RepoHost {
       return (await git.revparse(['HEAD'])).trim();
     };
     const first = await commit(files, 'initial');
-    return { url: this.server.urlFor(remote), remote, first, commit };
+    return { url: this.server.urlOf(`${name}.git`), remote, first, commit };
   }
   async stop(): Promise<void> {
     await this.server.stop();
