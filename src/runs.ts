@@ -8,8 +8,8 @@ import { parseDuration } from './config/duration.js';
 import type { RewindConfig } from './config/schema.js';
 import { loadRunbook } from './runbooks/load.js';
 import { RewindApp, RewindEnv, RewindIncident, RewindRunbook } from './temporal/search-attributes.js';
-import { cancelSignal, decisionUpdate, statusQuery } from '../workflows/messages.js';
-import { runWorkflowId, type Decision, type PersonRef, type RunRequest, type RunStatus, type TargetSnapshot } from '../workflows/types.js';
+import { abandonUpdate, cancelSignal, decisionUpdate, resolveUpdate, statusQuery } from '../workflows/messages.js';
+import { runWorkflowId, type Decision, type LiveChange, type PersonRef, type RunRequest, type RunStatus, type TargetSnapshot } from '../workflows/types.js';
 
 export interface Rewind { cfg: RewindConfig; client: Client; taskQueue: string; runbookDir?: string }
 
@@ -60,6 +60,8 @@ export interface StartRequest {
   commit?: string;
   preApproved?: boolean;
   source: RunRequest['source'];
+  /** Emergency path: live changes (see src/emergency/parse-change.ts). */
+  changes?: LiveChange[];
 }
 
 export async function startRun(rw: Rewind, req: StartRequest): Promise<{ workflowId: string; runId: string; target: TargetSnapshot }> {
@@ -74,11 +76,15 @@ export async function startRun(rw: Rewind, req: StartRequest): Promise<{ workflo
     throw new RefusedError(`the approval policy of ${target.app}/${target.env} does not allow --yes; run without it and ask an approver (${target.approvers.map((p) => p.handle).join(', ') || 'none configured'})`, 'not-authorized');
   }
   if (!req.reason.trim()) throw new RefusedError('give a reason: it goes into the commit message and the timeline', 'bad-input');
+  if (req.runbook === 'emergency-change' && !req.changes?.length) throw new RefusedError('say what to change live, e.g. "configmap/users-api-env DB_HOST=db-2.internal"', 'bad-input');
+  const foreign = req.changes?.find((c) => c.object.namespace !== target.namespace);
+  if (foreign) throw new RefusedError(`${foreign.object.kind}/${foreign.object.name} is in namespace ${foreign.object.namespace}; ${target.app}/${target.env} runs in ${target.namespace}`, 'bad-input');
   const runbook = await loadRunbook(req.runbook, rw.runbookDir);
   const workflowId = runWorkflowId(target.app, target.env);
   const request: RunRequest = {
     requester: req.requester, reason: req.reason.trim(), source: req.source,
     ...(req.incidentId ? { incidentId: req.incidentId } : {}), ...(req.commit ? { commit: req.commit } : {}), ...(req.preApproved ? { preApproved: true } : {}),
+    ...(req.changes?.length ? { changes: req.changes } : {}),
   };
   try {
     const handle = await rw.client.workflow.start('runbookWorkflow', {
@@ -152,4 +158,24 @@ export async function openRuns(rw: Rewind, app?: string): Promise<RunStatus[]> {
     if (status) out.push(status);
   }
   return out;
+}
+
+async function holdUpdate(rw: Rewind, workflowId: string, run: () => Promise<RunStatus>): Promise<RunStatus> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new RefusedError(err.cause?.message ?? err.message, 'not-authorized');
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new RefusedError(`run ${workflowId} is not running any more`, 'not-found');
+    throw err;
+  }
+}
+
+/** A held emergency run: the fix reached Git some other way; the run verifies drift is empty, then resumes. */
+export async function resolveRun(rw: Rewind, workflowId: string, by: PersonRef, comment?: string): Promise<RunStatus> {
+  return holdUpdate(rw, workflowId, () => handle(rw, workflowId).executeUpdate(resolveUpdate, { args: [{ by, ...(comment ? { comment } : {}) }] }));
+}
+
+/** A held emergency run: resume auto-sync and let Git win. `confirm` must be true. */
+export async function abandonRun(rw: Rewind, workflowId: string, by: PersonRef, confirm: boolean, comment?: string): Promise<RunStatus> {
+  return holdUpdate(rw, workflowId, () => handle(rw, workflowId).executeUpdate(abandonUpdate, { args: [{ by, confirm, ...(comment ? { comment } : {}) }] }));
 }
