@@ -9,7 +9,7 @@ import type { GitSourceCache } from '../../src/gitops/git-source.js';
 import { manualFields } from '../../src/gitops/manual-fields.js';
 import { renderManifests, type KubeObject } from '../../src/gitops/render.js';
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { readObject } from '../../src/kube/resources.js';
+import { readObject } from '../../src/kube/rest-pool.js';
 import type { DriftReport, FieldDrift, ObjectDrift, TargetSnapshot } from '../../workflows/types.js';
 
 export interface DriftDeps { clusters: Clusters; sources: GitSourceCache }

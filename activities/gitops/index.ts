@@ -6,7 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { assessDeployment, type HealthStatus } from '../../src/health/index.js';
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { readObject } from '../../src/kube/resources.js';
+import { readObject } from '../../src/kube/rest-pool.js';
 import { watchUntil, WatchTimeoutError } from '../../src/kube/watch.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, type AutoSyncPolicy, type EngineState, type PauseLease, type TargetSnapshot } from '../../workflows/types.js';

@@ -9,8 +9,8 @@ import type { GitSourceCache } from '../../src/gitops/git-source.js';
 import { objectKey, renderManifests, type KubeObject } from '../../src/gitops/render.js';
 import { patchedFields, valueAt } from '../../src/gitops/patch-paths.js';
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { KubeApiError, kubeRequest } from '../../src/kube/raw-request.js';
-import { objectPath } from '../../src/kube/resources.js';
+import { KubeApiError, type KubeRest } from '../../src/kube/rest.js';
+import { restFor } from '../../src/kube/rest-pool.js';
 import { FailureType, type FieldDrift, type LiveChange, type TargetSnapshot } from '../../workflows/types.js';
 
 export interface LiveDeps { clusters: Clusters; sources: GitSourceCache }
@@ -24,14 +24,16 @@ function refuse(message: string): never {
 }
 
 export function createLiveActivities(deps: LiveDeps) {
-  const pathOf = async (target: TargetSnapshot, c: LiveChange) => {
-    const kc = clusterConfig(deps.clusters, target.cluster);
+  const pathOf = async (target: TargetSnapshot, c: LiveChange): Promise<{ rest: KubeRest; path: string }> => {
+    const rest = await restFor(clusterConfig(deps.clusters, target.cluster));
     try {
-      return { kc, path: await objectPath(kc, c.object.apiVersion, c.object.kind, c.object.namespace, c.object.name) };
+      return { rest, path: rest.objectPath(await rest.resource(c.object.apiVersion, c.object.kind), c.object.namespace, c.object.name) };
     } catch (err) {
       refuse(`${c.object.kind} in ${c.object.apiVersion} is not served by the cluster: ${(err as Error).message}`);
     }
   };
+  const patch = (rest: KubeRest, path: string, c: LiveChange, body: unknown, dryRun: boolean) =>
+    rest.request<KubeObject>('PATCH', path, { body, contentType: CONTENT[c.patchType], query: { fieldManager: 'rewind', ...(dryRun ? { dryRun: 'All' } : {}) } });
 
   return {
     /** Reads each object and dry-runs its patch; refuses (non-retryable) unknown objects and invalid patches. */
@@ -39,15 +41,12 @@ export function createLiveActivities(deps: LiveDeps) {
       const out: PlannedChange[] = [];
       for (const c of changes) {
         if (c.object.namespace !== target.namespace) refuse(`${c.object.kind}/${c.object.name} is in namespace ${c.object.namespace}, not in ${target.app}/${target.env}'s namespace ${target.namespace}`);
-        const { kc, path } = await pathOf(target, c);
-        let before: KubeObject;
-        try { before = await kubeRequest<KubeObject>(kc, 'GET', path); } catch (err) {
-          if (err instanceof KubeApiError && err.code === 404) refuse(`${c.object.kind}/${c.object.name} does not exist in ${c.object.namespace}; check the name (kubectl get ${c.object.kind.toLowerCase()} -n ${c.object.namespace})`);
-          throw err;
-        }
+        const { rest, path } = await pathOf(target, c);
+        const before = await rest.get<KubeObject>(path);
+        if (!before) refuse(`${c.object.kind}/${c.object.name} does not exist in ${c.object.namespace}; check the name (kubectl get ${c.object.kind.toLowerCase()} -n ${c.object.namespace})`);
         let after: KubeObject;
-        try { after = await kubeRequest<KubeObject>(kc, 'PATCH', `${path}?dryRun=All&fieldManager=rewind`, c.patch, CONTENT[c.patchType]); } catch (err) {
-          if (err instanceof KubeApiError && err.code >= 400 && err.code < 500) refuse(`the API server refuses the patch for ${c.object.kind}/${c.object.name}: ${err.status?.message ?? err.message}`);
+        try { after = await patch(rest, path, c, c.patch, true); } catch (err) {
+          if (err instanceof KubeApiError && err.status >= 400 && err.status < 500) refuse(`the API server refuses the patch for ${c.object.kind}/${c.object.name}: ${err.serverMessage}`);
           throw err;
         }
         const fields = patchedFields(c.patch, before, c.patchType === 'strategic').map((f) => ({ path: f.pointer, desired: valueAt(after, f.pointer), live: valueAt(before, f.pointer) }));
@@ -62,10 +61,11 @@ export function createLiveActivities(deps: LiveDeps) {
      * already holds the patched values (a retry after a lost response), nothing is sent.
      */
     async patchLive({ target, change, resourceVersion }: { target: TargetSnapshot; change: LiveChange; resourceVersion: string }): Promise<{ before: string; after: string; reused: boolean }> {
-      const { kc, path } = await pathOf(target, change);
-      const live = await kubeRequest<KubeObject>(kc, 'GET', path);
+      const { rest, path } = await pathOf(target, change);
+      const live = await rest.get<KubeObject>(path);
+      if (!live) throw ApplicationFailure.nonRetryable(`${change.object.kind}/${change.object.name} was deleted since the plan`, FailureType.BadInput);
       const fields = patchedFields(change.patch, live, change.patchType === 'strategic');
-      const dry = await kubeRequest<KubeObject>(kc, 'PATCH', `${path}?dryRun=All&fieldManager=rewind`, change.patch, CONTENT[change.patchType]);
+      const dry = await patch(rest, path, change, change.patch, true);
       if (fields.every((f) => isEqual(valueAt(live, f.pointer), valueAt(dry, f.pointer)))) {
         return { before: resourceVersion, after: String(live.metadata.resourceVersion), reused: true };
       }
@@ -74,20 +74,21 @@ export function createLiveActivities(deps: LiveDeps) {
       }
       // Conditional: carrying resourceVersion makes the server refuse (409) if it moved since the read.
       const body = { ...change.patch, metadata: { ...((change.patch.metadata as object | undefined) ?? {}), resourceVersion } };
-      const after = await kubeRequest<KubeObject>(kc, 'PATCH', `${path}?fieldManager=rewind`, body, CONTENT[change.patchType]);
+      const after = await patch(rest, path, change, body, false);
       return { before: resourceVersion, after: String(after.metadata.resourceVersion), reused: false };
     },
 
     /** Whether Git (at the branch head, or `revision`) renders every field the changes set to its live value. */
     async gitMatchesLive({ target, changes, revision }: { target: TargetSnapshot; changes: LiveChange[]; revision?: string }): Promise<{ matches: boolean; revision: string; remaining: Array<FieldDrift & { object: string }> }> {
-      const kc = clusterConfig(deps.clusters, target.cluster);
       const source = deps.sources.get(target.repo.url);
       await source.fetch();
       const sha = revision ?? (await source.resolve(target.repo.branch));
       const rendered = await renderManifests(await source.checkout(sha), target.path);
       const remaining: Array<FieldDrift & { object: string }> = [];
       for (const c of changes) {
-        const live = await kubeRequest<KubeObject>(kc, 'GET', await objectPath(kc, c.object.apiVersion, c.object.kind, c.object.namespace, c.object.name));
+        const { rest, path } = await pathOf(target, c);
+        const live = await rest.get<KubeObject>(path);
+        if (!live) throw ApplicationFailure.nonRetryable(`${c.object.kind}/${c.object.name} no longer exists live`, FailureType.BadInput);
         const desired = rendered.find((o) => o.kind === c.object.kind && o.metadata.name === c.object.name && (o.metadata.namespace ?? target.namespace) === c.object.namespace);
         for (const f of patchedFields(c.patch, live, c.patchType === 'strategic')) {
           const d = desired ? valueAt(desired, f.pointer) : undefined, l = valueAt(live, f.pointer);

@@ -6,7 +6,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../gitops/render.js';
-import { KubeRest, isConflict } from './controller/kube-rest.js';
+import { KubeRest, isConflict } from '../kube/rest.js';
 import { formatGoDuration } from './controller/durations.js';
 
 export const SANDBOX_ARGO_NAMESPACE = 'argocd';

@@ -5,7 +5,7 @@
  * (Argo's `CreateNamespace=true`), objects in kubectl's kind order.
  */
 import { groupOf, type KubeObject } from '../../gitops/render.js';
-import { KubeApiError, isConflict } from './kube-rest.js';
+import { KubeApiError, isConflict } from '../../kube/rest.js';
 import type { Runtime } from './runtime.js';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'failed';

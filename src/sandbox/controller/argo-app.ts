@@ -9,7 +9,7 @@ import { ARGO_REFRESH } from '../../gitops/tracking.js';
 import { compareArgoApp, type ArgoComparison } from './argo-compare.js';
 import { appPath, markRunning, runSync, runningState, writeAppStatus, type SyncRequest } from './argo-sync.js';
 import { APPLICATIONS, autoSyncEnabled, type Application } from './argo-types.js';
-import { KubeApiError } from './kube-rest.js';
+import { KubeApiError } from '../../kube/rest.js';
 import type { Runtime } from './runtime.js';
 
 const REMOVE_REFRESH = { op: 'remove', path: `/metadata/annotations/${ARGO_REFRESH.replace(/\//g, '~1')}` };

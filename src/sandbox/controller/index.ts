@@ -22,7 +22,7 @@ import { GitSourceCache } from '../../gitops/git-source.js';
 import { ArgoController } from './argo-app.js';
 import { FluxKustomizationController } from './flux-kustomization.js';
 import { FluxSourceController } from './flux-source.js';
-import { KubeRest } from './kube-rest.js';
+import { KubeRest } from '../../kube/rest.js';
 import { LiveSnapshot } from './live-snapshot.js';
 import { Runtime } from './runtime.js';
 import type { FaultRule, SandboxController, SandboxControllerOptions } from './types.js';

@@ -4,7 +4,7 @@
  * apps there are. Writes invalidate the kinds they touched.
  */
 import { groupOf, type KubeObject } from '../../gitops/render.js';
-import type { KubeRest, ResourceInfo } from './kube-rest.js';
+import type { KubeRest, ResourceInfo } from '../../kube/rest.js';
 
 export class LiveSnapshot {
   private readonly lists = new Map<string, Promise<KubeObject[]>>();

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { GitSourceCache } from '../../gitops/git-source.js';
 import { renderManifests, sourceTypeOf, type KubeObject, type SourceType } from '../../gitops/render.js';
-import { KubeApiError, type KubeRest } from './kube-rest.js';
+import { KubeApiError, type KubeRest } from '../../kube/rest.js';
 import type { LiveSnapshot } from './live-snapshot.js';
 import type { FaultRule } from './types.js';
 

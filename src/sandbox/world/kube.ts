@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { requireKubeAssets, upstreamCrdDir } from './binaries.js';
 import { b64, makeClusterCerts } from './certs.js';
-import { kubeRequest } from '../../kube/raw-request.js';
+import { KubeRest } from '../../kube/rest.js';
 import { freePort, startProcess, waitUntil, type ManagedProcess } from './processes.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -119,6 +119,7 @@ async function installCrds(kc: k8s.KubeConfig, preferUpstream: boolean): Promise
   const upstream = preferUpstream ? upstreamCrdDir(REPO_ROOT) : undefined;
   const files = await crdFiles(upstream ?? OWN_CRDS);
   const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const rest = await KubeRest.create(kc);
   const names: string[] = [];
   for (const file of files) {
     for (const doc of YAML.parseAllDocuments(await readFile(file, 'utf8'))) {
@@ -127,10 +128,11 @@ async function installCrds(kc: k8s.KubeConfig, preferUpstream: boolean): Promise
       const crd = raw as k8s.V1CustomResourceDefinition;
       // Created raw (the typed serializer drops x-kubernetes-* keys), and created rather than
       // client-side applied: the upstream Application CRD is ~400 KB, too big for last-applied.
-      await kubeRequest(kc, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+      await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd });
       names.push(crd.metadata!.name!);
     }
   }
+  rest.close();
   for (const name of names) {
     await waitUntil(`CRD ${name} Established`, async () => {
       const crd = await ext.readCustomResourceDefinition({ name });

@@ -1,5 +1,5 @@
 /**
- * A small raw REST client for the sandbox controller. Raw on purpose: a GitOps controller handles
+ * A small raw REST client for the Kubernetes API. Raw on purpose: the sandbox controller and the activities handle
  * arbitrary kinds as plain JSON and must choose the patch content type exactly (apply-patch+yaml,
  * merge-patch+json); client-node's typed serializers drop fields they do not model. One keep-alive
  * agent per client, destroyed by close(), so a stopped controller leaves no sockets behind.
