@@ -82,6 +82,22 @@ function crossCheck(cfg: RewindConfig, file: string): ConfigProblem[] {
       if (!cfg.repos[env.repo]) problems.push({ file, path: `${base}.repo`, message: `unknown repo "${env.repo}"`, fix: `define it under repos: or use one of: ${known(cfg.repos)}` });
     }
   }
+  const names = new Set<string>();
+  cfg.drills.forEach((d, i) => {
+    const base = `drills.${i}`;
+    if (names.has(d.name)) problems.push({ file, path: `${base}.name`, message: `drill name "${d.name}" is used twice`, fix: 'give every drill a unique name' });
+    names.add(d.name);
+    if (d.kind === 'access-audit') return;
+    const app = d.app ? cfg.apps[d.app] : undefined;
+    if (!d.app || !app) { problems.push({ file, path: `${base}.app`, message: d.app ? `unknown app "${d.app}"` : 'a drill of this kind needs an app', fix: `use one of: ${Object.keys(cfg.apps).join(', ') || '(none defined)'}` }); return; }
+    const env = d.env ? app.environments[d.env] : undefined;
+    if (!d.env || !env) { problems.push({ file, path: `${base}.env`, message: d.env ? `app "${d.app}" has no environment "${d.env}"` : 'a drill needs an environment', fix: `use one of: ${Object.keys(app.environments).join(', ')}` }); return; }
+    if (!env.drillTarget) problems.push({ file, path: `${base}.env`, message: `${d.app}/${d.env} is not a drill target: drills inject real faults`, fix: `aim the drill at an environment with drillTarget: true, or set apps.${d.app}.environments.${d.env}.drillTarget: true if faults there are acceptable` });
+    if (d.kind === 'rollback' && !d.badTag) problems.push({ file, path: `${base}.badTag`, message: 'a rollback drill needs a known-bad image tag to promote', fix: 'set badTag to a tag the environment treats as broken' });
+  });
+  if (cfg.drills.some((d) => d.kind === 'access-audit') && cfg.ci.identities.length === 0) {
+    problems.push({ file, path: 'ci.identities', message: 'an access-audit drill needs CI identities to audit', fix: 'list them under ci.identities (e.g. system:serviceaccount:ci:deployer)' });
+  }
   return problems;
 }
 

@@ -88,6 +88,25 @@ export const appSchema = z.strictObject({
   environments: z.record(dnsName, environmentSchema).refine((e) => Object.keys(e).length > 0, 'an app needs at least one environment'),
 });
 
+export const DRILL_KINDS = ['rollback', 'drift', 'rebuild', 'emergency', 'access-audit'] as const;
+
+export const drillSchema = z.strictObject({
+  name: dnsName.describe('Unique name; the Temporal Schedule is rewind-drill-<name>'),
+  kind: z.enum(DRILL_KINDS),
+  app: dnsName.optional().describe('Required for every kind but access-audit'),
+  env: dnsName.optional().describe('Must be an environment marked drillTarget: true'),
+  schedule: z.strictObject({
+    cron: z.string().min(9).describe('Cron expression, e.g. "0 10 * * 2" (Tuesdays 10:00)'),
+    timezone: z.string().default('UTC').describe('IANA time zone of the cron expression'),
+  }).optional().describe('Without a schedule the drill only runs on demand (`rewind drills run <name>`)'),
+  targets: z.strictObject({
+    timeToDetect: duration('2m').describe('Detection slower than this fails the check'),
+    timeToRestore: duration('10m').describe('Restoring slower than this fails the check'),
+  }).prefault({}),
+  badTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/).optional().describe('rollback drill: an image tag the environment treats as broken'),
+  channel: z.string().optional().describe('Slack channel for the scorecard; default: the app channel'),
+});
+
 export const configSchema = z.strictObject({
   temporal: z.strictObject({
     address: z.string().default('127.0.0.1:7233'),
@@ -109,6 +128,7 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   apps: z.record(dnsName, appSchema).default({}),
   ci: z.strictObject({ identities: z.array(z.string()).default([]) }).prefault({}).describe('Identities of CI systems, for the access audit'),
+  drills: z.array(drillSchema).default([]).describe('Game-day drills, run on a schedule by `rewind drills apply`'),
 });
 
 export type RewindConfig = z.infer<typeof configSchema>;
@@ -116,3 +136,4 @@ export type AppConfig = z.infer<typeof appSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
 export type ApprovalPolicy = z.infer<typeof approvalSchema>;
 export type Person = z.infer<typeof personSchema>;
+export type DrillConfig = z.infer<typeof drillSchema>;

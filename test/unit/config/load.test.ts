@@ -83,3 +83,24 @@ describe('config loading', () => {
     assert.equal(parseDuration('ten'), undefined);
   });
 });
+
+describe('drill configuration', () => {
+  it('accepts the example drills with defaults', () => {
+    const cfg = parseConfig(example);
+    assert.deepEqual(cfg.drills.map((d) => [d.name, d.kind]), [['users-api-rollback', 'rollback'], ['users-api-drift', 'drift'], ['ci-has-no-cluster-credentials', 'access-audit']]);
+    assert.equal(cfg.drills[1]!.targets.timeToRestore, '10m');
+    assert.equal(cfg.drills[2]!.schedule!.timezone, 'UTC');
+  });
+
+  it('refuses a drill aimed at an environment that is not a drill target, saying how to fix it', () => {
+    const [p] = problemsOf(example.replace('    app: users-api\n    env: staging\n    badTag', '    app: users-api\n    env: prod\n    badTag'));
+    assert.equal(p!.path, 'drills.0.env');
+    assert.match(p!.message, /users-api\/prod is not a drill target/);
+    assert.match(p!.fix, /drillTarget: true/);
+  });
+
+  it('needs a bad tag for a rollback drill and unique names', () => {
+    const problems = problemsOf(example.replace('    badTag: 0.0.0-drill-broken   # an image tag staging\'s health treats as broken\n', '').replace('name: users-api-drift', 'name: users-api-rollback'));
+    assert.deepEqual(problems.map((p) => p.path).sort(), ['drills.0.badTag', 'drills.1.name']);
+  });
+});
