@@ -180,3 +180,11 @@ export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
 /** One workflow id per app and environment, whatever the runbook: runs of one target exclude each other. */
 export const runWorkflowId = (app: string, env: string): string => `rewind/${app}/${env}`;
+
+// ---------------------------------------------------------------------------------------------
+// Git side of the emergency path (src/git/locate-source.ts). Merges into GitEdit above.
+
+export interface GitEdit {
+  /** True when the edit deletes the key at yamlPath (a `null` in the patch, for a field defined in a resource file); `value` is then null. */
+  remove?: boolean;
+}

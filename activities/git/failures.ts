@@ -23,6 +23,12 @@ export const revertNotNeeded = (message: string, details: Details) => Applicatio
 /** Thrown after repeated non-fast-forward rejections; retryable, so Temporal's retry policy takes over. */
 export const pushRejected = (message: string, details: Details) => ApplicationFailure.retryable(message, FailureType.PushRejected, details);
 
+/**
+ * Thrown when the remote refuses a push for a reason retrying cannot fix (a pre-receive hook,
+ * branch protection, permissions); not retryable, so a person looks at git's message.
+ */
+export const pushRefused = (message: string, details: Details) => ApplicationFailure.nonRetryable(message, FailureType.PushRejected, details);
+
 /** Runs `fn`, turning unsafe config or request values into BadInput. */
 export async function refusingUnsafeInput<T>(fn: () => Promise<T>): Promise<T> {
   try {

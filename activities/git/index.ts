@@ -1,13 +1,16 @@
 /**
  * The git activities: find and describe the promotion to roll back, and revert it as the
- * requester. One cached clone per repository URL is shared by both (see src/git/cached-clone.ts).
+ * requester; for the emergency path, plan and commit a live change into Git. One cached clone
+ * per repository URL is shared by all of them (see src/git/cached-clone.ts).
  */
 import { createCloneStore, type GitIdentity } from '../../src/git/cached-clone.js';
+import { createCommitLiveChange, createPlanGitEdits, type LiveChangeOptions } from './commit-live-change.js';
 import { createFindPromotion, type FindPromotionOptions } from './find-promotion.js';
 import { createRevertPromotion, type RevertPromotionOptions } from './revert-promotion.js';
 
 export type { FindPromotionInput } from './find-promotion.js';
 export type { RevertPromotionInput, RevertPromotionResult } from './revert-promotion.js';
+export type { CommitLiveChangeInput, CommitLiveChangeResult, PlanGitEditsInput, PlanGitEditsResult } from './commit-live-change.js';
 
 export interface GitActivityDeps {
   /** Where cached clones and temporary worktrees live. */
@@ -16,6 +19,7 @@ export interface GitActivityDeps {
   committer?: GitIdentity;
   find?: FindPromotionOptions;
   revert?: RevertPromotionOptions;
+  liveChange?: LiveChangeOptions;
 }
 
 export function createGitActivities(deps: GitActivityDeps) {
@@ -23,6 +27,8 @@ export function createGitActivities(deps: GitActivityDeps) {
   return {
     findPromotion: createFindPromotion(store, deps.find),
     revertPromotion: createRevertPromotion(store, deps.revert),
+    planGitEdits: createPlanGitEdits(store, deps.liveChange),
+    commitLiveChange: createCommitLiveChange(store, deps.liveChange),
     /** Whether `descendant` contains `ancestor` on the remote: a foreign commit pushed after the revert still carries it. */
     async commitContains({ repoUrl, ancestor, descendant }: { repoUrl: string; ancestor: string; descendant: string }): Promise<boolean> {
       if (!/^[0-9a-f]{40}$/.test(ancestor) || !/^[0-9a-f]{40}$/.test(descendant)) return false;

@@ -15,9 +15,10 @@ import type { PersonRef, TargetSnapshot } from '../../workflows/types.js';
 import type { CachedClone, CloneStore } from '../../src/git/cached-clone.js';
 import { changedFiles, commitInfo, literal, resolveCommit } from '../../src/git/git-read.js';
 import { kustomizeSourcePaths } from '../../src/git/kustomize-sources.js';
+import { pushHead, redactCredentials } from '../../src/git/push.js';
 import { commitsForRun, revertMessage } from '../../src/git/revert-message.js';
 import { assertTrailerValue, formatIdent } from '../../src/git/validate.js';
-import { badInput, pushRejected, refusingUnsafeInput, revertConflict, revertNotNeeded } from './failures.js';
+import { badInput, pushRefused, pushRejected, refusingUnsafeInput, revertConflict, revertNotNeeded } from './failures.js';
 import { checkout, requestedCommit, type Checkout } from './find-promotion.js';
 import { heartbeat } from '../heartbeat.js';
 
@@ -52,7 +53,6 @@ export interface RevertPromotionOptions {
 
 /** Local branch the revert is built on; the clone's other branches are never touched. */
 const WORK_BRANCH = 'rewind-work';
-const NON_FAST_FORWARD = /non-fast-forward|fetch first|\[rejected\]|failed to update ref|cannot lock ref/i;
 
 export function createRevertPromotion(store: CloneStore, options: RevertPromotionOptions = {}) {
   const maxPushAttempts = options.maxPushAttempts ?? 5;
@@ -103,15 +103,14 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
     return (await git.raw(['rev-parse', 'HEAD'])).trim();
   }
 
-  /** True when pushed; false when rejected as not fast-forward. Other failures throw. */
+  /** True when pushed; false when rejected as not fast-forward. A refusal (hook, permissions) is final; other failures throw. */
   async function push(co: Checkout): Promise<boolean> {
-    try {
-      await co.clone.git.raw(['push', '--quiet', 'origin', `HEAD:refs/heads/${co.branch}`]);
-      return true;
-    } catch (err) {
-      if (NON_FAST_FORWARD.test(String(err)) && !/remote rejected/i.test(String(err))) return false;
-      throw err;
+    const out = await pushHead(co.clone.git, co.branch);
+    if (out.kind === 'refused') {
+      await co.clone.clean();
+      throw pushRefused(`${redactCredentials(co.clone.url)} refused the push of the revert to ${co.branch}; nothing was pushed. Git said:\n${out.message}`, { branch: co.branch, gitMessage: out.message });
     }
+    return out.kind === 'pushed';
   }
 
   async function revert(clone: CachedClone, input: RevertPromotionInput): Promise<RevertPromotionResult> {

@@ -8,14 +8,14 @@ import type { SimpleGit } from 'simple-git';
 import { parse } from 'yaml';
 import { pathType } from './git-read.js';
 
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 /** Fields whose values are paths (files or directories) relative to the kustomization. */
 const PATH_LIST_FIELDS = ['resources', 'bases', 'components', 'crds', 'transformers', 'generators', 'validators', 'configurations', 'patchesStrategicMerge'];
 const PATH_OBJECT_LIST_FIELDS = ['patches', 'patchesJson6902', 'replacements'];
 const GENERATOR_FIELDS = ['configMapGenerator', 'secretGenerator'];
 
-const isRemote = (ref: string): boolean =>
+export const isRemote = (ref: string): boolean =>
   /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith('git@') || ref.startsWith('github.com/') || ref.includes('?ref=');
 
 /** Every path-like string in a kustomization, as written. Inline patches (multi-line) are skipped. */
@@ -45,7 +45,7 @@ export function referencedPaths(kustomization: unknown): string[] {
 }
 
 /** Resolves `ref` against `dir` (both repo-relative); undefined when it leaves the repository. */
-function resolveInRepo(dir: string, ref: string): string | undefined {
+export function resolveInRepo(dir: string, ref: string): string | undefined {
   if (ref.startsWith('/')) return undefined;
   const joined = path.posix.normalize(path.posix.join(dir, ref)).replace(/\/+$/, '');
   if (joined === '..' || joined.startsWith('../') || joined === '.' || joined === '') return undefined;

@@ -9,6 +9,8 @@ export const TRAILER = {
   run: 'Rewind-Run',
   requestedBy: 'Rewind-Requested-By',
   incident: 'Rewind-Incident',
+  /** `live-first`: the commit carries a change already made live (the emergency path). */
+  change: 'Rewind-Change',
 } as const;
 
 export interface RevertMessageInput {
@@ -25,13 +27,20 @@ export interface RevertMessageInput {
  * last paragraph, so whatever the reason says (even `Rewind-Run: x` lines) is never parsed as one.
  */
 export function revertMessage(m: RevertMessageInput): string {
-  const reason = m.reason.replace(/\r\n?/g, '\n').trim();
-  const trailers = [
+  const reason = normalizeReason(m.reason);
+  return [`Revert "${m.subject}"`, `This reverts commit ${m.sha}.`, ...(reason ? [reason] : []), trailerBlock(m)].join('\n\n') + '\n';
+}
+
+export const normalizeReason = (reason: string): string => reason.replace(/\r\n?/g, '\n').trim();
+
+/** The run's trailer paragraph; callers put it last, so nothing in a free-text reason is read as a trailer. */
+export function trailerBlock(m: { runId: string; requestedBy: string; incidentId?: string; change?: string }): string {
+  return [
     `${TRAILER.run}: ${m.runId}`,
     `${TRAILER.requestedBy}: ${m.requestedBy}`,
     ...(m.incidentId ? [`${TRAILER.incident}: ${m.incidentId}`] : []),
-  ];
-  return [`Revert "${m.subject}"`, `This reverts commit ${m.sha}.`, ...(reason ? [reason] : []), trailers.join('\n')].join('\n\n') + '\n';
+    ...(m.change ? [`${TRAILER.change}: ${m.change}`] : []),
+  ].join('\n');
 }
 
 const FIELD = '\x1f';
@@ -41,8 +50,9 @@ const RECORD = '\x1e';
  * Commits in `range` (e.g. `<sha>..origin/main`) whose `Rewind-Run` trailer equals `runId`,
  * newest first. `range` must be built from validated shas and ref names only.
  */
-export async function commitsForRun(git: SimpleGit, range: string, runId: string): Promise<string[]> {
-  const out = await git.raw(['log', `--format=%H${FIELD}%(trailers:key=${TRAILER.run},valueonly,separator=%x1d)${RECORD}`, range]);
+export async function commitsForRun(git: SimpleGit, range: string, runId: string, maxCount?: number): Promise<string[]> {
+  const limit = maxCount !== undefined ? [`--max-count=${Math.max(1, Math.floor(maxCount))}`] : [];
+  const out = await git.raw(['log', ...limit, `--format=%H${FIELD}%(trailers:key=${TRAILER.run},valueonly,separator=%x1d)${RECORD}`, range]);
   const hits: string[] = [];
   for (const record of out.split(RECORD)) {
     const [sha, values] = record.trim().split(FIELD);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
@@ -185,6 +185,16 @@ describe('revertPromotion', () => {
     // The reason's lookalike trailer is body text; the run's own trailer block is last.
     assert.equal(await trailer('Rewind-Run'), 'run-1');
     assert.equal(tagOf(await world.repo.show(OVERLAY)), promotion.from);
+  });
+
+  it('a push the remote refuses (pre-receive hook) fails for good with PushRejected and git\'s message; nothing pushed', async () => {
+    const hook = path.join(world.repo.remote, 'hooks', 'pre-receive');
+    await writeFile(hook, '#!/bin/sh\necho "frozen: release in progress" >&2\nexit 1\n');
+    await chmod(hook, 0o755);
+    const head = await world.repo.head();
+    await assert.rejects(createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request()),
+      failsWith(FailureType.PushRejected, /refused the push of the revert to main; nothing was pushed.*frozen: release in progress/s));
+    assert.equal(await world.repo.head(), head);
   });
 
   it('refuses bad input with BadInput and changes nothing', async () => {
