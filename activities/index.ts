@@ -3,23 +3,30 @@
  * from its clients; workflows see only the type.
  */
 import { createDriftActivities, type DriftDeps } from './drift/index.js';
+import { createDrillActivities } from './drills/index.js';
 import { createGitActivities } from './git/index.js';
 import { createGitOpsActivities, type GitOpsDeps } from './gitops/index.js';
 import { createLiveActivities } from './live/index.js';
 import { createSlackActivities, type SlackDeps } from './slack/index.js';
+import { instrumentActivities, type ActivityMetricsSink } from '../src/metrics/instrument-activities.js';
 
-export interface ActivityDeps extends DriftDeps, GitOpsDeps, SlackDeps { cacheDir: string }
+export interface ActivityDeps extends DriftDeps, GitOpsDeps, SlackDeps {
+  cacheDir: string;
+  /** When set, every activity attempt is timed (rewind_activity_duration_seconds, src/metrics/). */
+  metrics?: ActivityMetricsSink;
+}
 
 export function createActivities(deps: ActivityDeps) {
   const git = createGitActivities({ cacheDir: deps.cacheDir });
   const isAncestor = (repoUrl: string, ancestor: string, descendant: string) => git.commitContains({ repoUrl, ancestor, descendant });
-  return {
+  return instrumentActivities({
     ...git,
     ...createGitOpsActivities({ isAncestor, ...deps }),
     ...createDriftActivities(deps),
     ...createLiveActivities(deps),
+    ...createDrillActivities({ ...deps, commitLiveChange: (input) => git.commitLiveChange(input) }),
     ...createSlackActivities(deps),
-  };
+  }, deps.metrics);
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -80,7 +80,7 @@ export async function commitToGit(_step: RunbookStep, ctx: StepContext): Promise
   ctx.state.status.commitSha = res.sha;
   return {
     summary: `${res.reused ? 'Git already holds the change at' : 'pushed'} ${res.sha.slice(0, 7)} (${res.files.join(', ') || 'no file changed'}) as ${request.requester.name}`,
-    evidence: { commitSha: res.sha, reused: res.reused, pushAttempts: res.attempts, files: res.files.join(', '), commitUrl: target.repo.webUrl ? `${target.repo.webUrl}/commit/${res.sha}` : undefined },
+    evidence: { commitSha: res.sha, reused: res.reused, pushAttempts: res.attempts, files: res.files.join(', '), commitUrl: target.repo.webUrl ? `${target.repo.webUrl}/commit/${res.sha}` : undefined, author: `${request.requester.name} <${request.requester.email}>` },
   };
 }
 

@@ -1,5 +1,8 @@
 /**
- * rewind's workflows. `runbookWorkflow` interprets any runbook snapshot; its messages
- * (status and timeline queries, the decision update, the cancel signal) are in messages.ts.
+ * rewind's workflows. `runbookWorkflow` interprets any runbook snapshot (rollback, emergency
+ * change); its messages are in messages.ts. `drillLauncherWorkflow` is what drill Schedules
+ * start; it runs `drillWorkflow` under the app/env lock.
  */
 export { runbookWorkflow } from './runbook.js';
+export { drillWorkflow } from './drills/drill.js';
+export { drillLauncherWorkflow } from './drills/launcher.js';

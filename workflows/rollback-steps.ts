@@ -46,7 +46,7 @@ export async function revertPromotion(_step: RunbookStep, ctx: StepContext): Pro
   ctx.state.status.revertSha = res.revertSha;
   return {
     summary: `${res.reused ? 'found already pushed' : 'pushed'} revert ${res.revertSha.slice(0, 7)} as ${request.requester.name}`,
-    evidence: { revertSha: res.revertSha, reverted: ctx.promotion.sha, reused: res.reused, pushAttempts: res.attempts, foreignCommitsRebased: res.foreignCommitsRebased, commitUrl: target.repo.webUrl ? `${target.repo.webUrl}/commit/${res.revertSha}` : undefined },
+    evidence: { revertSha: res.revertSha, reverted: ctx.promotion.sha, reused: res.reused, pushAttempts: res.attempts, foreignCommitsRebased: res.foreignCommitsRebased, commitUrl: target.repo.webUrl ? `${target.repo.webUrl}/commit/${res.revertSha}` : undefined, author: `${request.requester.name} <${request.requester.email}>` },
   };
 }
 

@@ -59,6 +59,8 @@ export interface CommitLiveChangeInput {
   incidentId?: string;
   /** Workflow run id; recorded as the `Rewind-Run` trailer and used to find this run's commit again. */
   runId: string;
+  /** For commits that are not emergency changes (a drill's bad promotion): their own subject, body and `Rewind-Change` value. */
+  message?: { subject: string; body: string; change: string };
 }
 
 export interface CommitLiveChangeResult {
@@ -146,6 +148,7 @@ export function createCommitLiveChange(store: CloneStore, options: LiveChangeOpt
     await writeFile(messageFile, liveChangeMessage({
       changes: input.changes, edits: plan.edits, reason: input.reason, runId: input.runId, requestedBy: input.requester.handle,
       ...(input.incidentId ? { incidentId: input.incidentId } : {}),
+      ...(input.message ?? {}),
     }));
     await git.raw(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', `--author=${formatIdent('requester', input.requester)}`, '-F', messageFile]);
     return { sha: (await git.raw(['rev-parse', 'HEAD'])).trim(), files: plan.files };

@@ -49,11 +49,11 @@ export function argoEngine(kc: k8s.KubeConfig, ref: Extract<EngineRef, { kind: '
   return {
     async state() { return toState(await get()); },
 
-    async requestRefresh(_token, revision) {
+    async requestRefresh(_token, revision, force = false) {
       const app = await get();
       await patch({ metadata: { annotations: { [ARGO_REFRESH]: 'normal' } } });
-      if (argoAutoSyncOn(app.spec.syncPolicy?.automated) || !revision) return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: false };
-      if (app.status?.sync?.revision === revision && app.status.sync.status === 'Synced') return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: false };
+      if (!revision || (!force && argoAutoSyncOn(app.spec.syncPolicy?.automated))) return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: false };
+      if (!force && app.status?.sync?.revision === revision && app.status.sync.status === 'Synced') return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: false };
       // Auto-sync is off: a refresh alone would only show OutOfSync, so ask for the sync too,
       // but never on top of an operation already in flight (Argo would drop one of them).
       if (app.operation || app.status?.operationState?.phase === 'Running') {

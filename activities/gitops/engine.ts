@@ -9,8 +9,11 @@ export interface RefreshResult { annotated: string; syncRequested: boolean }
 
 export interface GitOpsEngine {
   state(): Promise<EngineState>;
-  /** Make the engine look at Git now instead of after its poll interval; with auto-sync off, also ask for a sync to `revision`. */
-  requestRefresh(token: string, revision?: string): Promise<RefreshResult>;
+  /**
+   * Make the engine look at Git now instead of after its poll interval; with auto-sync off (or
+   * `force`, e.g. to rebuild deleted objects without self-heal), also ask for a sync to `revision`.
+   */
+  requestRefresh(token: string, revision?: string, force?: boolean): Promise<RefreshResult>;
   /** True when the engine has applied `sha` (or reports it as its synced revision). */
   syncedAt(state: EngineState, sha: string): boolean;
   /** Paths to watch for changes of the engine object(s). */

@@ -82,8 +82,8 @@ export function createGitOpsActivities(deps: GitOpsDeps) {
       return { resumed: true };
     },
 
-    async requestRefresh({ target, token, revision }: { target: TargetSnapshot; token: string; revision?: string }) {
-      return engine(target).requestRefresh(token, revision);
+    async requestRefresh({ target, token, revision, force }: { target: TargetSnapshot; token: string; revision?: string; force?: boolean }) {
+      return engine(target).requestRefresh(token, revision, force);
     },
 
     async waitForSynced({ target, revision, timeoutMs }: { target: TargetSnapshot; revision: string; timeoutMs: number }): Promise<{ synced: boolean; at?: string; state: EngineState; waitedMs: number }> {

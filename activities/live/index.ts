@@ -6,6 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { isDeepStrictEqual as isEqual } from 'node:util';
 import type { GitSourceCache } from '../../src/gitops/git-source.js';
+import { remainingFields } from '../../src/git/live-render-check.js';
 import { objectKey, renderManifests, type KubeObject } from '../../src/gitops/render.js';
 import { patchedFields, valueAt } from '../../src/gitops/patch-paths.js';
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
@@ -84,17 +85,16 @@ export function createLiveActivities(deps: LiveDeps) {
       await source.fetch();
       const sha = revision ?? (await source.resolve(target.repo.branch));
       const rendered = await renderManifests(await source.checkout(sha), target.path);
-      const remaining: Array<FieldDrift & { object: string }> = [];
+      const live: KubeObject[] = [];
       for (const c of changes) {
         const { rest, path } = await pathOf(target, c);
-        const live = await rest.get<KubeObject>(path);
-        if (!live) throw ApplicationFailure.nonRetryable(`${c.object.kind}/${c.object.name} no longer exists live`, FailureType.BadInput);
-        const desired = rendered.find((o) => o.kind === c.object.kind && o.metadata.name === c.object.name && (o.metadata.namespace ?? target.namespace) === c.object.namespace);
-        for (const f of patchedFields(c.patch, live, c.patchType === 'strategic')) {
-          const d = desired ? valueAt(desired, f.pointer) : undefined, l = valueAt(live, f.pointer);
-          if (!isEqual(d, l)) remaining.push({ object: objectKey(live), path: f.pointer, desired: d, live: l });
-        }
+        const obj = await rest.get<KubeObject>(path);
+        if (!obj) throw ApplicationFailure.nonRetryable(`${c.object.kind}/${c.object.name} no longer exists live`, FailureType.BadInput);
+        live.push(obj);
       }
+      // The same by-name comparison the plan used (src/git/live-render-check.ts), so the gate can
+      // never refuse what the plan accepted because Git and live order a list differently.
+      const remaining = remainingFields(rendered, changes, live, target.namespace);
       return { matches: remaining.length === 0, revision: sha, remaining };
     },
   };

@@ -1,6 +1,8 @@
 /** Slack Web API calls made on behalf of runs: one message per run, posted then updated in place. */
 import type { WebClient } from '@slack/web-api';
 import { runMessage } from '../../src/slack/run-message.js';
+import { scorecardMessage } from '../../src/slack/scorecard-message.js';
+import type { Scorecard } from '../../workflows/drills/types.js';
 import type { RunStatus, TargetSnapshot } from '../../workflows/types.js';
 
 export interface SlackDeps { client?: WebClient }
@@ -28,6 +30,13 @@ export function createSlackActivities(deps: SlackDeps) {
       const posted = status.slackMessage
         ? await deps.client.chat.postMessage({ channel, text, thread_ts: status.slackMessage.ts, reply_broadcast: true })
         : await deps.client.chat.postMessage({ channel, text });
+      return { ts: posted.ts! };
+    },
+
+    async publishScorecard({ card, channel }: { card: Scorecard; channel?: string }): Promise<{ ts: string } | null> {
+      if (!deps.client || !channel) return null;
+      const { text, blocks } = scorecardMessage(card);
+      const posted = await deps.client.chat.postMessage({ channel, text, blocks });
       return { ts: posted.ts! };
     },
   };

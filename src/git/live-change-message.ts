@@ -14,6 +14,10 @@ export interface LiveChangeMessageInput {
   runId: string;
   requestedBy: string;
   incidentId?: string;
+  /** Overrides for commits that are not emergency changes (a drill's bad promotion): subject, first body paragraph, `Rewind-Change` value. */
+  subject?: string;
+  body?: string;
+  change?: string;
 }
 
 /** Values of these kinds never appear in messages: commit messages travel to Slack and timelines. */
@@ -44,15 +48,15 @@ export function changeSummary(c: LiveChange): string {
 }
 
 export function liveChangeMessage(m: LiveChangeMessageInput): string {
-  let subject = `emergency: ${m.changes.map(changeSummary).join('; ')}`;
+  let subject = m.subject ? oneLine(m.subject) : `emergency: ${m.changes.map(changeSummary).join('; ')}`;
   if (subject.length > SUBJECT_MAX) subject = `${subject.slice(0, SUBJECT_MAX - 1)}…`;
   const reason = normalizeReason(m.reason);
   // Edits do not say which change they came from; with any Secret in the run, hide every value.
   const hide = m.changes.some((c) => SECRET_KINDS.has(c.object.kind));
   const where = m.edits.map((e) => `- ${e.file}: ${e.yamlPath.join('.')} ${e.remove ? 'removed' : `= ${hide ? '(hidden)' : shown(e.value, 80)}`}`);
   const body = [
-    'Applied live first by rewind (emergency path); this commit makes Git render the patched live state, so auto-sync can be resumed without undoing it.',
+    m.body ?? 'Applied live first by rewind (emergency path); this commit makes Git render the patched live state, so auto-sync can be resumed without undoing it.',
     ...(where.length > 0 ? [where.join('\n')] : []),
   ].join('\n\n');
-  return [subject, ...(reason ? [reason] : []), body, trailerBlock({ ...m, change: 'live-first' })].join('\n\n') + '\n';
+  return [subject, ...(reason ? [reason] : []), body, trailerBlock({ ...m, change: m.change ?? 'live-first' })].join('\n\n') + '\n';
 }

@@ -1,0 +1,120 @@
+/**
+ * Temporal Schedules made to match the drills in rewind.yaml. `applyDrillSchedules` creates,
+ * updates and deletes `rewind-drill-<name>` schedules and is idempotent: a schedule whose
+ * stored spec hash equals the config's is left alone. Overlap policy SKIP: a drill still
+ * running when the next is due is not doubled.
+ */
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { createHash } from 'node:crypto';
+import type { RewindConfig } from '../config/schema.js';
+import { RefusedError, type Rewind } from '../runs.js';
+import { RewindApp, RewindEnv, RewindRunbook } from '../temporal/search-attributes.js';
+import type { DrillInput, Scorecard } from '../../workflows/drills/types.js';
+import { drillConfig, drillInput } from './input.js';
+
+export const SCHEDULE_PREFIX = 'rewind-drill-';
+const scheduleId = (name: string) => `${SCHEDULE_PREFIX}${name}`;
+
+function searchAttributes(input: DrillInput) {
+  return [
+    { key: RewindRunbook, value: `drill:${input.drill.kind}` },
+    ...(input.target ? [{ key: RewindApp, value: input.target.app }, { key: RewindEnv, value: input.target.env }] : []),
+  ];
+}
+
+function specHash(cron: string, timezone: string, input: DrillInput, taskQueue: string): string {
+  return createHash('sha256').update(JSON.stringify({ cron, timezone, input: { ...input, trigger: 'schedule' }, taskQueue })).digest('hex').slice(0, 16);
+}
+
+async function existingSchedules(client: Client): Promise<Map<string, string | undefined>> {
+  const out = new Map<string, string | undefined>();
+  for await (const s of client.schedule.list()) {
+    if (s.scheduleId.startsWith(SCHEDULE_PREFIX)) out.set(s.scheduleId, s.memo?.specHash as string | undefined);
+  }
+  return out;
+}
+
+export interface ApplyResult { created: string[]; updated: string[]; deleted: string[]; unchanged: string[] }
+
+export async function applyDrillSchedules(rw: Rewind): Promise<ApplyResult> {
+  const result: ApplyResult = { created: [], updated: [], deleted: [], unchanged: [] };
+  const existing = await existingSchedules(rw.client);
+  const wanted = new Set<string>();
+  for (const drill of rw.cfg.drills.filter((d) => d.schedule)) {
+    const id = scheduleId(drill.name);
+    wanted.add(id);
+    const input = await drillInput(rw.cfg, drill, 'schedule', undefined, rw.runbookDir);
+    const hash = specHash(drill.schedule!.cron, drill.schedule!.timezone, input, rw.taskQueue);
+    const options = {
+      spec: { cronExpressions: [drill.schedule!.cron], timezone: drill.schedule!.timezone },
+      action: { type: 'startWorkflow' as const, workflowType: 'drillLauncherWorkflow', taskQueue: rw.taskQueue, args: [input], typedSearchAttributes: searchAttributes(input) },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10m' as const },
+    };
+    if (!existing.has(id)) {
+      await rw.client.schedule.create({ scheduleId: id, ...options, memo: { specHash: hash, drill: drill.name } });
+      result.created.push(drill.name);
+    } else if (existing.get(id) !== hash) {
+      // The memo cannot be changed by an update: recreate, keeping the paused state.
+      const handle = rw.client.schedule.getHandle(id);
+      const paused = (await handle.describe()).state.paused;
+      await handle.delete();
+      await rw.client.schedule.create({ scheduleId: id, ...options, memo: { specHash: hash, drill: drill.name }, state: { paused } });
+      result.updated.push(drill.name);
+    } else {
+      result.unchanged.push(drill.name);
+    }
+  }
+  for (const id of existing.keys()) {
+    if (wanted.has(id)) continue;
+    await rw.client.schedule.getHandle(id).delete();
+    result.deleted.push(id.slice(SCHEDULE_PREFIX.length));
+  }
+  return result;
+}
+
+export interface DrillRow { name: string; kind: string; target: string; schedule: string; scheduled: boolean; paused: boolean; nextRun?: string }
+
+export async function listDrills(rw: Rewind): Promise<DrillRow[]> {
+  const rows: DrillRow[] = [];
+  for (const d of rw.cfg.drills) {
+    let paused = false, scheduled = false, nextRun: string | undefined;
+    try {
+      const desc = await rw.client.schedule.getHandle(scheduleId(d.name)).describe();
+      scheduled = true;
+      paused = desc.state.paused;
+      nextRun = desc.info.nextActionTimes[0]?.toISOString();
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    }
+    rows.push({ name: d.name, kind: d.kind, target: d.app ? `${d.app}/${d.env}` : 'cluster', schedule: d.schedule ? `${d.schedule.cron} ${d.schedule.timezone}` : 'on demand', scheduled, paused, ...(nextRun ? { nextRun } : {}) });
+  }
+  return rows;
+}
+
+async function scheduleHandle(rw: Rewind, name: string) {
+  drillConfig(rw.cfg, name);
+  const handle = rw.client.schedule.getHandle(scheduleId(name));
+  try { await handle.describe(); } catch (err) {
+    if (err instanceof ScheduleNotFoundError) throw new RefusedError(`drill "${name}" has no schedule; run \`rewind drills apply\` first (or \`rewind drills run ${name}\`)`, 'not-found');
+    throw err;
+  }
+  return handle;
+}
+
+export async function pauseDrill(rw: Rewind, name: string, by: string): Promise<void> {
+  await (await scheduleHandle(rw, name)).pause(`paused by ${by}`);
+}
+
+export async function resumeDrill(rw: Rewind, name: string, by: string): Promise<void> {
+  await (await scheduleHandle(rw, name)).unpause(`resumed by ${by}`);
+}
+
+/** Runs a drill now through the same launcher a schedule uses (so it takes the app/env lock the same way). */
+export async function runDrillNow(rw: Rewind, name: string, by: string): Promise<{ workflowId: string; result: () => Promise<Scorecard> }> {
+  const drill = drillConfig(rw.cfg, name);
+  const input = await drillInput(rw.cfg, drill, 'manual', by, rw.runbookDir);
+  const workflowId = `${scheduleId(name)}-manual-${Date.now()}`;
+  const handle = await rw.client.workflow.start('drillLauncherWorkflow', { taskQueue: rw.taskQueue, workflowId, args: [input], typedSearchAttributes: searchAttributes(input) });
+  return { workflowId, result: () => handle.result() as Promise<Scorecard> };
+}
+
