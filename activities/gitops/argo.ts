@@ -50,20 +50,27 @@ export function argoEngine(kc: k8s.KubeConfig, ref: Extract<EngineRef, { kind: '
     async state() { return toState(await get()); },
 
     async requestRefresh(_token, revision, force = false) {
-      const app = await get();
       await patch({ metadata: { annotations: { [ARGO_REFRESH]: 'normal' } } });
-      if (!revision || (!force && argoAutoSyncOn(app.spec.syncPolicy?.automated))) return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: false };
-      if (!force && app.status?.sync?.revision === revision && app.status.sync.status === 'Synced') return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: false };
-      // Auto-sync is off: a refresh alone would only show OutOfSync, so ask for the sync too,
-      // but never on top of an operation already in flight (Argo would drop one of them).
-      if (app.operation || app.status?.operationState?.phase === 'Running') {
-        throw ApplicationFailure.retryable(`Argo CD application ${ref.name} has a sync operation in progress`, FailureType.EngineBusy);
+      // The controller rewrites status all the time: re-read and retry a conflicting conditional write at once.
+      for (let attempt = 1; ; attempt++) {
+        const app = await get();
+        if (!revision || (!force && argoAutoSyncOn(app.spec.syncPolicy?.automated))) return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: false };
+        if (!force && app.status?.sync?.revision === revision && app.status.sync.status === 'Synced') return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: false };
+        // Auto-sync is off (or a rebuild needs a sync now): ask for the sync too, but never on top
+        // of an operation already in flight (Argo would drop one of them).
+        if (app.operation || app.status?.operationState?.phase === 'Running') {
+          throw ApplicationFailure.retryable(`Argo CD application ${ref.name} has a sync operation in progress`, FailureType.EngineBusy);
+        }
+        try {
+          await patch({
+            metadata: { resourceVersion: app.metadata.resourceVersion },
+            operation: { initiatedBy: { username: 'rewind' }, sync: { revision, prune: true, syncStrategy: { hook: {} } } },
+          });
+          return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: true };
+        } catch (err) {
+          if ((err as { code?: number }).code !== 409 || attempt >= 10) throw err;
+        }
       }
-      await patch({
-        metadata: { resourceVersion: app.metadata.resourceVersion },
-        operation: { initiatedBy: { username: 'rewind' }, sync: { revision, prune: true, syncStrategy: { hook: {} } } },
-      });
-      return { annotated: `${ARGO_REFRESH}=normal`, syncRequested: true };
     },
 
     syncedAt(state, sha) {

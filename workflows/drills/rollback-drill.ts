@@ -28,7 +28,7 @@ export async function rollbackDrill(ctx: DrillContext): Promise<void> {
   });
   check(ctx, 'bad promotion pushed', true, `${injected.sha.slice(0, 7)}: ${drill.badTag}`);
   await drillActs.requestRefresh({ target, token: `${ctx.key}/inject`, revision: injected.sha });
-  const detection = await drillWaits.waitForDetection({ target, timeoutMs: Math.max(drill.targets.timeToDetectMs * 3, 120_000) });
+  const detection = await drillWaits.waitForDetection({ target, timeoutMs: Math.max(drill.targets.timeToDetectMs * 3, 30_000) });
   ctx.card.timeToDetectMs = since(injected.at, detection.detectedAt);
   check(ctx, 'fault detected (engine Degraded or rollout failed)', !!detection.detectedAt, detection.message);
   if (!detection.detectedAt) return;

@@ -34,6 +34,12 @@ export interface WorldOptions {
   health?: { window: string; timeout: string };
   tokenUsers?: TokenUser[];
   taskQueue?: string;
+  /**
+   * Run rewind (the world's rewind.yaml, hence `startWorker()` and the CLI) as this token user
+   * instead of admin, e.g. bound only to deploy/base's roles to prove least privilege. The sandbox
+   * GitOps controller and `kube.kc` stay admin. Registered with the other token users.
+   */
+  rewindUser?: { token: string; user: string; uid?: string; groups?: string[] };
 }
 
 export interface World {
@@ -46,6 +52,8 @@ export interface World {
   controller: SandboxController;
   temporal?: TestWorkflowEnvironment;
   config: RewindConfig;
+  /** The generated rewind.yaml text (tests derive variants of it). */
+  configText: string;
   configPath: string;
   taskQueue: string;
   /** A Rewind handle (config + Temporal client) for src/runs.ts. */
@@ -75,7 +83,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     // Registered before awaiting, so a failure elsewhere still tears the server down.
     cleanups.push(async () => (await startTemporal.catch(() => undefined))?.teardown());
     const [kube, repo, slack, temporal] = await Promise.all([
-      startKube({ dir: path.join(dir, 'kube'), tokenUsers: opts.tokenUsers }),
+      startKube({ dir: path.join(dir, 'kube'), tokenUsers: [...(opts.tokenUsers ?? []), ...(opts.rewindUser ? [{ ...opts.rewindUser, uid: opts.rewindUser.uid ?? opts.rewindUser.user }] : [])] }),
       seedConfigRepo(path.join(dir, 'git')),
       startSlackStandIn(),
       startTemporal,
@@ -97,13 +105,15 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     const address = temporal?.connection ? temporalAddress(temporal) : '127.0.0.1:7233';
     const { text, config } = worldConfig({
       kubeconfigPath: kube.kubeconfigPath, repoUrl, temporalAddress: address, taskQueue, health: opts.health,
+      // The world's kubeconfig has one context per token user, named after it (kube.ts).
+      ...(opts.rewindUser ? { kubeContext: opts.rewindUser.user } : {}),
       ...(opts.temporalUi && opts.temporalPort ? { temporalUiUrl: `http://127.0.0.1:${opts.temporalPort + 1000}` } : {}),
     });
     const configPath = path.join(dir, 'rewind.yaml');
     await writeFile(configPath, text);
 
     const world: World = {
-      dir, kube, repo, repoUrl, slack, controller, temporal, config, configPath, taskQueue,
+      dir, kube, repo, repoUrl, slack, controller, temporal, config, configText: text, configPath, taskQueue,
       rewind() {
         if (!temporal) throw new Error('this world runs no Temporal server');
         return { cfg: config, client: temporal.client, taskQueue };
