@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import type { CommandEnv } from './action.js';
 import { addApprove } from './commands/approve.js';
 import { addCancel } from './commands/cancel.js';
+import { addConfigSchema } from './commands/config-schema.js';
 import { addReject } from './commands/reject.js';
 import { addRollback } from './commands/rollback.js';
 import { addStatus } from './commands/status.js';
@@ -20,6 +21,7 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
   addApprove(program, env);
   addReject(program, env);
   addCancel(program, env);
+  addConfigSchema(program, env);
   for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync(argv);

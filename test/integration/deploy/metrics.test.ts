@@ -1,0 +1,145 @@
+/**
+ * GET /metrics of the production entry point (src/serve.ts startProduction: config file, worker,
+ * probes, metrics) against the real world: a rollback and an emergency change run on the production
+ * worker, and the scrape shows the runs, their outcomes, step and activity durations, the time to
+ * restore, and the auto-sync pause held by rewind coming and going.
+ */
+import * as k8s from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { chmod, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseChange } from '../../../src/emergency/parse-change.js';
+import { createLogger } from '../../../src/log.js';
+import { abandonRun, person } from '../../../src/runs.js';
+import { startProduction, type Production } from '../../../src/serve.js';
+import { startWorld, type World } from '../../../src/sandbox/world/index.js';
+import type { RunStatus } from '../../../workflows/types.js';
+import { argoApp, mergePatch } from '../../support/kube.js';
+import { waitFor } from '../../support/wait.js';
+import { start, untilPhase } from '../../support/world-runs.js';
+
+interface Sample { name: string; labels: Record<string, string>; value: number }
+
+/** The Prometheus text format, enough for assertions: `name{a="b",…} value` lines. */
+function parseExposition(text: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
+    out.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+let world: World;
+let prod: Production;
+let running: Promise<void>;
+
+const get = async (p: string) => {
+  const res = await fetch(`http://127.0.0.1:${prod.probePort}${p}`);
+  return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
+};
+
+async function scrape(): Promise<{ samples: Sample[]; text: string }> {
+  const res = await get('/metrics');
+  assert.equal(res.status, 200);
+  assert.match(res.type, /^text\/plain; version=0\.0\.4/);
+  return { samples: parseExposition(res.text), text: res.text };
+}
+
+function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+  return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
+/** Scrapes until `name{labels}` equals `expected` (the collectors run on their own timers). */
+async function until(name: string, labels: Record<string, string>, expected: number): Promise<Sample[]> {
+  return waitFor(`${name}${JSON.stringify(labels)} = ${expected}`, async () => {
+    const { samples } = await scrape();
+    return value(samples, name, labels) === expected ? samples : undefined;
+  }, 30_000, 300);
+}
+
+describe('metrics: /metrics of the production entry point', () => {
+  before(async () => {
+    world = await startWorld({ temporal: 'dev', health: { window: '2s', timeout: '75s' } });
+    // No world worker: the production entry point (src/serve.ts) runs the only one, from the world's rewind.yaml.
+    prod = await startProduction(world.configPath, createLogger('metrics-test', 'warn'), {
+      probePort: 0, installRuntime: false, dataDir: path.join(world.dir, 'prod-data'), metricsIntervals: { runsMs: 300, pausesMs: 300 },
+    });
+    running = prod.run();
+    await waitFor('users-api staging Healthy', async () => ((await argoApp(world.kube.kc, 'users-api-staging')).status?.health?.status === 'Healthy' ? true : undefined), 90_000);
+  });
+  after(async () => {
+    prod?.shutdown();
+    await running?.catch(() => undefined);
+    await world?.stop();
+  });
+
+  it('serves /healthz, /readyz and the metric families before any run', async () => {
+    assert.equal((await get('/healthz')).status, 200);
+    await waitFor('ready', async () => ((await get('/readyz')).status === 200 ? true : undefined));
+    assert.equal((await get('/nope')).status, 404);
+    const { text, samples } = await scrape();
+    for (const family of ['rewind_runs_started_total', 'rewind_runs_finished_total', 'rewind_step_duration_seconds', 'rewind_time_to_restore_seconds',
+      'rewind_activity_duration_seconds', 'rewind_autosync_paused', 'rewind_autosync_paused_by_rewind', 'rewind_drill_score', 'rewind_drill_last_run_timestamp_seconds']) {
+      assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), `${family} is defined`);
+    }
+    assert.ok(value(samples, 'rewind_process_resident_memory_bytes')! > 0, 'process metrics');
+    await until('rewind_autosync_paused_by_rewind', {}, 0);
+  });
+
+  it('a rollback: started and finished (restored), step durations by kind, time to restore, activity durations', async () => {
+    const bad = await world.repo.promote('users-api', 'staging', '1.43.0');
+    await world.kube.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
+      { group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'users-api-staging', body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } } }, mergePatch);
+    await waitFor('staging synced at the bad promotion', async () => ((await argoApp(world.kube.kc, 'users-api-staging')).status?.sync?.revision === bad.sha ? true : undefined));
+
+    const run = await start(world, { app: 'users-api', env: 'staging', as: 'alice', reason: 'crash loop after 1.43.0' });
+    await until('rewind_runs_started_total', { runbook: 'rollback' }, 1);
+    const result = (await run.handle.result()) as RunStatus;
+    assert.equal(result.phase, 'restored', result.result);
+
+    const samples = await until('rewind_runs_finished_total', { runbook: 'rollback', outcome: 'restored' }, 1);
+    assert.equal(value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'rollback' }), 1);
+    const ttr = value(samples, 'rewind_time_to_restore_seconds_sum', { runbook: 'rollback' })!;
+    assert.ok(Math.abs(ttr - result.timeToRestoreMs! / 1000) < 0.01, `time to restore ${ttr}s is the run's own ${result.timeToRestoreMs}ms`);
+    for (const kind of ['planRollback', 'revertPromotion', 'refresh', 'waitForSynced', 'verifyHealth']) {
+      assert.equal(value(samples, 'rewind_step_duration_seconds_count', { kind, state: 'done' }), 1, `one ${kind} step`);
+    }
+    assert.equal(value(samples, 'rewind_step_duration_seconds_count', { kind: 'approve' }), undefined, 'a skipped step has no duration');
+    const health = result.steps.find((s) => s.kind === 'verifyHealth')!;
+    assert.equal(value(samples, 'rewind_step_duration_seconds_sum', { kind: 'verifyHealth', state: 'done' }), (Date.parse(health.endedAt!) - Date.parse(health.startedAt!)) / 1000);
+    assert.ok(value(samples, 'rewind_step_duration_seconds_sum', { kind: 'verifyHealth', state: 'done' })! >= 2, 'health held for the 2 s window');
+    assert.ok(value(samples, 'rewind_step_duration_seconds_bucket', { kind: 'verifyHealth', state: 'done', le: '+Inf' }) === 1);
+    assert.ok(value(samples, 'rewind_activity_duration_seconds_count', { activity: 'revertPromotion', outcome: 'completed' })! >= 1);
+    assert.ok(value(samples, 'rewind_activity_duration_seconds_count', { activity: 'driftReport', outcome: 'completed' })! >= 1, 'the plan reports drift');
+  });
+
+  it('an emergency change held paused shows in the pause gauges, and its end (abandoned) in the run counters', async () => {
+    const hook = path.join(world.repo.remote, 'hooks', 'pre-receive');
+    await writeFile(hook, '#!/bin/sh\necho "rejected: main is protected" >&2\nexit 1\n');
+    await chmod(hook, 0o755);
+    try {
+      const run = await start(world, { runbook: 'emergency-change', app: 'users-api', env: 'dev', as: 'alice', reason: 'try a flag', changes: [parseChange('configmap/users-api-env FEATURE_FLAGS=beta', 'users-api-dev')] });
+      await untilPhase(world, run.workflowId, 'held-paused');
+      let samples = await until('rewind_autosync_paused', { app: 'users-api', env: 'dev', engine: 'argocd', lease: 'active' }, 1);
+      assert.equal(value(samples, 'rewind_autosync_paused_by_rewind'), 1);
+      assert.equal(value(samples, 'rewind_runs_started_total', { runbook: 'emergency-change' }), 1);
+      assert.equal(value(samples, 'rewind_runs_finished_total', { runbook: 'emergency-change' }), undefined, 'a held run is still running');
+
+      await abandonRun(world.rewind(), run.workflowId, person(world.rewind().cfg, 'alice'), true, 'not worth it');
+      assert.equal(((await run.handle.result()) as RunStatus).phase, 'abandoned');
+      samples = await until('rewind_runs_finished_total', { runbook: 'emergency-change', outcome: 'abandoned' }, 1);
+      samples = await until('rewind_autosync_paused_by_rewind', {}, 0);
+      assert.equal(value(samples, 'rewind_autosync_paused', { app: 'users-api', env: 'dev' }), undefined, 'the pause is gone');
+      assert.equal(value(samples, 'rewind_step_duration_seconds_count', { kind: 'commitToGit', state: 'failed' }), 1, 'the rejected push is a failed commit step');
+      assert.equal(value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'emergency-change' }), undefined, 'abandoned is not restored');
+      assert.equal(value(samples, 'rewind_runs_finished_total', { runbook: 'rollback', outcome: 'restored' }), 1, 'still counted once');
+    } finally {
+      await rm(hook, { force: true });
+    }
+  });
+});
