@@ -9,11 +9,14 @@ import assert from 'node:assert/strict';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { parseChange } from '../../../src/emergency/parse-change.js';
 import { createLogger } from '../../../src/log.js';
 import { abandonRun, person } from '../../../src/runs.js';
 import { startProduction, type Production } from '../../../src/serve.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
+import { workflowSource } from '../../../src/worker.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { argoApp, mergePatch } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
@@ -37,6 +40,8 @@ function parseExposition(text: string): Sample[] {
 let world: World;
 let prod: Production;
 let running: Promise<void>;
+/** Every run the tests finished, for the replay check at the end. */
+const finished: WorkflowHandle[] = [];
 
 const get = async (p: string) => {
   const res = await fetch(`http://127.0.0.1:${prod.probePort}${p}`);
@@ -101,6 +106,7 @@ describe('metrics: /metrics of the production entry point', () => {
     await until('rewind_runs_started_total', { runbook: 'rollback' }, 1);
     const result = (await run.handle.result()) as RunStatus;
     assert.equal(result.phase, 'restored', result.result);
+    finished.push(run.handle);
 
     const samples = await until('rewind_runs_finished_total', { runbook: 'rollback', outcome: 'restored' }, 1);
     assert.equal(value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'rollback' }), 1);
@@ -132,6 +138,7 @@ describe('metrics: /metrics of the production entry point', () => {
 
       await abandonRun(world.rewind(), run.workflowId, person(world.rewind().cfg, 'alice'), true, 'not worth it');
       assert.equal(((await run.handle.result()) as RunStatus).phase, 'abandoned');
+      finished.push(run.handle);
       samples = await until('rewind_runs_finished_total', { runbook: 'emergency-change', outcome: 'abandoned' }, 1);
       samples = await until('rewind_autosync_paused_by_rewind', {}, 0);
       assert.equal(value(samples, 'rewind_autosync_paused', { app: 'users-api', env: 'dev' }), undefined, 'the pause is gone');
@@ -141,5 +148,19 @@ describe('metrics: /metrics of the production entry point', () => {
     } finally {
       await rm(hook, { force: true });
     }
+  });
+
+  // The upgrade check README's "Upgrading workers safely" asks for: real histories replayed on the
+  // workflow code about to ship. Here the histories are fresh, so it must pass; in CI, replay
+  // histories exported from production against a new bundle.
+  it('the histories of those runs replay on the current workflow code', async () => {
+    assert.equal(finished.length, 2);
+    const histories = await Promise.all(finished.map(async (h) => ({ workflowId: h.workflowId, history: await h.fetchHistory() })));
+    let replayed = 0;
+    for await (const r of Worker.runReplayHistories({ ...workflowSource() }, histories)) {
+      assert.equal(r.error, undefined, `${r.workflowId} replays: ${r.error?.message}`);
+      replayed++;
+    }
+    assert.equal(replayed, 2);
   });
 });
