@@ -120,7 +120,7 @@ export function createGitOpsActivities(deps: GitOpsDeps) {
         return await watchUntil<HealthVerdict>(kc, watches, async () => {
           const [state, workloads] = await Promise.all([e.state(), workloadHealth(kc, target)]);
           lastEngine = state.health;
-          lastWorkloads = workloads.map((w) => `${w.ref}: ${w.health.code} (${w.health.message})`);
+          lastWorkloads = workloads.map((w) => `${w.ref}: ${w.health.code}${w.health.message ? ` (${w.health.message})` : ''}`);
           const probe = target.health.probeUrl ? await probeOk(target.health.probeUrl) : { ok: true, message: '' };
           const failed = workloads.find((w) => w.health.code === 'Degraded');
           const allHealthy = state.health === 'Healthy' && workloads.every((w) => w.health.code === 'Healthy') && probe.ok;

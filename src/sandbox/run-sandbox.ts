@@ -3,6 +3,7 @@
  * on the Web API stand-in, and a live incident (users-api prod promoted to a crashing 1.43.0),
  * so a newcomer can try a rollback in the first minute.
  */
+import * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,6 +30,10 @@ export async function runSandbox(log: Logger): Promise<void> {
     process.env.SLACK_PORT ??= String(await freePort());
     slack = await startSlackIfConfigured({ cfg: world.config, client: world.temporal!.client, taskQueue: world.taskQueue, log, slackApiUrl: world.slack.apiUrl, token: world.slack.token, signingSecret, botId: world.slack.botId, botUserId: world.slack.botUserId });
     const bad = await world.repo.promote('users-api', 'prod', '1.43.0');
+    // As a CI webhook would: make the engine see the bad promotion now, not after its 180 s poll.
+    await world.kube.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
+      { group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'users-api-prod', body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
     const ui = `http://127.0.0.1:${temporalPort + 1000}`;
     const env = `export REWIND_CONFIG=${world.configPath} KUBECONFIG=${world.kube.kubeconfigPath}`;
     process.stdout.write(`
