@@ -7,6 +7,7 @@ import { addConfigSchema } from './commands/config-schema.js';
 import { addReject } from './commands/reject.js';
 import { addRollback } from './commands/rollback.js';
 import { addStatus } from './commands/status.js';
+import { addTimeline } from './commands/timeline.js';
 import { EXIT, processIo, type Io } from './io.js';
 
 export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
@@ -21,6 +22,7 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
   addApprove(program, env);
   addReject(program, env);
   addCancel(program, env);
+  addTimeline(program, env);
   addConfigSchema(program, env);
   for (const c of program.commands) c.exitOverride();
   try {

@@ -5,10 +5,12 @@ import { approveAction } from './actions/approve.js';
 import { cancelAction } from './actions/cancel.js';
 import { rejectAction } from './actions/reject.js';
 import { rollbackCommand } from './commands/rollback.js';
+import { timelineCommand } from './commands/timeline.js';
 import type { ListenerDeps } from './deps.js';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.command('/rollback', rollbackCommand(deps));
+  app.command('/timeline', timelineCommand(deps));
   app.action({ type: 'block_actions', action_id: ACTION.approve }, approveAction(deps));
   app.action({ type: 'block_actions', action_id: ACTION.reject }, rejectAction(deps));
   app.action({ type: 'block_actions', action_id: ACTION.cancel }, cancelAction(deps));
