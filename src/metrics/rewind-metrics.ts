@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PauseRow } from '../pauses.js';
-import type { RunStatus } from '../../workflows/types.js';
+import type { RunRequest, RunStatus } from '../../workflows/types.js';
 
 /** Seconds, from a quick Kubernetes read up to a two-hour wait for health (the longest activity timeout). */
 const STEP_BUCKETS = [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
@@ -15,6 +15,9 @@ const RESTORE_BUCKETS = [30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400];
 
 /** How a run that is no longer running ended: its phase when the workflow returned, else Temporal's close status. */
 export type RunOutcome = RunStatus['phase'] | 'terminated' | 'timed-out' | 'workflow-failed' | 'workflow-cancelled';
+
+/** Who asked for a run; 'unknown' when its input could not be read. */
+export type RunSource = RunRequest['source'] | 'unknown';
 
 export interface DrillResult { app: string; env: string; drill: string; /** 0 (nothing held) to 1 (every check passed). */ score: number; at?: Date }
 
@@ -27,13 +30,13 @@ export class RewindMetrics {
   readonly registry = new Registry();
 
   private readonly runsStarted = new Counter({
-    name: 'rewind_runs_started_total', help: 'Runbook runs started, by runbook', labelNames: ['runbook'] as const, registers: [this.registry],
+    name: 'rewind_runs_started_total', help: 'Runbook runs started, by runbook and source (slack, cli, drill)', labelNames: ['runbook', 'source'] as const, registers: [this.registry],
   });
 
   private readonly runsFinished = new Counter({
     name: 'rewind_runs_finished_total',
-    help: 'Runbook runs that ended, by runbook and outcome (the run phase: restored, not-restored, failed, cancelled, rejected, expired, resolved, abandoned; or terminated / timed-out when the workflow was stopped from outside)',
-    labelNames: ['runbook', 'outcome'] as const, registers: [this.registry],
+    help: 'Runbook runs that ended, by runbook, source (slack, cli, drill) and outcome (the run phase: restored, not-restored, failed, cancelled, rejected, expired, resolved, abandoned; or terminated / timed-out when the workflow was stopped from outside)',
+    labelNames: ['runbook', 'source', 'outcome'] as const, registers: [this.registry],
   });
 
   private readonly stepDuration = new Histogram({
@@ -44,8 +47,8 @@ export class RewindMetrics {
 
   private readonly timeToRestore = new Histogram({
     name: 'rewind_time_to_restore_seconds',
-    help: 'From the request to health held for the whole window, for runs that ended restored, by runbook',
-    labelNames: ['runbook'] as const, buckets: RESTORE_BUCKETS, registers: [this.registry],
+    help: 'From the request to health held for the whole window, for runs that ended restored, by runbook and source (drill runs are game days, not incidents)',
+    labelNames: ['runbook', 'source'] as const, buckets: RESTORE_BUCKETS, registers: [this.registry],
   });
 
   private readonly activityDuration = new Histogram({
@@ -86,26 +89,27 @@ export class RewindMetrics {
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'rewind_' });
   }
 
-  runStarted(runbook: string): void {
-    this.runsStarted.inc({ runbook });
+  /** `source` is who asked (RunRequest.source: slack, cli, drill), so game days never read as incidents. */
+  runStarted(runbook: string, source: RunSource): void {
+    this.runsStarted.inc({ runbook, source });
   }
 
   /** A run that returned its status: outcome, every step that ran, and the time to restore. */
-  runFinished(status: RunStatus): void {
-    this.runsFinished.inc({ runbook: status.runbook, outcome: status.phase });
+  runFinished(status: RunStatus, source: RunSource): void {
+    this.runsFinished.inc({ runbook: status.runbook, source, outcome: status.phase });
     for (const step of status.steps) {
       if (!step.startedAt || !step.endedAt || (step.state !== 'done' && step.state !== 'failed')) continue;
       const seconds = (Date.parse(step.endedAt) - Date.parse(step.startedAt)) / 1000;
       if (Number.isFinite(seconds) && seconds >= 0) this.stepDuration.observe({ kind: step.kind, state: step.state }, seconds);
     }
     if (status.phase === 'restored' && status.timeToRestoreMs !== undefined && status.timeToRestoreMs >= 0) {
-      this.timeToRestore.observe({ runbook: status.runbook }, status.timeToRestoreMs / 1000);
+      this.timeToRestore.observe({ runbook: status.runbook, source }, status.timeToRestoreMs / 1000);
     }
   }
 
   /** A run stopped from outside the workflow (terminated, timed out): no status to read, only how it ended. */
-  runClosed(runbook: string, outcome: Exclude<RunOutcome, RunStatus['phase']>): void {
-    this.runsFinished.inc({ runbook, outcome });
+  runClosed(runbook: string, source: RunSource, outcome: Exclude<RunOutcome, RunStatus['phase']>): void {
+    this.runsFinished.inc({ runbook, source, outcome });
   }
 
   activityFinished(activity: string, outcome: 'completed' | 'failed' | 'cancelled', seconds: number): void {

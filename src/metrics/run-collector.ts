@@ -16,11 +16,14 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { RewindRunbook } from '../temporal/search-attributes.js';
-import type { RunStatus } from '../../workflows/types.js';
-import type { RewindMetrics } from './rewind-metrics.js';
+import type { RunInput, RunStatus } from '../../workflows/types.js';
+import type { RewindMetrics, RunSource } from './rewind-metrics.js';
 
 /** The part of a history event this collector reads (protobuf-decoded, so absent fields may be null). */
-export interface HistoryEventLike { workflowTaskCompletedEventAttributes?: { identity?: string | null } | null }
+export interface HistoryEventLike {
+  workflowTaskCompletedEventAttributes?: { identity?: string | null } | null;
+  workflowExecutionStartedEventAttributes?: { input?: { payloads?: unknown[] | null } | null } | null;
+}
 
 /** Identity of the worker that completed the first (or, with `last`, the latest) workflow task in `events`. */
 export function completingIdentity(events: readonly HistoryEventLike[]): string | undefined {
@@ -60,18 +63,29 @@ export function startRunCollector(opts: RunCollectorOptions): RunCollector {
   const type = opts.workflowType ?? 'runbookWorkflow';
   const started = new Map<string, number>(), finished = new Map<string, number>();
 
-  const owner = async (workflowId: string, runId: string, last: boolean): Promise<string | undefined> => {
-    let nextPageToken: Uint8Array | undefined;
+  /** Reads history forward (first task's worker, and the run's input) or backward (latest task's worker). */
+  const read = async (workflowId: string, runId: string, last: boolean): Promise<{ owner?: string; input?: RunInput }> => {
+    let nextPageToken: Uint8Array | undefined, input: RunInput | undefined;
     for (let page = 0; page < PAGES; page++) {
       const req = { namespace, execution: { workflowId, runId }, maximumPageSize: 50, ...(nextPageToken ? { nextPageToken } : {}) };
       const res = last ? await client.workflowService.getWorkflowExecutionHistoryReverse(req) : await client.workflowService.getWorkflowExecutionHistory(req);
-      const found = completingIdentity(res.history?.events ?? []);
-      if (found !== undefined) return found;
-      if (!res.nextPageToken?.length) return undefined;
+      const events: HistoryEventLike[] = res.history?.events ?? [];
+      input ??= decodeInput(events);
+      const owner = completingIdentity(events);
+      if (owner !== undefined) return { owner, ...(input ? { input } : {}) };
+      if (!res.nextPageToken?.length) break;
       nextPageToken = res.nextPageToken;
     }
-    return undefined;
+    return input ? { input } : {};
   };
+  // Who asked (slack, cli, drill) is in the run's input, the first history event: drills start runbook
+  // runs as child workflows without rewind's search attributes, so the input names the runbook too.
+  const decodeInput = (events: HistoryEventLike[]): RunInput | undefined => {
+    const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    if (!payload) return undefined;
+    try { return client.options.loadedDataConverter.payloadConverter.fromPayload(payload as never) as RunInput; } catch { return undefined; }
+  };
+  const sourceOf = (input: RunInput | undefined): RunSource => input?.request?.source ?? 'unknown';
 
   const prune = (seen: Map<string, number>, before: number) => { for (const [k, at] of seen) if (at < before) seen.delete(k); };
 
@@ -84,26 +98,27 @@ export function startRunCollector(opts: RunCollectorOptions): RunCollector {
 
     for await (const wf of client.workflow.list({ query: `WorkflowType = '${type}' AND StartTime >= '${at}'` })) {
       if (started.has(wf.runId) || wf.startTime.getTime() < since) continue;
-      const who = await owner(wf.workflowId, wf.runId, false);
-      if (who === undefined) continue; // no workflow task completed yet: look again next poll
+      const { owner, input } = await read(wf.workflowId, wf.runId, false);
+      if (owner === undefined) continue; // no workflow task completed yet: look again next poll
       started.set(wf.runId, wf.startTime.getTime());
-      if (who === identity) metrics.runStarted(wf.typedSearchAttributes.get(RewindRunbook) ?? 'unknown');
+      if (owner === identity) metrics.runStarted(input?.runbook?.name ?? wf.typedSearchAttributes.get(RewindRunbook) ?? 'unknown', sourceOf(input));
     }
 
     for await (const wf of client.workflow.list({ query: `WorkflowType = '${type}' AND CloseTime >= '${at}'` })) {
       const closedAt = wf.closeTime?.getTime();
       if (finished.has(wf.runId) || closedAt === undefined || closedAt < since) continue;
-      const who = await owner(wf.workflowId, wf.runId, true);
+      const { owner } = await read(wf.workflowId, wf.runId, true);
       finished.set(wf.runId, closedAt);
       // A run terminated before any worker touched it has no owner: nobody counts it.
-      if (who !== identity) continue;
-      const runbook = wf.typedSearchAttributes.get(RewindRunbook) ?? 'unknown';
+      if (owner !== identity) continue;
+      const { input } = await read(wf.workflowId, wf.runId, false);
+      const runbook = input?.runbook?.name ?? wf.typedSearchAttributes.get(RewindRunbook) ?? 'unknown', source = sourceOf(input);
       switch (wf.status.name) {
-        case 'COMPLETED': metrics.runFinished(await client.workflow.getHandle(wf.workflowId, wf.runId).result() as RunStatus); break;
-        case 'TERMINATED': metrics.runClosed(runbook, 'terminated'); break;
-        case 'TIMED_OUT': metrics.runClosed(runbook, 'timed-out'); break;
-        case 'CANCELLED': metrics.runClosed(runbook, 'workflow-cancelled'); break;
-        default: metrics.runClosed(runbook, 'workflow-failed'); // the interpreter returns a status rather than failing: this is a bug
+        case 'COMPLETED': metrics.runFinished(await client.workflow.getHandle(wf.workflowId, wf.runId).result() as RunStatus, source); break;
+        case 'TERMINATED': metrics.runClosed(runbook, source, 'terminated'); break;
+        case 'TIMED_OUT': metrics.runClosed(runbook, source, 'timed-out'); break;
+        case 'CANCELLED': metrics.runClosed(runbook, source, 'workflow-cancelled'); break;
+        default: metrics.runClosed(runbook, source, 'workflow-failed'); // the interpreter returns a status rather than failing: this is a bug
       }
     }
   }

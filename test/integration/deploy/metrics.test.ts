@@ -103,13 +103,13 @@ describe('metrics: /metrics of the production entry point', () => {
     await waitFor('staging synced at the bad promotion', async () => ((await argoApp(world.kube.kc, 'users-api-staging')).status?.sync?.revision === bad.sha ? true : undefined));
 
     const run = await start(world, { app: 'users-api', env: 'staging', as: 'alice', reason: 'crash loop after 1.43.0' });
-    await until('rewind_runs_started_total', { runbook: 'rollback' }, 1);
+    await until('rewind_runs_started_total', { runbook: 'rollback', source: 'cli' }, 1);
     const result = (await run.handle.result()) as RunStatus;
     assert.equal(result.phase, 'restored', result.result);
     finished.push(run.handle);
 
-    const samples = await until('rewind_runs_finished_total', { runbook: 'rollback', outcome: 'restored' }, 1);
-    assert.equal(value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'rollback' }), 1);
+    const samples = await until('rewind_runs_finished_total', { runbook: 'rollback', source: 'cli', outcome: 'restored' }, 1);
+    assert.equal(value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'rollback', source: 'cli' }), 1);
     const ttr = value(samples, 'rewind_time_to_restore_seconds_sum', { runbook: 'rollback' })!;
     assert.ok(Math.abs(ttr - result.timeToRestoreMs! / 1000) < 0.01, `time to restore ${ttr}s is the run's own ${result.timeToRestoreMs}ms`);
     for (const kind of ['planRollback', 'revertPromotion', 'refresh', 'waitForSynced', 'verifyHealth']) {

@@ -22,13 +22,13 @@ async function json(m: RewindMetrics, name: string): Promise<Array<{ value: numb
 describe('RewindMetrics', () => {
   it('a restored run: outcome, one duration per step that ran, and the time to restore', async () => {
     const m = new RewindMetrics({ processMetrics: false });
-    m.runStarted('rollback');
+    m.runStarted('rollback', 'slack');
     m.runFinished(status({
       timeToRestoreMs: 95_000,
       steps: [step('planRollback', 'done', 0, 3), step('approve', 'skipped', 3, 3), step('revertPromotion', 'done', 3, 5), step('verifyHealth', 'done', 5, 95), step('notify', 'pending')],
-    }));
-    assert.deepEqual((await json(m, 'rewind_runs_started_total')).map((v) => [v.labels, v.value]), [[{ runbook: 'rollback' }, 1]]);
-    assert.deepEqual((await json(m, 'rewind_runs_finished_total')).map((v) => [v.labels, v.value]), [[{ runbook: 'rollback', outcome: 'restored' }, 1]]);
+    }), 'slack');
+    assert.deepEqual((await json(m, 'rewind_runs_started_total')).map((v) => [v.labels, v.value]), [[{ runbook: 'rollback', source: 'slack' }, 1]]);
+    assert.deepEqual((await json(m, 'rewind_runs_finished_total')).map((v) => [v.labels, v.value]), [[{ runbook: 'rollback', source: 'slack', outcome: 'restored' }, 1]]);
     const steps = await json(m, 'rewind_step_duration_seconds');
     const sum = (kind: string) => steps.find((v) => v.metricName === 'rewind_step_duration_seconds_sum' && v.labels.kind === kind)?.value;
     assert.equal(sum('planRollback'), 3);
@@ -38,15 +38,16 @@ describe('RewindMetrics', () => {
     assert.equal(sum('notify'), undefined, 'steps that never ran are not timed');
     const ttr = await json(m, 'rewind_time_to_restore_seconds');
     assert.equal(ttr.find((v) => v.metricName === 'rewind_time_to_restore_seconds_sum')?.value, 95);
+    assert.deepEqual(ttr.find((v) => v.metricName === 'rewind_time_to_restore_seconds_sum')?.labels, { runbook: 'rollback', source: 'slack' });
     assert.equal(ttr.find((v) => v.metricName === 'rewind_time_to_restore_seconds_bucket' && v.labels.le === 120)?.value, 1);
     assert.equal(ttr.find((v) => v.metricName === 'rewind_time_to_restore_seconds_bucket' && v.labels.le === 60)?.value, 0);
   });
 
   it('a run that did not restore: failed steps are timed with their state, no time to restore', async () => {
     const m = new RewindMetrics({ processMetrics: false });
-    m.runFinished(status({ runbook: 'emergency-change', phase: 'abandoned', steps: [step('commitToGit', 'failed', 10, 12)] }));
-    m.runClosed('rollback', 'terminated');
-    assert.deepEqual((await json(m, 'rewind_runs_finished_total')).map((v) => [v.labels.runbook, v.labels.outcome]), [['emergency-change', 'abandoned'], ['rollback', 'terminated']]);
+    m.runFinished(status({ runbook: 'emergency-change', phase: 'abandoned', steps: [step('commitToGit', 'failed', 10, 12)] }), 'cli');
+    m.runClosed('rollback', 'drill', 'terminated');
+    assert.deepEqual((await json(m, 'rewind_runs_finished_total')).map((v) => [v.labels.runbook, v.labels.source, v.labels.outcome]), [['emergency-change', 'cli', 'abandoned'], ['rollback', 'drill', 'terminated']]);
     assert.deepEqual((await json(m, 'rewind_step_duration_seconds')).find((v) => v.metricName === 'rewind_step_duration_seconds_sum')?.labels, { kind: 'commitToGit', state: 'failed' });
     assert.equal((await json(m, 'rewind_time_to_restore_seconds')).filter((v) => v.metricName === 'rewind_time_to_restore_seconds_count').length, 0);
   });
@@ -84,10 +85,10 @@ describe('RewindMetrics', () => {
 
   it('renders the Prometheus text format; each instance has its own registry', async () => {
     const a = new RewindMetrics(), b = new RewindMetrics();
-    a.runStarted('rollback');
+    a.runStarted('rollback', 'cli');
     const { contentType, body } = await a.render();
     assert.match(contentType, /^text\/plain; version=0\.0\.4/);
-    assert.match(body, /^rewind_runs_started_total\{runbook="rollback"\} 1$/m);
+    assert.match(body, /^rewind_runs_started_total\{runbook="rollback",source="cli"\} 1$/m);
     assert.match(body, /^# TYPE rewind_process_cpu_seconds_total counter$/m);
     assert.doesNotMatch((await b.render()).body, /^rewind_runs_started_total\{/m);
   });

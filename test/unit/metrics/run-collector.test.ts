@@ -4,13 +4,16 @@ import type { Client } from '@temporalio/client';
 import { completingIdentity, startRunCollector } from '../../../src/metrics/run-collector.js';
 import type { RunStatus } from '../../../workflows/types.js';
 
-interface FakeRun { runId: string; runbook: string; start: number; close?: number; status: 'RUNNING' | 'COMPLETED' | 'TERMINATED'; first?: string; last?: string; phase?: RunStatus['phase'] }
+interface FakeRun { runId: string; runbook: string; source?: string; start: number; close?: number; status: 'RUNNING' | 'COMPLETED' | 'TERMINATED'; first?: string; last?: string; phase?: RunStatus['phase'] }
 
 /** Just the client calls the collector makes, answering from `runs` (queries filtered by their time bound). */
 function fakeClient(runs: FakeRun[]) {
   const calls = { results: 0 };
   const event = (identity?: string) => (identity ? [{ workflowTaskCompletedEventAttributes: { identity } }] : []);
+  const started = (r: FakeRun | undefined) => ({ workflowExecutionStartedEventAttributes: { input: { payloads: [{ runbook: { name: r?.runbook }, request: { source: r?.source ?? 'cli' } }] } } });
   const client = {
+    // Payloads here are already the decoded values.
+    options: { loadedDataConverter: { payloadConverter: { fromPayload: (p: unknown) => p } } },
     workflow: {
       async *list({ query }: { query: string }) {
         const [, field, iso] = /(StartTime|CloseTime) >= '([^']+)'/.exec(query)!;
@@ -20,7 +23,7 @@ function fakeClient(runs: FakeRun[]) {
           if (t === undefined || t < from) continue;
           yield {
             workflowId: `rewind/app/${r.runId}`, runId: r.runId, startTime: new Date(r.start), ...(r.close !== undefined ? { closeTime: new Date(r.close) } : {}),
-            status: { name: r.status }, typedSearchAttributes: { get: () => r.runbook },
+            status: { name: r.status }, typedSearchAttributes: { get: () => undefined }, // like drill children: no search attributes
           };
         }
       },
@@ -30,7 +33,8 @@ function fakeClient(runs: FakeRun[]) {
     },
     workflowService: {
       async getWorkflowExecutionHistory({ execution }: { execution: { runId: string } }) {
-        return { history: { events: [{ workflowTaskCompletedEventAttributes: null }, ...event(runs.find((r) => r.runId === execution.runId)?.first)] }, nextPageToken: new Uint8Array() };
+        const r = runs.find((x) => x.runId === execution.runId);
+        return { history: { events: [started(r), { workflowTaskCompletedEventAttributes: null }, ...event(r?.first)] }, nextPageToken: new Uint8Array() };
       },
       async getWorkflowExecutionHistoryReverse({ execution }: { execution: { runId: string } }) {
         return { history: { events: event(runs.find((r) => r.runId === execution.runId)?.last) }, nextPageToken: new Uint8Array() };
@@ -45,9 +49,9 @@ function recorder() {
   return {
     log,
     metrics: {
-      runStarted: (runbook: string) => log.push(`started ${runbook}`),
-      runFinished: (s: RunStatus) => log.push(`finished ${s.runbook} ${s.phase}`),
-      runClosed: (runbook: string, outcome: string) => log.push(`closed ${runbook} ${outcome}`),
+      runStarted: (runbook: string, source: string) => log.push(`started ${runbook} ${source}`),
+      runFinished: (s: RunStatus, source: string) => log.push(`finished ${s.runbook} ${source} ${s.phase}`),
+      runClosed: (runbook: string, source: string, outcome: string) => log.push(`closed ${runbook} ${source} ${outcome}`),
     },
   };
 }
@@ -65,7 +69,7 @@ describe('run collector', () => {
       { runId: 'theirs', runbook: 'rollback', start: now - 30_000, close: now - 1_000, status: 'COMPLETED', first: 'other', last: 'other', phase: 'restored' },
       { runId: 'handed-over', runbook: 'emergency-change', start: now - 20_000, close: now - 2_000, status: 'COMPLETED', first: 'other', last: 'me', phase: 'resolved' },
       { runId: 'old', runbook: 'rollback', start: now - 120_000, close: now - 90_000, status: 'COMPLETED', first: 'me', last: 'me', phase: 'restored' },
-      { runId: 'killed', runbook: 'rollback', start: now - 10_000, close: now - 5_000, status: 'TERMINATED', first: 'me', last: 'me' },
+      { runId: 'killed', runbook: 'rollback', source: 'drill', start: now - 10_000, close: now - 5_000, status: 'TERMINATED', first: 'me', last: 'me' },
       { runId: 'fresh', runbook: 'emergency-change', start: now - 1_000, status: 'RUNNING' }, // no workflow task completed yet
     ];
     const { client, calls } = fakeClient(runs);
@@ -73,12 +77,12 @@ describe('run collector', () => {
     const collector = startRunCollector({ client, namespace: 'default', identity: 'me', metrics: rec.metrics, since, autoPoll: false });
     await collector.pollOnce();
     await collector.pollOnce();
-    assert.deepEqual(rec.log.sort(), ['closed rollback terminated', 'finished emergency-change resolved', 'finished rollback restored', 'started rollback', 'started rollback']);
+    assert.deepEqual(rec.log.sort(), ['closed rollback drill terminated', 'finished emergency-change cli resolved', 'finished rollback cli restored', 'started rollback cli', 'started rollback drill']);
     assert.equal(calls.results, 2, 'results are read once, only for runs this worker finished');
 
     runs.find((r) => r.runId === 'fresh')!.first = 'me';
     await collector.pollOnce();
-    assert.ok(rec.log.includes('started emergency-change'), 'counted once its first workflow task completed');
+    assert.ok(rec.log.includes('started emergency-change cli'), 'counted once its first workflow task completed');
     assert.equal(rec.log.length, 6);
     await collector.stop();
   });
