@@ -20,7 +20,7 @@ RUN npx tsc -p tsconfig.build.json \
 FROM node:22-bookworm-slim AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends git openssh-client ca-certificates tini && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production REWIND_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js REWIND_DATA_DIR=/var/lib/rewind REWIND_KUSTOMIZE_PATH=/usr/local/bin/kustomize LOG_FORMAT=json
+ENV NODE_ENV=production REWIND_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js REWIND_DATA_DIR=/var/lib/rewind REWIND_CACHE_DIR=/var/lib/rewind/cache REWIND_KUSTOMIZE_PATH=/usr/local/bin/kustomize LOG_FORMAT=json
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist

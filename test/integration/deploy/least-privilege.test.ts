@@ -15,6 +15,7 @@ import { parseChange } from '../../../src/emergency/parse-change.js';
 import { GitSourceCache } from '../../../src/gitops/git-source.js';
 import { KubeApiError, KubeRest } from '../../../src/kube/rest.js';
 import { decide, person, startRun, type Rewind } from '../../../src/runs.js';
+import { appKubeEvents } from '../../../src/timeline/kube-events.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import { createWorker } from '../../../src/worker.js';
 import type { RunStatus } from '../../../workflows/types.js';
@@ -31,6 +32,8 @@ let asRewind: KubeRest;
 let asNamespaced: KubeRest;
 
 const forbidden = (e: unknown) => e instanceof KubeApiError && e.status === 403;
+/** What the timeline reads Events for: the app's namespace and its engine's namespace. */
+const timelineTarget = (env: string) => ({ cluster: 'sandbox', namespace: `users-api-${env}`, engine: { kind: 'argocd' as const, namespace: 'argocd', name: `users-api-${env}` }, workloads: ['deployment/users-api'], repo: 'config', path: `apps/users-api/overlays/${env}` });
 
 async function healthy(name: string) {
   return waitFor(`${name} Synced and Healthy`, async () => {
@@ -118,6 +121,8 @@ describe('least privilege: deploy/ RBAC against the real API server', () => {
       body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: REWIND.user, groups: REWIND.groups, resourceAttributes: { verb: 'delete', resource: 'namespaces', name: 'users-api-staging' } } },
     });
     assert.equal(review.status.allowed, false, 'and it says rewind itself may not delete namespaces');
+    // The post-incident timeline (/timeline, answered by the production pod) lists the app's Events.
+    assert.ok(Array.isArray(await appKubeEvents(world.kube.configFor(REWIND.user), timelineTarget('staging'), 0, Date.now())));
     assert.ok(await world.kube.kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'users-api-staging' }), 'nothing was deleted');
   });
 
@@ -157,6 +162,8 @@ describe('least privilege: deploy/ RBAC against the real API server', () => {
       await asNamespaced.request('PATCH', '/api/v1/namespaces/users-api-prod/configmaps/users-api-env', { body: { data: { PROBE: '1' } }, contentType: 'application/merge-patch+json', query: { dryRun: 'All' } });
       await assert.rejects(asNamespaced.request('PATCH', '/api/v1/namespaces/users-api-staging/configmaps/users-api-env', { body: { data: { PROBE: '1' } }, contentType: 'application/merge-patch+json', query: { dryRun: 'All' } }), forbidden);
       await assert.rejects(asNamespaced.request('GET', '/apis/apps/v1/namespaces/billing-worker-prod/deployments/billing-worker'), forbidden);
+      assert.ok(Array.isArray(await appKubeEvents(world.kube.configFor(NAMESPACED.user), timelineTarget('prod'), 0, Date.now())), 'the timeline reads its Events');
+      await assert.rejects(appKubeEvents(world.kube.configFor(NAMESPACED.user), timelineTarget('staging'), 0, Date.now()), forbidden);
     });
 
     it('is enough for an approved emergency change in users-api prod', async () => {
