@@ -8,7 +8,7 @@ import { parseDuration } from './config/duration.js';
 import type { RewindConfig } from './config/schema.js';
 import { loadRunbook } from './runbooks/load.js';
 import { RewindApp, RewindEnv, RewindIncident, RewindRunbook } from './temporal/search-attributes.js';
-import { abandonUpdate, cancelSignal, decisionUpdate, resolveUpdate, statusQuery } from '../workflows/messages.js';
+import { abandonUpdate, cancelSignal, decisionUpdate, resolveUpdate, statusQuery, timelineQuery } from '../workflows/messages.js';
 import { runWorkflowId, type Decision, type LiveChange, type PersonRef, type RunRequest, type RunStatus, type TargetSnapshot } from '../workflows/types.js';
 
 export interface Rewind { cfg: RewindConfig; client: Client; taskQueue: string; runbookDir?: string }
@@ -130,6 +130,8 @@ export async function cancelRun(rw: Rewind, workflowId: string, by: PersonRef, r
   const cfgApp = rw.cfg.apps[status.app];
   const allowed = [...(cfgApp?.owners ?? []), ...(cfgApp?.approvers ?? [])].includes(by.handle);
   if (!allowed) throw new RefusedError(`${by.handle} is neither an owner nor an approver of ${status.app} and cannot cancel its runs`, 'not-authorized');
+  // The workflow ignores cancel while it holds a pause: say what works instead of "cancel requested".
+  if (status.phase === 'held-paused') throw new RefusedError(`run ${workflowId} holds auto-sync of ${status.app}/${status.env} paused and cannot be cancelled: resolve it once Git holds the change (rewind resolve ${status.app} --env ${status.env}), or abandon it to let Git win (rewind abandon ${status.app} --env ${status.env} --confirm)`, 'busy');
   try {
     await handle(rw, workflowId).signal(cancelSignal, { by, ...(reason ? { reason } : {}) });
   } catch (err) {
@@ -178,4 +180,53 @@ export async function resolveRun(rw: Rewind, workflowId: string, by: PersonRef, 
 /** A held emergency run: resume auto-sync and let Git win. `confirm` must be true. */
 export async function abandonRun(rw: Rewind, workflowId: string, by: PersonRef, confirm: boolean, comment?: string): Promise<RunStatus> {
   return holdUpdate(rw, workflowId, () => handle(rw, workflowId).executeUpdate(abandonUpdate, { args: [{ by, confirm, ...(comment ? { comment } : {}) }] }));
+}
+
+export type HoldOutcome =
+  | { outcome: 'resolved' | 'abandoned'; status: RunStatus }
+  /** The run checked Git and still holds the pause; `why` is its note (which fields still differ). */
+  | { outcome: 'still-held'; status: RunStatus; why: string }
+  /** No outcome within the wait; the run goes on. */
+  | { outcome: 'pending'; status: RunStatus };
+
+/**
+ * Resolve or abandon a held run and wait for what the run made of it. The update only records
+ * the request (its validator refuses people who may not ask and runs that hold no pause); the
+ * run then checks Git (resolve) or resumes (abandon) on its own, so both entry points wait here
+ * to tell the person the outcome. Pinned to the run that was held: the workflow id is reused.
+ */
+export async function settleHold(rw: Rewind, workflowId: string, by: PersonRef, req: { action: 'resolve' } | { action: 'abandon'; confirm: boolean }, comment?: string, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<HoldOutcome> {
+  let runId: string;
+  try { runId = (await handle(rw, workflowId).describe()).runId; } catch (err) {
+    if ((err as Error).name === 'WorkflowNotFoundError') throw new RefusedError(`no run ${workflowId}`, 'not-found');
+    throw err;
+  }
+  const pinned = rw.client.workflow.getHandle(workflowId, runId);
+  const seen = (await pinned.query(timelineQuery)).length;
+  let status = req.action === 'resolve' ? await resolveRun(rw, workflowId, by, comment) : await abandonRun(rw, workflowId, by, req.confirm, comment);
+  let final: RunStatus | undefined;
+  let failed: unknown;
+  // result() long-polls; abort it when we return early, or it outlives the call (and holds a CLI process open).
+  const stopResult = new AbortController();
+  const ended = rw.client.withAbortSignal(stopResult.signal, () => pinned.result() as Promise<RunStatus>).then((s) => { final = s; }, (err: unknown) => { if (!stopResult.signal.aborted) failed = err; });
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  try {
+    for (;;) {
+      if (failed) throw new Error(`run ${workflowId} failed while it ${req.action === 'resolve' ? 'checked Git and resumed auto-sync' : 'resumed auto-sync'}: ${causeMessage(failed)}. Auto-sync may still be paused: check \`rewind pauses\`.`);
+      if (final) return final.phase === 'resolved' || final.phase === 'abandoned' ? { outcome: final.phase, status: final } : { outcome: 'pending', status: final };
+      const refused = (await pinned.query(timelineQuery).catch(() => [])).slice(seen).find((e) => e.summary.startsWith('resolve refused'));
+      if (refused) return { outcome: 'still-held', status: await pinned.query(statusQuery).catch(() => status), why: refused.summary.replace(/^resolve refused: /, '') };
+      if (Date.now() >= deadline) return { outcome: 'pending', status };
+      status = await pinned.query(statusQuery).catch(() => status);
+      await Promise.race([new Promise((r) => setTimeout(r, opts.pollMs ?? 500)), ended]);
+    }
+  } finally {
+    stopResult.abort();
+  }
+}
+
+function causeMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
 }

@@ -1,7 +1,7 @@
 /**
- * Runs one command's body and turns its outcome into an exit code: refusals and config errors
- * are printed as they are (their messages say what to do), anything else briefly, and the
- * Temporal connection is always closed.
+ * Runs one command's body and turns its outcome into an exit code: refusals, config errors and
+ * unreadable changes are printed as they are (their messages say what to do), anything else
+ * briefly, and the Temporal connection is always closed.
  */
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { RewindConfig } from '../config/schema.js';
@@ -28,5 +28,15 @@ export async function withRewind(env: CommandEnv, body: (ctx: CliContext & { cfg
     else env.io.err(`rewind: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     await ctx?.close().catch(() => undefined);
+  }
+}
+
+/** For commands that need only rewind.yaml (and the clusters it names), not Temporal. */
+export async function withConfig(env: CommandEnv, body: (cfg: RewindConfig) => Promise<number>): Promise<void> {
+  try {
+    env.exit(await body(await loadConfig()));
+  } catch (err) {
+    env.exit(EXIT.failed);
+    env.io.err(`rewind: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

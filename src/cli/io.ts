@@ -15,20 +15,30 @@ export const processIo: Io = {
 };
 
 export const EXIT = {
-  /** Restored, or the command did what it was asked. */
+  /** Restored or resolved, or the command did what it was asked. */
   ok: 0,
-  /** Refused, failed, cancelled, rejected or expired. */
+  /** Refused, failed, cancelled, rejected, expired or abandoned. */
   failed: 1,
-  /** The run finished but service is NOT restored (the regression may be in the environment). */
+  /**
+   * The run finished but service is NOT restored (the regression may be in the environment), or
+   * an emergency run holds auto-sync paused until a person resolves or abandons it.
+   */
   notRestored: 2,
   /** Stopped watching with Ctrl-C; the run goes on. */
   interrupted: 130,
 } as const;
 
-export const TERMINAL_PHASES: readonly RunPhase[] = ['restored', 'not-restored', 'failed', 'cancelled', 'rejected', 'expired'];
+/** Phases a run ends in. */
+export const TERMINAL_PHASES: readonly RunPhase[] = ['restored', 'not-restored', 'failed', 'cancelled', 'rejected', 'expired', 'resolved', 'abandoned'];
+
+/**
+ * Phases where a watcher stops although the run goes on: a held emergency run waits for a
+ * person (resolve or abandon), possibly for hours, reminding the channel meanwhile.
+ */
+export const NEEDS_A_PERSON_PHASES: readonly RunPhase[] = ['held-paused'];
 
 export function exitCodeFor(phase: RunPhase): number {
-  if (phase === 'restored') return EXIT.ok;
-  if (phase === 'not-restored') return EXIT.notRestored;
+  if (phase === 'restored' || phase === 'resolved') return EXIT.ok;
+  if (phase === 'not-restored' || phase === 'held-paused') return EXIT.notRestored;
   return EXIT.failed;
 }

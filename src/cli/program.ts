@@ -1,10 +1,14 @@
 /** The `rewind` command line: one subcommand per file in ./commands, all through src/runs.ts. */
 import { Command, CommanderError } from 'commander';
 import type { CommandEnv } from './action.js';
+import { addAbandon } from './commands/abandon.js';
 import { addApprove } from './commands/approve.js';
 import { addCancel } from './commands/cancel.js';
 import { addConfigSchema } from './commands/config-schema.js';
+import { addEmergency } from './commands/emergency.js';
+import { addPauses } from './commands/pauses.js';
 import { addReject } from './commands/reject.js';
+import { addResolve } from './commands/resolve.js';
 import { addRollback } from './commands/rollback.js';
 import { addStatus } from './commands/status.js';
 import { addTimeline } from './commands/timeline.js';
@@ -14,7 +18,7 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
   let code: number = EXIT.ok;
   const env: CommandEnv = { io, exit: (c) => { code = c; } };
   const program = new Command('rewind')
-    .description('GitOps incident runbooks (rollback first) as durable Temporal workflows')
+    .description('GitOps incident runbooks (rollback, emergency change) as durable Temporal workflows')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
   addRollback(program, env);
@@ -23,6 +27,10 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
   addReject(program, env);
   addCancel(program, env);
   addTimeline(program, env);
+  addEmergency(program, env);
+  addPauses(program, env);
+  addResolve(program, env);
+  addAbandon(program, env);
   addConfigSchema(program, env);
   for (const c of program.commands) c.exitOverride();
   try {

@@ -1,5 +1,5 @@
 /** Plain-text views of a run for the terminal: the plan, step changes, the outcome. */
-import type { RollbackPlan, RunStatus, StepStatus, TargetSnapshot } from '../../workflows/types.js';
+import type { EmergencyPlan, RollbackPlan, RunStatus, StepStatus, TargetSnapshot } from '../../workflows/types.js';
 
 const short = (sha: string | undefined) => (sha ? sha.replace(/^.*[:@]/, '').slice(0, 7) : '?');
 
@@ -19,12 +19,46 @@ export function planLines(plan: RollbackPlan): string[] {
   return lines;
 }
 
+const shown = (v: unknown) => (v === undefined ? '∅' : JSON.stringify(v));
+/** `group/Kind/namespace/name` (objectKey) as people read it: `Kind namespace/name`. */
+const objectLabel = (key: string) => {
+  const [group = '', kind = '', ns = '', name = ''] = key.split('/');
+  return name ? `${kind}${group ? `.${group}` : ''} ${ns}/${name}` : key;
+};
+
+export function emergencyPlanLines(plan: EmergencyPlan): string[] {
+  const lines = ['Plan: change live (before → after), then commit the same change to Git'];
+  for (const c of plan.changes) {
+    lines.push(`  ${objectLabel(c.object)}`);
+    for (const f of c.fields) lines.push(`    ${f.path}: ${shown(f.live)} → ${shown(f.desired)}`);
+  }
+  const files = [...new Set(plan.gitEdits.map((e) => e.file))];
+  lines.push(`Git files it will edit: ${files.join(', ') || '(none)'}`);
+  if (plan.gitDiff) lines.push(...plan.gitDiff.trimEnd().split('\n').map((l) => `  ${l}`));
+  const e = plan.engine;
+  lines.push(`Engine: ${e.engine} ${e.syncStatus} at ${short(e.syncedRevision)}, health ${e.health}, auto-sync ${e.autoSync ? 'on' : 'off'}`);
+  for (const w of plan.warnings) lines.push(`Warning: ${w}`);
+  return lines;
+}
+
+/** What to do about a run that holds auto-sync paused, with the exact commands. */
+export function heldLines(status: RunStatus): string[] {
+  const lease = status.pause?.lease;
+  return [
+    `HELD: ${status.result ?? `auto-sync of ${status.app}/${status.env} stays paused`}`,
+    ...(lease ? [`  Paused since ${lease.pausedAt} for ${lease.by}; lease until ${lease.expiresAt}. rewind reminds the channel until a person acts.`] : []),
+    `  Once Git holds the change:        rewind resolve ${status.app} --env ${status.env}`,
+    `  To resume now and let Git win:    rewind abandon ${status.app} --env ${status.env} --confirm   (the engine undoes the live change)`,
+  ];
+}
+
 export const stepLine = (s: StepStatus): string => `  ${s.name}: ${s.state}${s.summary ? ` — ${s.summary}` : ''}`;
 
 export function outcomeLines(status: RunStatus): string[] {
   const lines = [`${status.workflowId}: ${status.phase}`];
   if (status.result) lines.push(status.result);
   if (status.revertSha) lines.push(`Revert commit: ${status.revertSha}`);
+  if (status.commitSha) lines.push(`Git commit: ${status.commitSha}`);
   if (status.timeToRestoreMs !== undefined) lines.push(`Time to restore: ${Math.round(status.timeToRestoreMs / 1000)}s`);
   return lines;
 }
@@ -37,10 +71,15 @@ export function awaitingLines(status: RunStatus, target: TargetSnapshot): string
   ];
 }
 
+/** Held pauses first, each with what to run; then the other runs, one line each. */
 export function runListLines(runs: RunStatus[], app?: string): string[] {
   if (runs.length === 0) return [`No runs in progress${app ? ` for ${app}` : ''}.`];
-  return runs.map((r) => {
+  const held = (r: RunStatus) => (r.phase === 'held-paused' ? 0 : 1);
+  return [...runs].sort((a, b) => held(a) - held(b)).flatMap((r) => {
+    if (r.phase === 'held-paused') {
+      return [`${r.workflowId}  ${r.runbook}  HELD-PAUSED  requested by ${r.requester} at ${r.startedAt}: ${r.reason}`, ...(r.result ? [`  ${r.result}`] : []), ...heldLines(r).slice(1)];
+    }
     const step = r.steps.find((s) => s.state === 'running');
-    return `${r.workflowId}  ${r.runbook}  ${r.phase}${step ? ` (${step.name})` : ''}  requested by ${r.requester} at ${r.startedAt}: ${r.reason}`;
+    return [`${r.workflowId}  ${r.runbook}  ${r.phase}${step ? ` (${step.name})` : ''}  requested by ${r.requester} at ${r.startedAt}: ${r.reason}`];
   });
 }

@@ -6,17 +6,14 @@
  *   /rollback status [app]
  *   /rollback help
  *
- * Flags may appear anywhere after the app; every other word is the reason. A quoted word is
- * never a flag, and `--` ends the flags, so a reason may say anything.
+ * Tokens, flags and the app/environment words are read as in every command (./command-text.ts).
  */
-import { INCIDENT_ID_PATTERN } from '../runs.js';
+import { APP_NAME, commandTokens, flagValues, incidentError, isHelp, MAX_REASON, readWords, targetWords, type EnvNames, type Parsed } from './command-text.js';
 
 export type RollbackCommand =
   | { kind: 'start'; app: string; env?: string; commit?: string; incidentId?: string; reason: string }
   | { kind: 'status'; app?: string }
   | { kind: 'help' };
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export const ROLLBACK_USAGE = [
   'Usage:',
@@ -27,49 +24,8 @@ export const ROLLBACK_USAGE = [
 ].join('\n');
 
 export const SHA = /^[0-9a-f]{7,40}$/;
-const APP = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const MAX_REASON = 500;
 
-interface Token { text: string; quoted: boolean }
-
-/** Slack escapes &, < and > in command text; undo that so the reason reads as typed. */
-export function slackUnescape(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-/**
- * Splits on whitespace, keeping quoted runs together. A quote opens only at the start of a word
- * (so "Bob's deploy" stays two plain words) and closes at a matching quote followed by a space
- * or the end; Slack clients send curly quotes, so “ ” and ‘ ’ count too. A quote that never
- * closes is kept as a literal character rather than refusing the whole command.
- */
-export function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  const isSpace = (n: number) => n >= text.length || /\s/.test(text[n]!);
-  while (i < text.length) {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (i >= text.length) break;
-    const open = text[i]!;
-    const closers = open === '"' || open === '\u201c' || open === '\u201d' ? ['"', '\u201d', '\u201c']
-      : open === "'" || open === '\u2018' ? ["'", '\u2019'] : undefined;
-    if (closers) {
-      let end = -1;
-      for (let j = i + 1; j < text.length; j++) {
-        if (closers.includes(text[j]!) && isSpace(j + 1)) { end = j; break; }
-      }
-      if (end >= 0) {
-        tokens.push({ text: text.slice(i + 1, end), quoted: true });
-        i = end + 1;
-        continue;
-      }
-    }
-    const start = i;
-    while (i < text.length && !/\s/.test(text[i]!)) i++;
-    tokens.push({ text: text.slice(start, i), quoted: false });
-  }
-  return tokens;
-}
+const FLAGS = { '--to': { value: 'a commit sha' }, '--commit': { value: 'a commit sha' }, '--incident': { value: 'an incident id such as INC-42' } } as const;
 
 const fail = (message: string): { ok: false; error: string } => ({ ok: false, error: `${message}\n${ROLLBACK_USAGE}` });
 
@@ -81,71 +37,34 @@ const fail = (message: string): { ok: false; error: string } => ({ ok: false, er
  * that is one of these but not the app's is refused: `/rollback billing-worker staging …` must
  * not quietly become a rollback of billing-worker's default (prod) environment.
  */
-export function parseRollback(rawText: string, envsOf: (app: string) => readonly string[] | undefined = () => undefined, anyEnv: readonly string[] = []): Parsed<RollbackCommand> {
-  const tokens = tokenize(slackUnescape(rawText));
+export function parseRollback(rawText: string, envsOf: EnvNames['envsOf'] = () => undefined, anyEnv: EnvNames['anyEnv'] = []): Parsed<RollbackCommand> {
+  const tokens = commandTokens(rawText);
   const first = tokens[0];
-  if (!first || (!first.quoted && ['help', '-h', '--help'].includes(first.text))) return { ok: true, value: { kind: 'help' } };
+  if (isHelp(first)) return { ok: true, value: { kind: 'help' } };
 
-  if (!first.quoted && first.text === 'status') {
+  if (!first!.quoted && first!.text === 'status') {
     const rest = tokens.slice(1);
     if (rest.length > 1) return fail('`/rollback status` takes at most one app name');
     const app = rest[0]?.text;
-    if (app !== undefined && !APP.test(app)) return fail(`"${app}" is not an app name`);
+    if (app !== undefined && !APP_NAME.test(app)) return fail(`"${app}" is not an app name`);
     return { ok: true, value: { kind: 'status', ...(app ? { app } : {}) } };
   }
 
-  const positional: string[] = [];
-  let commit: string | undefined;
-  let incidentId: string | undefined;
-  let flagsDone = false;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (flagsDone || t.quoted || !/^--?[A-Za-z]/.test(t.text)) {
-      if (!flagsDone && !t.quoted && t.text === '--') { flagsDone = true; continue; }
-      positional.push(t.text);
-      continue;
-    }
-    const eq = t.text.indexOf('=');
-    const name = eq >= 0 ? t.text.slice(0, eq) : t.text;
-    const takeValue = (): string | undefined => {
-      if (eq >= 0) return t.text.slice(eq + 1);
-      const next = tokens[i + 1];
-      if (!next) return undefined;
-      i++;
-      return next.text;
-    };
-    switch (name) {
-      case '--to':
-      case '--commit': {
-        const v = takeValue();
-        if (v === undefined || v === '') return fail(`${name} needs a commit sha`);
-        if (!SHA.test(v)) return fail(`${name} "${v}" is not a commit sha (7 to 40 lowercase hex digits)`);
-        if (commit !== undefined && commit !== v) return fail('give the commit only once (--to and --commit are the same flag)');
-        commit = v;
-        break;
-      }
-      case '--incident': {
-        const v = takeValue();
-        if (v === undefined || v === '') return fail('--incident needs an incident id such as INC-42');
-        if (!INCIDENT_ID_PATTERN.test(v)) return fail(`--incident "${v}" is not an incident id (letters, digits and . _ : # / -, up to 64)`);
-        incidentId = v;
-        break;
-      }
-      default:
-        return fail(`unknown flag ${name}`);
-    }
-  }
+  const words = readWords(tokens, FLAGS);
+  if (!words.ok) return fail(words.error);
+  const commits = flagValues(words.value, '--to', '--commit');
+  const bad = commits.find((c) => !SHA.test(c));
+  if (bad !== undefined) return fail(`${words.value.flags.find((f) => f.value === bad)!.name} "${bad}" is not a commit sha (7 to 40 lowercase hex digits)`);
+  if (new Set(commits).size > 1) return fail('give the commit only once (--to and --commit are the same flag)');
+  const commit = commits[0];
+  const incidentId = flagValues(words.value, '--incident').at(-1);
+  const incidentBad = incidentId === undefined ? undefined : incidentError(incidentId);
+  if (incidentBad) return fail(incidentBad);
 
-  const app = positional.shift();
-  if (app === undefined) return fail('say which app to roll back');
-  if (!APP.test(app)) return fail(`"${app}" is not an app name`);
-  const envs = envsOf(app);
-  const second = positional[0];
-  if (envs && second !== undefined && !envs.includes(second) && anyEnv.includes(second)) {
-    return fail(`app "${app}" has no environment "${second}". Its environments: ${envs.join(', ')}`);
-  }
-  const env = second !== undefined && envs?.includes(second) ? positional.shift() : undefined;
-  const reason = positional.join(' ').trim();
+  const target = targetWords(words.value.positional, { envsOf, anyEnv }, 'to roll back');
+  if (!target.ok) return fail(target.error);
+  const { app, env, rest } = target.value;
+  const reason = rest.join(' ').trim();
   if (!reason) return fail(`say why (it goes into the revert commit and the timeline), e.g. \`/rollback ${app}${env ? ` ${env}` : ''} 5xx after the last deploy\``);
   if (reason.length > MAX_REASON) return fail(`the reason is ${reason.length} characters; keep it under ${MAX_REASON}`);
   return { ok: true, value: { kind: 'start', app, reason, ...(env ? { env } : {}), ...(commit ? { commit } : {}), ...(incidentId ? { incidentId } : {}) } };

@@ -1,9 +1,12 @@
 /** Registration only: which command name and which action id go to which callback. */
 import type { App } from '@slack/bolt';
 import { ACTION } from '../run-message.js';
+import { abandonAction } from './actions/abandon.js';
 import { approveAction } from './actions/approve.js';
 import { cancelAction } from './actions/cancel.js';
 import { rejectAction } from './actions/reject.js';
+import { resolveAction } from './actions/resolve.js';
+import { emergencyCommand } from './commands/emergency.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { timelineCommand } from './commands/timeline.js';
 import type { ListenerDeps } from './deps.js';
@@ -11,7 +14,10 @@ import type { ListenerDeps } from './deps.js';
 export function registerListeners(app: App, deps: ListenerDeps): void {
   app.command('/rollback', rollbackCommand(deps));
   app.command('/timeline', timelineCommand(deps));
+  app.command('/emergency', emergencyCommand(deps));
   app.action({ type: 'block_actions', action_id: ACTION.approve }, approveAction(deps));
   app.action({ type: 'block_actions', action_id: ACTION.reject }, rejectAction(deps));
   app.action({ type: 'block_actions', action_id: ACTION.cancel }, cancelAction(deps));
+  app.action({ type: 'block_actions', action_id: ACTION.resolve }, resolveAction(deps));
+  app.action({ type: 'block_actions', action_id: ACTION.abandon }, abandonAction(deps));
 }

@@ -3,36 +3,15 @@
  * Temporal dev server + worker, kube-apiserver with the sandbox controller, the bare config repo.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { poll, runsOf, snapshot } from '../slack/world-checks.js';
+import { rewindCli } from './cli-process.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
-const BIN = path.join(ROOT, 'bin/rewind.mjs');
 let world: World;
 
-/** Runs `node --import tsx src/cli/main.ts …`, or the bin launcher with `{ bin: true }` as first argument. */
-function rewind(...args: Array<string | { bin: true }>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, REWIND_CONFIG: world.configPath, LOG_FORMAT: 'json' };
-  delete env.REWIND_USER;
-  const viaBin = typeof args[0] === 'object';
-  const rest = args.filter((a): a is string => typeof a === 'string');
-  const argv = viaBin ? [BIN, ...rest] : ['--import', 'tsx', MAIN, ...rest];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c; });
-    child.stderr.on('data', (c: Buffer) => { stderr += c; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
-}
+const rewind = (...args: Array<string | { bin: true }>) => rewindCli(world, ...args);
 
 describe('rewind CLI against the world', () => {
   before(async () => {

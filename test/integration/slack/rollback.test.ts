@@ -4,62 +4,29 @@
  * controller, the bare config repo, and the Slack Web API stand-in the workflow posts to.
  */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { runStatus } from '../../../src/runs.js';
-import { createSlackApp, type SlackApp } from '../../../src/slack/app.js';
 import { ACTION } from '../../../src/slack/run-message.js';
-import { startWorld, type World } from '../../../src/sandbox/world/index.js';
+import type { World } from '../../../src/sandbox/world/index.js';
 import type { RunStatus } from '../../../workflows/types.js';
-import { buttonBody, commandBody, nowSeconds, postToSlackApp, ResponseCatcher, signature, SIGNING_SECRET } from './slack-requests.js';
+import { assertCleanLog, hasButton, startBoltHarness, type BoltHarness } from './bolt-harness.js';
+import { nowSeconds } from './slack-requests.js';
 import { poll, runsOf, snapshot } from './world-checks.js';
 
 const PROD = 'rewind/users-api/prod';
+let h: BoltHarness;
 let world: World;
-let slack: SlackApp;
-let events: string;
-const responses = new ResponseCatcher();
-const logLines: string[] = [];
 
-/** Sends `/rollback <text>` as `userId`; returns the HTTP ack and the response_url used. */
-async function rollback(text: string, userId: string, opts: { timestamp?: number; signature?: string } = {}) {
-  const responseUrl = responses.url();
-  const body = commandBody(text, userId, responseUrl);
-  const ts = opts.timestamp ?? nowSeconds();
-  const res = await postToSlackApp(events, body, { timestamp: ts, signature: opts.signature ?? signature(body, ts) });
-  return { ...res, responseUrl };
-}
-
-async function click(actionId: string, workflowId: string, userId: string, message: { channel: string; ts: string }) {
-  const responseUrl = responses.url();
-  const res = await postToSlackApp(events, buttonBody(actionId, workflowId, userId, responseUrl, message));
-  assert.equal(res.status, 200, 'actions are acked at once');
-  return (await responses.next(responseUrl)).body;
-}
-
-const hasButton = (blocks: unknown[] | undefined, actionId: string): boolean =>
-  JSON.stringify(blocks ?? []).includes(`"action_id":"${actionId}"`);
+const rollback = (text: string, userId: string, opts: { timestamp?: number; signature?: string } = {}) => h.command('/rollback', text, userId, opts);
+const click = (actionId: string, workflowId: string, userId: string, message: { channel: string; ts: string }) => h.click(actionId, workflowId, userId, message);
 
 describe('/rollback through the Bolt app', () => {
   before(async () => {
-    world = await startWorld({ temporal: 'dev', health: { window: '2s', timeout: '90s' } });
-    await world.startWorker();
-    await responses.start();
-    const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } });
-    slack = createSlackApp({
-      rewind: world.rewind(), signingSecret: SIGNING_SECRET, token: world.slack.token, botId: world.slack.botId, botUserId: world.slack.botUserId,
-      slackApiUrl: world.slack.apiUrl, logger: pino({ level: 'debug' }, sink),
-    });
-    const addr = await slack.start(0);
-    events = `http://127.0.0.1:${addr.port}/slack/events`;
+    h = await startBoltHarness({ temporal: 'dev', health: { window: '2s', timeout: '90s' } });
+    world = h.world;
   });
 
-  after(async () => {
-    await slack?.stop().catch(() => undefined);
-    await responses.stop();
-    await world?.stop();
-  });
+  after(async () => { await h?.stop(); });
 
   describe('bad input changes nothing', () => {
     let baseline: { head: string; runs: number };
@@ -81,7 +48,7 @@ describe('/rollback through the Bolt app', () => {
     it('a timestamp from the future is refused with 401, though correctly signed', async () => {
       const res = await rollback('users-api prod 5xx after 1.42', 'U_ALICE', { timestamp: nowSeconds() + 10 * 60 });
       assert.equal(res.status, 401);
-      assert.equal(responses.for(res.responseUrl).length, 0);
+      assert.equal(h.responses.for(res.responseUrl).length, 0);
       await unchanged();
     });
 
@@ -104,7 +71,7 @@ describe('/rollback through the Bolt app', () => {
       const res = await rollback('users-api prod 5xx after 1.42', 'U_MALLORY');
       assert.equal(res.json?.response_type, 'ephemeral');
       assert.match(res.json?.text ?? '', /Starting rollback/);
-      const reply = (await responses.next(res.responseUrl)).body;
+      const reply = (await h.responses.next(res.responseUrl)).body;
       assert.equal(reply.response_type, 'ephemeral');
       assert.match(reply.text ?? '', /mallory is not an owner of users-api; owners: alice, carol/);
       await unchanged();
@@ -127,7 +94,7 @@ describe('/rollback through the Bolt app', () => {
     assert.equal(started.status, 200);
     assert.equal(started.json?.response_type, 'ephemeral');
     assert.match(started.json?.text ?? '', /Starting rollback of \*users-api\/prod\*/);
-    const startedReply = (await responses.next(started.responseUrl)).body;
+    const startedReply = (await h.responses.next(started.responseUrl)).body;
     assert.equal(startedReply.response_type, 'ephemeral');
     assert.match(startedReply.text ?? '', new RegExp(`Started run \`${PROD}\``));
     assert.match(startedReply.text ?? '', /<#C_USERS_API>/);
@@ -142,14 +109,14 @@ describe('/rollback through the Bolt app', () => {
 
     // One runbook per app and environment: a second request is told which run holds it.
     const second = await rollback('users-api prod still failing', 'U_CAROL');
-    const busy = (await responses.next(second.responseUrl)).body;
+    const busy = (await h.responses.next(second.responseUrl)).body;
     assert.equal(busy.response_type, 'ephemeral');
     assert.match(busy.text ?? '', /users-api\/prod is held by rollback requested by alice \(awaiting-approval\): 5xx after 1\.42/);
     assert.match(busy.text ?? '', /rewind status users-api/);
 
     const status = await rollback('status users-api', 'U_CAROL');
     assert.equal(status.status, 200);
-    const listed = (await responses.next(status.responseUrl)).body;
+    const listed = (await h.responses.next(status.responseUrl)).body;
     assert.equal(listed.response_type, 'ephemeral');
     assert.match(listed.text ?? '', /`rewind\/users-api\/prod` rollback users-api\/prod: \*awaiting-approval\* \(waiting for approval\), requested by alice/);
 
@@ -193,12 +160,5 @@ describe('/rollback through the Bolt app', () => {
     assert.match(stale.text ?? '', /run rewind\/users-api\/prod is not running any more \(restored\); nothing to cancel/);
   });
 
-  it('never logs the bot token or the signing secret, and logged no errors', () => {
-    const all = logLines.join('');
-    assert.ok(all.length > 0, 'something was logged');
-    const errors = logLines.filter((l) => (JSON.parse(l) as { level: number }).level >= 50);
-    assert.deepEqual(errors, [], 'refusals are answered, not logged as errors');
-    assert.ok(!all.includes(world.slack.token));
-    assert.ok(!all.includes(SIGNING_SECRET));
-  });
+  it('never logs the bot token or the signing secret, and logged no errors', () => assertCleanLog(h));
 });

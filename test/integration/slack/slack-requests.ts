@@ -31,10 +31,10 @@ export async function postToSlackApp(url: string, body: string, opts: PostOption
   return { status: res.status, json };
 }
 
-export function commandBody(text: string, userId: string, responseUrl: string, channelId = 'C_USERS_API'): string {
+export function commandBody(command: string, text: string, userId: string, responseUrl: string, channelId = 'C_USERS_API'): string {
   return new URLSearchParams({
     token: 'deprecated-verification-token', team_id: TEAM.id, team_domain: TEAM.domain, channel_id: channelId, channel_name: 'users-api',
-    user_id: userId, user_name: userId.toLowerCase(), command: '/rollback', text, api_app_id: 'A_REWIND', is_enterprise_install: 'false',
+    user_id: userId, user_name: userId.toLowerCase(), command, text, api_app_id: 'A_REWIND', is_enterprise_install: 'false',
     response_url: responseUrl, trigger_id: `trig-${Math.random().toString(36).slice(2)}`,
   }).toString();
 }

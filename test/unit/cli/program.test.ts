@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../../src/cli/program.js';
 import { exitCodeFor } from '../../../src/cli/io.js';
+import { pauseTableLines } from '../../../src/cli/commands/pauses.js';
 import { CONFIG_YAML } from '../slack/config-fixture.js';
 
 /** Runs the CLI in-process; refusals here happen before any Temporal connection (port 1 would fail loudly). */
@@ -50,7 +51,52 @@ describe('rewind CLI, refusals before Temporal', () => {
 
   it('maps run phases to exit codes', () => {
     assert.equal(exitCodeFor('restored'), 0);
+    assert.equal(exitCodeFor('resolved'), 0);
     assert.equal(exitCodeFor('not-restored'), 2);
-    for (const p of ['failed', 'cancelled', 'rejected', 'expired'] as const) assert.equal(exitCodeFor(p), 1);
+    assert.equal(exitCodeFor('held-paused'), 2);
+    for (const p of ['failed', 'cancelled', 'rejected', 'expired', 'abandoned'] as const) assert.equal(exitCodeFor(p), 1);
+  });
+
+  it('emergency: a change rewind cannot read, or none, is refused with exit 1 before Temporal', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--change', 'configmap/users-api-env LOG_LEVEL'], /"LOG_LEVEL" is not KEY=VALUE\. Forms: "configmap\/NAME KEY=VALUE"/],
+      [['--change', 'configmap/users-api-env A=b', '--change', 'pod/x a=b'], /unknown kind "pod"/],
+      [[], /say what to change live: --change "configmap\/NAME KEY=VALUE"/],
+      [['--change', 'configmap/users-api-env A=b', '--env', 'qa'], /app "users-api" has no environment "qa"/],
+    ];
+    for (const [flags, why] of cases) {
+      const r = await cli('emergency', 'users-api', '--env', 'prod', '--reason', 'x', '--as', 'alice', ...flags);
+      assert.equal(r.code, 1, flags.join(' '));
+      assert.equal(r.out, '');
+      assert.match(r.err, why);
+      assert.doesNotMatch(r.err, /cannot reach Temporal/, 'refused before connecting');
+    }
+  });
+
+  it('abandon without --confirm is refused with exit 1, saying what abandon does', async () => {
+    const r = await cli('abandon', 'users-api', '--env', 'prod', '--as', 'alice');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /abandon resumes auto-sync of users-api\/prod now and lets Git win: the engine undoes the live change/);
+    assert.match(r.err, /rewind abandon users-api --env prod --confirm/);
+    assert.match(r.err, /rewind resolve users-api --env prod/);
+  });
+});
+
+describe('rewind pauses table', () => {
+  it('says so when nothing is paused', () => {
+    assert.deepEqual(pauseTableLines([]), ['No app has auto-sync paused.']);
+  });
+
+  it('one aligned row per pause, leases spelled out, missing and expired leases flagged', () => {
+    const lines = pauseTableLines([
+      { app: 'users-api', env: 'prod', engine: 'argocd argocd/users-api-prod', lease: { by: 'alice', reason: 'primary failover', incidentId: 'INC-7', runId: 'r', pausedAt: '2026-01-01T10:00:00Z', expiresAt: '2026-01-01T14:00:00Z' } },
+      { app: 'users-api', env: 'dev', engine: 'argocd argocd/users-api-dev', flag: 'no-lease' },
+      { app: 'billing-worker', env: 'prod', engine: 'flux flux-system/billing-worker-prod', flag: 'lease-expired', lease: { by: 'bob', reason: 'broker', runId: 'r', pausedAt: '2026-01-01T08:00:00Z', expiresAt: '2026-01-01T09:00:00Z' } },
+    ]);
+    assert.match(lines[0]!, /^APP\/ENV\s+ENGINE\s+WHO\s+SINCE\s+REASON\s+INCIDENT\s+EXPIRES\s+FLAG$/);
+    assert.match(lines[1]!, /^users-api\/prod\s+argocd argocd\/users-api-prod\s+alice\s+2026-01-01T10:00:00Z\s+primary failover\s+INC-7\s+2026-01-01T14:00:00Z\s+-$/);
+    assert.match(lines[2]!, /NO LEASE: paused by hand or a run was terminated$/);
+    assert.match(lines[3]!, /bob .* LEASE EXPIRED$/);
+    assert.equal(new Set(lines.map((l) => l.indexOf(l.includes('ENGINE') ? 'ENGINE' : l.includes('argocd ') ? 'argocd ' : 'flux '))).size, 1, 'columns line up');
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { openRuns, startRun, targetSnapshot, RefusedError } from '../../../runs.js';
+import { envNamesOf } from '../../command-text.js';
 import { parseRollback, ROLLBACK_USAGE, type RollbackCommand } from '../../parse-rollback.js';
 import { runLink } from '../../run-message.js';
 import type { ListenerDeps } from '../deps.js';
@@ -16,8 +17,7 @@ type Args = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
 
 export function rollbackCommand(deps: ListenerDeps) {
   const { cfg } = deps.rewind;
-  const envsOf = (app: string) => (cfg.apps[app] ? Object.keys(cfg.apps[app].environments) : undefined);
-  const anyEnv = [...new Set([...cfg.defaults.prodEnvironments, ...Object.values(cfg.apps).flatMap((a) => Object.keys(a.environments))])];
+  const { envsOf, anyEnv } = envNamesOf(cfg);
 
   return async function rollback({ ack, command, respond }: Args): Promise<void> {
     const parsed = parseRollback(command.text ?? '', envsOf, anyEnv);
