@@ -25,6 +25,7 @@ export async function planRollback(_step: RunbookStep, ctx: StepContext): Promis
   if (drift.real > 0) {
     warnings.push(`Live state differs from Git in ${drift.real} object(s): ${describeDrift({ drift })}. Reverting the image may not restore service if the regression lives in that drift.`);
   }
+  if (drift.unreadable?.length) warnings.push(`rewind may not read ${drift.unreadable.join(', ')}: those objects were not compared with Git.`);
   if (!engine.autoSync) warnings.push(`Auto-sync is off for ${target.engine.name}: rewind will request the sync itself.`);
   if (engine.operationPhase === 'Running') warnings.push('A sync operation is in progress right now.');
   const plan: RollbackPlan = { promotion, engine, drift, warnings };

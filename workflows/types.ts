@@ -71,7 +71,11 @@ export interface PromotionDescription {
 
 export interface FieldDrift { path: string; desired: unknown; live: unknown }
 export interface ObjectDrift { object: string; kind: 'missing' | 'extra' | 'modified'; fields: FieldDrift[]; allowed: FieldDrift[] }
-export interface DriftReport { revision: string; objects: ObjectDrift[]; real: number; allowedOnly: number }
+export interface DriftReport {
+  revision: string; objects: ObjectDrift[]; real: number; allowedOnly: number;
+  /** Objects Git renders that rewind is not allowed to read (RBAC): not compared, so say so. */
+  unreadable?: string[];
+}
 
 export interface EngineState {
   engine: EngineRef['kind'];

@@ -7,7 +7,8 @@ import * as k8s from '@kubernetes/client-node';
 import { compareApp, ignoreRuleMatches, type DiffEntry, type IgnoreDifference } from '../../src/gitops/diff.js';
 import type { GitSourceCache } from '../../src/gitops/git-source.js';
 import { manualFields } from '../../src/gitops/manual-fields.js';
-import { renderManifests, type KubeObject } from '../../src/gitops/render.js';
+import { objectKey, renderManifests, type KubeObject } from '../../src/gitops/render.js';
+import { KubeApiError } from '../../src/kube/rest.js';
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
 import { readObject } from '../../src/kube/rest-pool.js';
 import type { DriftReport, FieldDrift, ObjectDrift, TargetSnapshot } from '../../workflows/types.js';
@@ -41,12 +42,19 @@ export function createDriftActivities(deps: DriftDeps) {
       const sha = revision ?? (await source.resolve(target.repo.branch));
       const desired = (await renderManifests(await source.checkout(sha), target.path)).map((o) => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? target.namespace } }));
       const live: KubeObject[] = [];
+      const unreadable: string[] = [];
       for (const d of desired) {
-        const l = await readObject<KubeObject>(kc, d.apiVersion, d.kind, d.metadata.namespace, d.metadata.name);
-        if (l) live.push(l);
+        try {
+          const l = await readObject<KubeObject>(kc, d.apiVersion, d.kind, d.metadata.namespace, d.metadata.name);
+          if (l) live.push(l);
+        } catch (err) {
+          // An object rewind may not read is reported, not allowed to fail the whole plan.
+          if (!(err instanceof KubeApiError && err.status === 403)) throw err;
+          unreadable.push(objectKey(d));
+        }
       }
       const [rules, hpa] = await Promise.all([ignoreRules(kc, target), hpaTargets(kc, target.namespace)]);
-      const comparison = compareApp(desired, live);
+      const comparison = compareApp(desired.filter((d) => !unreadable.includes(objectKey(d))), live);
       const objects: ObjectDrift[] = [];
       for (const r of comparison.resources) {
         // Hand-set fields Git does not hold at all (see manual-fields.ts) come on top of value differences.
@@ -59,7 +67,7 @@ export function createDriftActivities(deps: DriftDeps) {
         objects.push({ object: r.key, kind: r.state === 'synced' ? 'modified' : r.state, fields: real.map(toField), allowed: allowed.map(toField) });
       }
       const isReal = (o: ObjectDrift) => o.kind !== 'modified' || o.fields.length > 0;
-      return { revision: sha, objects, real: objects.filter(isReal).length, allowedOnly: objects.filter((o) => !isReal(o)).length };
+      return { revision: sha, objects, real: objects.filter(isReal).length, allowedOnly: objects.filter((o) => !isReal(o)).length, ...(unreadable.length ? { unreadable } : {}) };
     },
   };
 }

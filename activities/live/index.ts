@@ -43,7 +43,12 @@ export function createLiveActivities(deps: LiveDeps) {
       for (const c of changes) {
         if (c.object.namespace !== target.namespace) refuse(`${c.object.kind}/${c.object.name} is in namespace ${c.object.namespace}, not in ${target.app}/${target.env}'s namespace ${target.namespace}`);
         const { rest, path } = await pathOf(target, c);
-        const before = await rest.get<KubeObject>(path);
+        let before: KubeObject | undefined;
+        try { before = await rest.get<KubeObject>(path); } catch (err) {
+          // Forbidden is not transient: say which right is missing instead of retrying.
+          if (err instanceof KubeApiError && err.status === 403) refuse(`rewind may not read ${c.object.kind}/${c.object.name} in ${c.object.namespace} (${err.serverMessage}); the emergency policy does not cover this kind: see deploy/base/rbac.yaml`);
+          throw err;
+        }
         if (!before) refuse(`${c.object.kind}/${c.object.name} does not exist in ${c.object.namespace}; check the name (kubectl get ${c.object.kind.toLowerCase()} -n ${c.object.namespace})`);
         let after: KubeObject;
         try { after = await patch(rest, path, c, c.patch, true); } catch (err) {
