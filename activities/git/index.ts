@@ -4,6 +4,7 @@
  * per repository URL is shared by all of them (see src/git/cached-clone.ts).
  */
 import { createCloneStore, type GitIdentity } from '../../src/git/cached-clone.js';
+import { isAncestor } from '../../src/git/git-read.js';
 import { createCommitLiveChange, createPlanGitEdits, type LiveChangeOptions } from './commit-live-change.js';
 import { createFindPromotion, type FindPromotionOptions } from './find-promotion.js';
 import { createRevertPromotion, type RevertPromotionOptions } from './revert-promotion.js';
@@ -32,9 +33,7 @@ export function createGitActivities(deps: GitActivityDeps) {
     /** Whether `descendant` contains `ancestor` on the remote: a foreign commit pushed after the revert still carries it. */
     async commitContains({ repoUrl, ancestor, descendant }: { repoUrl: string; ancestor: string; descendant: string }): Promise<boolean> {
       if (!/^[0-9a-f]{40}$/.test(ancestor) || !/^[0-9a-f]{40}$/.test(descendant)) return false;
-      return store.use(repoUrl, async (clone) => {
-        try { await clone.git.raw(['merge-base', '--is-ancestor', ancestor, descendant]); return true; } catch { return false; }
-      });
+      return store.use(repoUrl, (clone) => isAncestor(clone.git, ancestor, descendant));
     },
   };
 }

@@ -14,10 +14,16 @@ export async function resolveCommit(git: SimpleGit, rev: string): Promise<string
   return /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
 }
 
+/**
+ * Whether `ancestor` is reachable from `of`. Not `merge-base --is-ancestor`: it answers with an
+ * exit code and no output, and simple-git resolves a failing command that printed nothing, so
+ * "no" would read as "yes". The merge base of the two is `ancestor` exactly when it is one.
+ */
 export async function isAncestor(git: SimpleGit, ancestor: string, of: string): Promise<boolean> {
+  const [a, b] = [await resolveCommit(git, ancestor), await resolveCommit(git, of)];
+  if (!a || !b) return false;
   try {
-    await git.raw(['merge-base', '--is-ancestor', ancestor, of]);
-    return true;
+    return (await git.raw(['merge-base', a, b])).trim() === a;
   } catch {
     return false;
   }

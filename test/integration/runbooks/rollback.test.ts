@@ -80,6 +80,9 @@ describe('rollback runbook', () => {
     assert.equal(app.status?.health?.status, 'Healthy');
     assert.equal(await deploymentImage(world.kube.kc, 'users-api-prod', 'users-api'), 'ghcr.io/acme/users-api:1.42.0');
     assert.deepEqual(result.approvals.map((a) => [a.by, a.decision]), [['bob', 'approve']]);
+    const timeline = await run.handle.query<Array<{ step?: string; evidence?: Record<string, unknown> }>>('timeline');
+    const synced = timeline.find((e) => e.step === 'wait-for-sync' && e.evidence?.syncRevision);
+    assert.equal(synced?.evidence?.syncRevision, result.revertSha, 'the evidence names the revision the engine synced');
 
     const posted = world.slack.calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === 'C_USERS_API');
     assert.equal(posted.length, 1, 'one message per run, then updated in place');
