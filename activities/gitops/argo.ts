@@ -101,6 +101,14 @@ export function argoEngine(kc: k8s.KubeConfig, ref: Extract<EngineRef, { kind: '
       await patch({ metadata: { annotations: { [PAUSE_LEASE_ANNOTATION]: null } }, spec: { syncPolicy: { automated: policy.automated } } });
     },
 
+    async renewLease(lease: PauseLease) {
+      const app = await get();
+      const held = parseLease(app.metadata.annotations?.[PAUSE_LEASE_ANNOTATION]);
+      if (held?.runId !== lease.runId) return false;
+      await patch({ metadata: { resourceVersion: app.metadata.resourceVersion, annotations: { [PAUSE_LEASE_ANNOTATION]: JSON.stringify({ ...lease, policy: held.policy }) } } });
+      return true;
+    },
+
     async pauseInfo() {
       const app = await get();
       // An ApplicationSet, or a parent app (app-of-apps) tracking this Application, re-applies its spec.

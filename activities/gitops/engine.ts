@@ -23,6 +23,8 @@ export interface GitOpsEngine {
    * policy in force before, so resume can restore it exactly; null when auto-sync was already off.
    */
   pauseAutoSync(lease: PauseLease): Promise<AutoSyncPolicy | null>;
+  /** Rewrites the lease held by `lease.runId` (new expiry); false when that run holds no lease. */
+  renewLease(lease: PauseLease): Promise<boolean>;
   /** Restores `policy` and removes the lease, in one write. */
   resumeAutoSync(policy: AutoSyncPolicy): Promise<void>;
   /** The lease on the engine object, if any, and who owns the object (an ApplicationSet re-enables auto-sync). */

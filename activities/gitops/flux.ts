@@ -85,6 +85,14 @@ export function fluxEngine(kc: k8s.KubeConfig, ref: Extract<EngineRef, { kind: '
       await co.patchNamespacedCustomObject({ ...id, body: { metadata: { annotations: { [PAUSE_LEASE_ANNOTATION]: null } }, spec: { suspend: false } } }, merge);
     },
 
+    async renewLease(lease: PauseLease) {
+      const app = await get();
+      const held = parseLease(app.metadata.annotations?.[PAUSE_LEASE_ANNOTATION]);
+      if (held?.runId !== lease.runId) return false;
+      await co.patchNamespacedCustomObject({ ...id, body: { metadata: { resourceVersion: app.metadata.resourceVersion, annotations: { [PAUSE_LEASE_ANNOTATION]: JSON.stringify({ ...lease, policy: held.policy }) } } } }, merge);
+      return true;
+    },
+
     async pauseInfo() {
       const ks = await get();
       // A Kustomization applied by a parent Kustomization gets its spec (suspend too) re-applied from Git.

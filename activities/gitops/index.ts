@@ -73,6 +73,11 @@ export function createGitOpsActivities(deps: GitOpsDeps) {
       }, { timeoutMs: holdMs + 30_000, onProgress: (note) => heartbeat({ note }), signal: cancellationSignal() });
     },
 
+    /** Extends the lease of the run that holds the pause (only that run's lease; another one is left alone). */
+    async renewPauseLease({ target, lease }: { target: TargetSnapshot; lease: PauseLease }): Promise<{ renewed: boolean }> {
+      return { renewed: await engine(target).renewLease(lease) };
+    },
+
     /** Restores exactly the recorded policy and removes the lease; a no-op when already restored. */
     async resumeAutoSync({ target, policy }: { target: TargetSnapshot; policy: AutoSyncPolicy }): Promise<{ resumed: boolean }> {
       const e = engine(target);
