@@ -92,12 +92,26 @@ async function basics(): Promise<void> {
   });
 }
 
+async function chromium(): Promise<void> {
+  await timed('chromium (timeline SVG render check)', async () => {
+    const bin = process.env.REWIND_CHROMIUM_PATH ?? '/usr/bin/chromium';
+    if (existsSync(bin)) return { how: 'found', where: bin };
+    const root = process.getuid?.() === 0;
+    if (!root || !(await have('apt-get', ['--version']))) throw new Error(`needs Debian's chromium for the SVG render test: apt-get install chromium (as root), or set REWIND_CHROMIUM_PATH`);
+    await stream('apt-get', ['update', '-qq']);
+    await stream('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { ...process.env, DEBIAN_FRONTEND: 'noninteractive' });
+    if (!existsSync(bin)) throw new Error('apt-get install chromium finished but /usr/bin/chromium is missing');
+    return { how: 'installed (apt-get)', where: bin };
+  });
+}
+
 const started = Date.now();
 console.log(`[provision] cache: ${cacheDir()}`);
 await basics();
 await temporal();
 await kustomize();
 await kube();
+await chromium();
 console.log('\n[provision] what        | how | where | seconds');
 for (const r of rows) console.log(`  ${r.what} | ${r.how} | ${r.where} | ${r.seconds.toFixed(1)}`);
 console.log(`[provision] total ${((Date.now() - started) / 1000).toFixed(1)}s`);

@@ -34,7 +34,7 @@ import { postToSlackApp, ResponseCatcher, signature, SIGNING_SECRET } from '../s
 import { decodePng, nonWhitePixels } from './png.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.REWIND_CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHA40 = /^[0-9a-f]{40}$/;
 
 let world: World;
