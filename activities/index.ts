@@ -3,7 +3,7 @@
  * from its clients; workflows see only the type.
  */
 import { createDriftActivities, type DriftDeps } from './drift/index.js';
-import { createDrillActivities } from './drills/index.js';
+import { createDrillActivities, type DrillScoreSink } from './drills/index.js';
 import { createGitActivities } from './git/index.js';
 import { createGitOpsActivities, type GitOpsDeps } from './gitops/index.js';
 import { createLiveActivities } from './live/index.js';
@@ -24,7 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createGitOpsActivities({ isAncestor, ...deps }),
     ...createDriftActivities(deps),
     ...createLiveActivities(deps),
-    ...createDrillActivities({ ...deps, commitLiveChange: (input) => git.commitLiveChange(input) }),
+    ...createDrillActivities({ ...deps, commitLiveChange: (input) => git.commitLiveChange(input), ...(deps.metrics && 'recordDrill' in deps.metrics ? { drillScores: deps.metrics as unknown as DrillScoreSink } : {}) }),
     ...createSlackActivities(deps),
   }, deps.metrics);
 }

@@ -76,5 +76,6 @@ export async function drillWorkflow(input: DrillInput): Promise<Scorecard> {
   card.endedAt = new Date().toISOString();
   card.outcome ??= card.checks.every((c) => c.passed) && card.cleanup.verified ? 'passed' : 'failed';
   await drillActs.publishScorecard({ card, channel: input.drill.channel ?? input.target?.channel }).catch(() => undefined);
+  await drillActs.recordDrillScore({ card }).catch(() => undefined);
   return card;
 }
