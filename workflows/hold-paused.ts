@@ -9,14 +9,9 @@ import { gitActs, notifyActs, readActs, waitActs } from './activities.js';
 import { notifyProgress } from './notify.js';
 import type { StepContext } from './step-context.js';
 import type { PersonRef } from './types.js';
+import { failureMessage as reason } from './failure-message.js';
 
 export interface HoldRequests { resolve?: PersonRef; abandon?: PersonRef }
-
-const reason = (err: unknown): string => {
-  let e: unknown = err;
-  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
-  return e instanceof Error ? e.message : String(e);
-};
 
 async function resumeAndVerify(ctx: StepContext, revision: string): Promise<string> {
   const { target } = ctx.input;

@@ -12,6 +12,7 @@ import { planRollback, refresh, revertPromotion, verifyHealth, waitForSynced } f
 import { RunState } from './run-state.js';
 import type { StepContext, StepResult, StepRunner } from './step-context.js';
 import type { PersonRef, RunInput, RunStatus, StepKind } from './types.js';
+import { failureMessage } from './failure-message.js';
 
 const approve: StepRunner = async (_step, ctx) => {
   const outcome = await awaitApproval(ctx.input, ctx.state, ctx.isCancelled, () => notifyProgress(ctx));
@@ -34,12 +35,6 @@ const runners: { [K in StepKind]: StepRunner } = {
 };
 
 const mayAct = (input: RunInput, by: PersonRef) => [...input.target.owners, ...input.target.approvers].some((p) => p.handle === by.handle);
-
-function failureMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
-  return e instanceof Error ? e.message : String(e);
-}
 
 export async function runbookWorkflow(input: RunInput): Promise<RunStatus> {
   const info = workflowInfo();

@@ -14,12 +14,7 @@ import { abortSignal, scorecardQuery } from './messages.js';
 import { rebuildDrill } from './rebuild-drill.js';
 import { rollbackDrill } from './rollback-drill.js';
 import type { DrillInput, PreDrillState, Scorecard } from './types.js';
-
-const message = (err: unknown): string => {
-  let e: unknown = err;
-  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
-  return e instanceof Error ? e.message : String(e);
-};
+import { failureMessage as message } from '../failure-message.js';
 
 export async function drillWorkflow(input: DrillInput): Promise<Scorecard> {
   const info = workflowInfo();
