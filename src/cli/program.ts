@@ -5,6 +5,7 @@ import { addAbandon } from './commands/abandon.js';
 import { addApprove } from './commands/approve.js';
 import { addCancel } from './commands/cancel.js';
 import { addConfigSchema } from './commands/config-schema.js';
+import { addDrills } from './commands/drills.js';
 import { addEmergency } from './commands/emergency.js';
 import { addPauses } from './commands/pauses.js';
 import { addReject } from './commands/reject.js';
@@ -31,6 +32,7 @@ export async function runCli(argv: string[], io: Io = processIo): Promise<number
   addPauses(program, env);
   addResolve(program, env);
   addAbandon(program, env);
+  addDrills(program, env);
   addConfigSchema(program, env);
   for (const c of program.commands) c.exitOverride();
   try {
