@@ -11,11 +11,22 @@ import type { Scorecard } from '../../workflows/drills/types.js';
 export interface ReportRow extends Scorecard { trend?: { detect?: number; restore?: number } }
 
 export async function drillScorecards(rw: Rewind, since?: Date): Promise<ReportRow[]> {
-  const query = `WorkflowType = 'drillLauncherWorkflow' AND ExecutionStatus = 'Completed'${since ? ` AND StartTime >= '${since.toISOString()}'` : ''}`;
+  const query = `WorkflowType = 'drillLauncherWorkflow' AND ExecutionStatus != 'Running'${since ? ` AND StartTime >= '${since.toISOString()}'` : ''}`;
   const cards: Scorecard[] = [];
   for await (const wf of rw.client.workflow.list({ query })) {
-    const card = (await rw.client.workflow.getHandle(wf.workflowId, wf.runId).result().catch(() => undefined)) as Scorecard | undefined;
-    if (card?.schema === 'rewind.scorecard/v1') cards.push(card);
+    if (wf.status.name === 'COMPLETED') {
+      const card = (await rw.client.workflow.getHandle(wf.workflowId, wf.runId).result().catch(() => undefined)) as Scorecard | undefined;
+      if (card?.schema === 'rewind.scorecard/v1') { cards.push(card); continue; }
+    }
+    // A launcher that failed, timed out or was terminated has no scorecard: it still counts as a failed drill.
+    const name = String((await wf.memo)?.drill ?? wf.workflowId);
+    const drill = rw.cfg.drills.find((d) => d.name === name);
+    cards.push({
+      schema: 'rewind.scorecard/v1', drill: name, kind: drill?.kind ?? 'rollback', ...(drill?.app ? { app: drill.app, env: drill.env } : {}),
+      workflowId: wf.workflowId, trigger: wf.workflowId.includes('-manual-') ? 'manual' : 'schedule', startedAt: wf.startTime.toISOString(),
+      ...(wf.closeTime ? { endedAt: wf.closeTime.toISOString() } : {}), outcome: 'failed', reason: `the drill launcher ${wf.status.name.toLowerCase()} without a scorecard`,
+      checks: [], targets: { timeToDetectMs: 0, timeToRestoreMs: 0 }, cleanup: { done: false, verified: false, detail: 'unknown: check the target by hand' }, runs: [],
+    });
   }
   cards.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   const previous = new Map<string, Scorecard>();

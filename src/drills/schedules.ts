@@ -47,7 +47,7 @@ export async function applyDrillSchedules(rw: Rewind): Promise<ApplyResult> {
     const hash = specHash(drill.schedule!.cron, drill.schedule!.timezone, input, rw.taskQueue);
     const options = {
       spec: { cronExpressions: [drill.schedule!.cron], timezone: drill.schedule!.timezone },
-      action: { type: 'startWorkflow' as const, workflowType: 'drillLauncherWorkflow', taskQueue: rw.taskQueue, args: [input], typedSearchAttributes: searchAttributes(input) },
+      action: { type: 'startWorkflow' as const, workflowType: 'drillLauncherWorkflow', taskQueue: rw.taskQueue, args: [input], typedSearchAttributes: searchAttributes(input), memo: { drill: drill.name } },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10m' as const },
     };
     if (!existing.has(id)) {
@@ -95,7 +95,12 @@ async function scheduleHandle(rw: Rewind, name: string) {
   drillConfig(rw.cfg, name);
   const handle = rw.client.schedule.getHandle(scheduleId(name));
   try { await handle.describe(); } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new RefusedError(`drill "${name}" has no schedule; run \`rewind drills apply\` first (or \`rewind drills run ${name}\`)`, 'not-found');
+    if (err instanceof ScheduleNotFoundError) {
+      const onDemand = !rw.cfg.drills.find((d) => d.name === name)?.schedule;
+      throw new RefusedError(onDemand
+        ? `drill "${name}" runs on demand only (no schedule: in rewind.yaml); run it with \`rewind drills run ${name}\`, or give it a schedule and run \`rewind drills apply\``
+        : `drill "${name}" has no Schedule yet; run \`rewind drills apply\` first (or \`rewind drills run ${name}\`)`, 'not-found');
+    }
     throw err;
   }
   return handle;
@@ -114,7 +119,7 @@ export async function runDrillNow(rw: Rewind, name: string, by: string): Promise
   const drill = drillConfig(rw.cfg, name);
   const input = await drillInput(rw.cfg, drill, 'manual', by, rw.runbookDir);
   const workflowId = `${scheduleId(name)}-manual-${Date.now()}`;
-  const handle = await rw.client.workflow.start('drillLauncherWorkflow', { taskQueue: rw.taskQueue, workflowId, args: [input], typedSearchAttributes: searchAttributes(input) });
+  const handle = await rw.client.workflow.start('drillLauncherWorkflow', { taskQueue: rw.taskQueue, workflowId, args: [input], typedSearchAttributes: searchAttributes(input), memo: { drill: name } });
   return { workflowId, result: () => handle.result() as Promise<Scorecard> };
 }
 

@@ -12,7 +12,7 @@
  * The drill names come in (those of rewind.yaml), so a mistyped one is refused in the ack with
  * the names that exist. Who may act on a drill is decided by the listener, not here.
  */
-import { parseSince } from '../cli/commands/drills-ops.js';
+import { parseSince } from '../drills/operations.js';
 import { commandTokens, isHelp, type Parsed } from './command-text.js';
 
 export type GamedayCommand =

@@ -1,6 +1,6 @@
 /**
  * `rewind drills apply|list|run|pause|resume|abort|report`: game-day drills from the terminal,
- * through src/drills (Schedules, runs, scorecards) and ./drills-ops.ts (who may act, abort).
+ * through src/drills (Schedules, runs, scorecards) and src/drills/operations.ts (who may act, abort).
  * `run` follows the drill, prints its scorecard and exits 0 passed, 2 failed or aborted,
  * 3 skipped (an incident held the target), 1 refused.
  */
@@ -17,7 +17,7 @@ import type { PersonRef } from '../../../workflows/types.js';
 import { withRewind, type CommandEnv } from '../action.js';
 import { cliPerson } from '../identity.js';
 import { EXIT } from '../io.js';
-import { abortDrill, authorizeDrill, DRILL_EXIT, drillRunId, drillTargetText, parseSince, scorecardLines } from './drills-ops.js';
+import { abortDrill, authorizeDrill, DRILL_EXIT, drillRunId, drillTargetText, parseSince, scorecardLines } from '../../drills/operations.js';
 
 const AS_HELP = 'act as this person from rewind.yaml (default $REWIND_USER, then the OS user)';
 const REPORT_FORMATS = ['md', 'json'] as const;

@@ -87,7 +87,7 @@ describe('rewind drills against the world', () => {
     assert.match(refused.stderr, /mallory is neither an owner nor an approver of users-api and cannot resume its drill "users-api-dev-drift"/);
     const noSchedule = await rewind('drills', 'pause', 'users-api-dev-rebuild', '--as', 'alice');
     assert.equal(noSchedule.code, 1);
-    assert.match(noSchedule.stderr, /drill "users-api-dev-rebuild" has no schedule/);
+    assert.match(noSchedule.stderr, /drill "users-api-dev-rebuild" runs on demand only/);
 
     const resumed = await rewind('drills', 'resume', 'users-api-dev-drift', '--as', 'carol');
     assert.equal(resumed.code, 0, resumed.stderr);

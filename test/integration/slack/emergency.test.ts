@@ -174,7 +174,7 @@ describe('/emergency through the Bolt app', () => {
       assert.equal(await automated('users-api-staging'), null, 'refusals resume nothing');
 
       const abandon = await h.click(ACTION.abandon, STAGING, 'U_ALICE', msg);
-      assert.match(abandon.text ?? '', /Abandoned by alice: auto-sync resumed and Git wins/);
+      assert.match(abandon.text ?? '', /Abandoned by alice: auto-sync resumed to its recorded policy and Git wins \(Synced at [0-9a-f]{7}; Healthy\)/);
       const result = await ended(STAGING);
       assert.equal(result.phase, 'abandoned');
       assert.deepEqual(await automated('users-api-staging'), AUTO);

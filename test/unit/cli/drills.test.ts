@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { applyLines, drillTableLines } from '../../../src/cli/commands/drills.js';
-import { authorizeDrill, DRILL_EXIT, drillRunId, parseSince, scorecardLines } from '../../../src/cli/commands/drills-ops.js';
+import { authorizeDrill, DRILL_EXIT, drillRunId, parseSince, scorecardLines } from '../../../src/drills/operations.js';
 import { runCli } from '../../../src/cli/program.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { person } from '../../../src/runs.js';

@@ -1,9 +1,9 @@
 /**
  * The Abort button of a "drill started" message: its value is the drill name. The clicker must
- * be allowed to act on that drill (../../../cli/commands/drills-ops.ts); the abort signal goes to
+ * be allowed to act on that drill (src/drills/operations.ts); the abort signal goes to
  * the drill of that name running now, whose cleanup still runs.
  */
-import { abortDrill, authorizeDrill } from '../../../cli/commands/drills-ops.js';
+import { abortDrill, authorizeDrill } from '../../../drills/operations.js';
 import type { ListenerDeps } from '../deps.js';
 import { slackIdentity } from '../identity.js';
 import { ephemeral, replyWithError, safeRespond } from '../reply.js';

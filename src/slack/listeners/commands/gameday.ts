@@ -4,7 +4,7 @@
  * by its Schedule reads the same in Slack. `run` answers "Drill started" with an Abort button.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { abortDrill, authorizeDrill, drillRunId, drillTargetText, parseSince, secs } from '../../../cli/commands/drills-ops.js';
+import { abortDrill, authorizeDrill, drillRunId, drillTargetText, parseSince, secs } from '../../../drills/operations.js';
 import type { DrillConfig, RewindConfig } from '../../../config/schema.js';
 import { drillScorecards, type ReportRow } from '../../../drills/report.js';
 import { listDrills, pauseDrill, resumeDrill, runDrillNow, type DrillRow } from '../../../drills/schedules.js';

@@ -6,13 +6,13 @@
  * Who may act: anyone under people: in rewind.yaml for a drill without an app (the access
  * audit); for a drill of an app, its owners and approvers: a drill injects real faults there.
  */
-import { parseDuration } from '../../config/duration.js';
-import type { DrillConfig, RewindConfig } from '../../config/schema.js';
-import { drillConfig } from '../../drills/input.js';
-import { RefusedError, type Rewind } from '../../runs.js';
-import { abortSignal, scorecardQuery } from '../../../workflows/drills/messages.js';
-import type { DrillOutcome, Scorecard } from '../../../workflows/drills/types.js';
-import type { PersonRef } from '../../../workflows/types.js';
+import { parseDuration } from '../config/duration.js';
+import type { DrillConfig, RewindConfig } from '../config/schema.js';
+import { drillConfig } from './input.js';
+import { RefusedError, type Rewind } from '../runs.js';
+import { abortSignal, scorecardQuery } from '../../workflows/drills/messages.js';
+import type { DrillOutcome, Scorecard } from '../../workflows/drills/types.js';
+import type { PersonRef } from '../../workflows/types.js';
 
 /** By name, as src/runs.ts does: a closed run answers a signal with NOT_FOUND ("workflow execution already completed"). */
 const notFound = (err: unknown): boolean => (err as Error | undefined)?.name === 'WorkflowNotFoundError';
