@@ -2,13 +2,23 @@
  * Runbooks are procedures as data: YAML files in runbooks/, validated against the step
  * library at load, then snapshotted into the workflow input when a run starts.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { STEP_KINDS, type RunbookSnapshot } from '../../workflows/types.js';
 
-export const RUNBOOK_DIR = fileURLToPath(new URL('../../runbooks/', import.meta.url));
+/**
+ * runbooks/ of the checkout (src/runbooks → ../../runbooks) or of the built image
+ * (dist/src/runbooks → ../../../runbooks); REWIND_RUNBOOK_DIR wins when set.
+ */
+export const RUNBOOK_DIR = ((): string => {
+  const candidates = [process.env.REWIND_RUNBOOK_DIR, fileURLToPath(new URL('../../runbooks/', import.meta.url)), fileURLToPath(new URL('../../../runbooks/', import.meta.url))];
+  const found = candidates.find((d): d is string => !!d && existsSync(path.join(d, 'rollback.yaml')));
+  return `${(found ?? candidates[1]!).replace(/\/$/, '')}/`;
+})();
 
 const stepSchema = z.strictObject({
   step: z.enum(STEP_KINDS),
