@@ -14,7 +14,7 @@ import { EXIT, exitCodeFor } from '../io.js';
 import { heldLines, outcomeLines } from '../render.js';
 import { watchRun } from '../watch.js';
 
-interface EmergencyOptions { env: string; change: string[]; incident?: string; reason: string; yes?: boolean; as?: string; json?: boolean; wait: boolean }
+interface EmergencyOptions { env: string; change: string[]; gitFile?: string; gitPath?: string; incident?: string; reason: string; yes?: boolean; as?: string; json?: boolean; wait: boolean }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -24,6 +24,8 @@ export function addEmergency(program: Command, env: CommandEnv): void {
     .argument('<app>', 'app name from rewind.yaml')
     .requiredOption('--env <env>', 'environment, e.g. prod')
     .option('--change <change>', 'a live change, repeatable: "configmap/NAME KEY=VALUE…", "deployment/NAME image=REF", "deployment/NAME[:CONTAINER] env KEY=VALUE" or "KIND/NAME {json merge patch}"', collect, [])
+    .option('--git-file <path>', 'with one --change: the repo file that holds it in Git, when rewind cannot find it')
+    .option('--git-path <yaml.path>', 'with --git-file: the dotted YAML path of the field inside that file, e.g. data.DB_HOST or data[app.properties]')
     .requiredOption('--reason <text>', 'why: goes into the Git commit and the timeline')
     .option('--incident <id>', 'incident id for the commit trailer and the timeline')
     .option('--yes', 'approve in advance, where the approval policy allows it (allowCliYes)')
@@ -71,5 +73,10 @@ async function emergency(env: CommandEnv, app: string, o: EmergencyOptions): Pro
     target = targetSnapshot(cfg, app, o.env);
     if (o.change.length === 0) throw new RefusedError(`say what to change live: --change "configmap/NAME KEY=VALUE" (repeat --change for more than one object)`, 'bad-input');
     changes = o.change.map((c) => parseChange(c, target.namespace));
+    if ((o.gitFile === undefined) !== (o.gitPath === undefined)) throw new RefusedError('give --git-file and --git-path together', 'bad-input');
+    if (o.gitFile !== undefined) {
+      if (changes.length !== 1) throw new RefusedError('--git-file/--git-path name the Git place of one change: give exactly one --change with them', 'bad-input');
+      changes = [{ ...changes[0]!, gitFile: o.gitFile, gitPath: o.gitPath! }];
+    }
   });
 }
