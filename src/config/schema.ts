@@ -77,8 +77,6 @@ export const environmentSchema = z.strictObject({
   }).prefault({}),
   approval: approvalOverrideSchema.optional().describe('Overrides of the default policy for this environment'),
   drillTarget: z.boolean().default(false).describe('Drills may inject faults here'),
-  helmValues: z.array(z.strictObject({ object: z.string(), field: z.string(), file: z.string(), yamlPath: z.string() })).default([])
-    .describe('Where Helm-values style apps keep a live field in Git'),
 });
 
 export const appSchema = z.strictObject({
