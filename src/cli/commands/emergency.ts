@@ -10,9 +10,8 @@ import { RefusedError, startRun, targetSnapshot } from '../../runs.js';
 import type { LiveChange, PersonRef, TargetSnapshot } from '../../../workflows/types.js';
 import { withRewind, type CommandEnv } from '../action.js';
 import { cliPerson } from '../identity.js';
-import { EXIT, exitCodeFor } from '../io.js';
+import { followRun } from '../follow-run.js';
 import { heldLines, outcomeLines } from '../render.js';
-import { watchRun } from '../watch.js';
 
 interface EmergencyOptions { env: string; change: string[]; gitFile?: string; gitPath?: string; incident?: string; reason: string; yes?: boolean; as?: string; json?: boolean; wait: boolean }
 
@@ -43,30 +42,11 @@ async function emergency(env: CommandEnv, app: string, o: EmergencyOptions): Pro
       runbook: 'emergency-change', app, env: o.env, requester, reason: o.reason, source: 'cli', changes,
       ...(o.incident !== undefined ? { incidentId: o.incident } : {}), ...(o.yes ? { preApproved: true } : {}),
     });
-    const say = o.json ? io.err : io.out;
-    say(`Started ${started.workflowId} (run ${started.runId}): emergency change of ${started.target.app}/${started.target.env} for ${requester.handle}.`);
-    if (!o.wait) {
-      if (o.json) io.out(JSON.stringify({ workflowId: started.workflowId, runId: started.runId }));
-      else say(`Follow it with: rewind status ${app}`);
-      return EXIT.ok;
-    }
-    const stop = new AbortController();
-    const onSigint = () => stop.abort();
-    process.once('SIGINT', onSigint);
-    try {
-      const final = await watchRun(rw.client, started.workflowId, started.runId, target, say, { signal: stop.signal });
-      if (o.json) io.out(JSON.stringify(final));
-      else if (final.phase === 'held-paused') heldLines(final).forEach(io.out);
-      else outcomeLines(final).forEach(io.out);
-      if (o.json && final.phase === 'held-paused') heldLines(final).forEach(io.err);
-      return exitCodeFor(final.phase);
-    } catch (err) {
-      if (!stop.signal.aborted) throw err;
-      io.err(`Stopped watching. The run goes on: rewind status ${app}`);
-      return EXIT.interrupted;
-    } finally {
-      process.off('SIGINT', onSigint);
-    }
+    return followRun(io, rw, {
+      started, what: 'emergency change', requester: requester.handle, ...(o.json ? { json: true } : {}), wait: o.wait,
+      outcome: (final) => (final.phase === 'held-paused' ? heldLines(final) : outcomeLines(final)),
+      jsonNotes: (final) => (final.phase === 'held-paused' ? heldLines(final) : []),
+    });
   }, (cfg) => {
     // All local: who asks, the target and the changes are checked before connecting to Temporal.
     requester = cliPerson(cfg, o.as);
