@@ -61,6 +61,7 @@ export async function abortDrill(rw: Rewind, name: string, by: PersonRef): Promi
   if (card.drill !== name) throw notRunning(`: ${drillTargetText(drill)} runs drill "${card.drill}" (abort that one by its name)`);
   // Done and cleaned up, only publishing its scorecard: the workflow would take the signal and ignore it.
   if (card.outcome) throw notRunning(` any more (it ended ${card.outcome})`);
+  if (card.stage === 'cleaning-up') throw new RefusedError(`drill "${name}" is already cleaning up; aborting would change nothing (its cleanup always completes)`, 'busy');
   try {
     await handle.signal(abortSignal, { by: by.handle });
   } catch (err) {

@@ -21,7 +21,7 @@ export async function drillWorkflow(input: DrillInput): Promise<Scorecard> {
   const card: Scorecard = {
     schema: 'rewind.scorecard/v1', drill: input.drill.name, kind: input.drill.kind, workflowId: info.workflowId, trigger: input.trigger,
     ...(input.target ? { app: input.target.app, env: input.target.env } : {}),
-    startedAt: new Date().toISOString(), checks: [], targets: input.drill.targets, cleanup: { done: false, verified: false, detail: '' }, runs: [],
+    startedAt: new Date().toISOString(), stage: 'running', checks: [], targets: input.drill.targets, cleanup: { done: false, verified: false, detail: '' }, runs: [],
   };
   const ctx: DrillContext = { input, card, cleanups: [], key: `${info.workflowId}/${info.runId}`, workflowId: info.workflowId };
   let abortedBy: string | undefined;
@@ -51,6 +51,7 @@ export async function drillWorkflow(input: DrillInput): Promise<Scorecard> {
     else check(ctx, 'drill ran to the end', false, message(err));
   }
 
+  card.stage = 'cleaning-up';
   await CancellationScope.nonCancellable(async () => {
     const notes: string[] = [];
     let failed = false;
@@ -69,6 +70,7 @@ export async function drillWorkflow(input: DrillInput): Promise<Scorecard> {
   });
 
   card.endedAt = new Date().toISOString();
+  card.stage = 'done';
   card.outcome ??= card.checks.every((c) => c.passed) && card.cleanup.verified ? 'passed' : 'failed';
   await drillActs.publishScorecard({ card, channel: input.drill.channel ?? input.target?.channel }).catch(() => undefined);
   await drillActs.recordDrillScore({ card }).catch(() => undefined);

@@ -35,6 +35,8 @@ export interface Scorecard {
   trigger: DrillInput['trigger'];
   startedAt: string;
   endedAt?: string;
+  /** Where the run is: an abort only has an effect while it is `running` (cleanup always completes). */
+  stage?: 'running' | 'cleaning-up' | 'done';
   outcome?: DrillOutcome;
   /** Why a drill did not run (e.g. an incident holds the app) or stopped. */
   reason?: string;
