@@ -26,10 +26,10 @@ function specHash(cron: string, timezone: string, input: DrillInput, taskQueue: 
   return createHash('sha256').update(JSON.stringify({ cron, timezone, input: { ...input, trigger: 'schedule' }, taskQueue })).digest('hex').slice(0, 16);
 }
 
-async function existingSchedules(client: Client): Promise<Map<string, string | undefined>> {
-  const out = new Map<string, string | undefined>();
+async function listedScheduleIds(client: Client): Promise<string[]> {
+  const out: string[] = [];
   for await (const s of client.schedule.list()) {
-    if (s.scheduleId.startsWith(SCHEDULE_PREFIX)) out.set(s.scheduleId, s.memo?.specHash as string | undefined);
+    if (s.scheduleId.startsWith(SCHEDULE_PREFIX)) out.push(s.scheduleId);
   }
   return out;
 }
@@ -38,33 +38,47 @@ export interface ApplyResult { created: string[]; updated: string[]; deleted: st
 
 export async function applyDrillSchedules(rw: Rewind): Promise<ApplyResult> {
   const result: ApplyResult = { created: [], updated: [], deleted: [], unchanged: [] };
-  const existing = await existingSchedules(rw.client);
+  // The list (visibility) lags behind writes: it only finds schedules to delete; the ones the config
+  // wants are described one by one, which is read-after-write consistent.
+  const listed = await listedScheduleIds(rw.client);
+  const existing = new Map<string, string | undefined>();
   const wanted = new Set<string>();
   for (const drill of rw.cfg.drills.filter((d) => d.schedule)) {
     const id = scheduleId(drill.name);
     wanted.add(id);
+    try {
+      const action = (await rw.client.schedule.getHandle(id).describe()).action as { memo?: Record<string, unknown> };
+      existing.set(id, action.memo?.specHash as string | undefined);
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    }
     const input = await drillInput(rw.cfg, drill, 'schedule', undefined, rw.runbookDir);
     const hash = specHash(drill.schedule!.cron, drill.schedule!.timezone, input, rw.taskQueue);
     const options = {
       spec: { cronExpressions: [drill.schedule!.cron], timezone: drill.schedule!.timezone },
-      action: { type: 'startWorkflow' as const, workflowType: 'drillLauncherWorkflow', taskQueue: rw.taskQueue, args: [input], typedSearchAttributes: searchAttributes(input), memo: { drill: drill.name } },
+      // The spec hash rides in the action's memo: unlike the schedule's own memo, an update can change it.
+      action: { type: 'startWorkflow' as const, workflowType: 'drillLauncherWorkflow', taskQueue: rw.taskQueue, args: [input], typedSearchAttributes: searchAttributes(input), memo: { drill: drill.name, specHash: hash } },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10m' as const },
     };
     if (!existing.has(id)) {
-      await rw.client.schedule.create({ scheduleId: id, ...options, memo: { specHash: hash, drill: drill.name } });
+      await rw.client.schedule.create({ scheduleId: id, ...options, memo: { drill: drill.name } });
       result.created.push(drill.name);
     } else if (existing.get(id) !== hash) {
-      // The memo cannot be changed by an update: recreate, keeping the paused state.
-      const handle = rw.client.schedule.getHandle(id);
-      const paused = (await handle.describe()).state.paused;
-      await handle.delete();
-      await rw.client.schedule.create({ scheduleId: id, ...options, memo: { specHash: hash, drill: drill.name }, state: { paused } });
+      // An update in place keeps the schedule's state: paused or not, and the note saying who paused it.
+      await rw.client.schedule.getHandle(id).update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: { ...prev.policies, ...options.policies } }));
       result.updated.push(drill.name);
     } else {
       result.unchanged.push(drill.name);
     }
   }
-  for (const id of existing.keys()) {
+  // Visibility catches up within moments: wait (bounded) until the list shows every schedule that
+  // existed before this call, so one it does not show yet is not left behind undeleted.
+  let stale = listed;
+  for (let i = 0; i < 10 && [...existing.keys()].some((id) => !stale.includes(id)); i++) {
+    await new Promise((r) => setTimeout(r, 300));
+    stale = await listedScheduleIds(rw.client);
+  }
+  for (const id of stale) {
     if (wanted.has(id)) continue;
     await rw.client.schedule.getHandle(id).delete();
     result.deleted.push(id.slice(SCHEDULE_PREFIX.length));
