@@ -7,7 +7,8 @@ import * as k8s from '@kubernetes/client-node';
 import { compareApp, ignoreRuleMatches, type DiffEntry, type IgnoreDifference } from '../../src/gitops/diff.js';
 import type { GitSourceCache } from '../../src/gitops/git-source.js';
 import { manualFields } from '../../src/gitops/manual-fields.js';
-import { objectKey, renderManifests, type KubeObject } from '../../src/gitops/render.js';
+import { objectKey, type KubeObject } from '../../src/gitops/render.js';
+import { renderTarget } from '../render-target.js';
 import { KubeApiError } from '../../src/kube/rest.js';
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
 import { readObject } from '../../src/kube/rest-pool.js';
@@ -36,11 +37,7 @@ export function createDriftActivities(deps: DriftDeps) {
     /** Renders Git at `revision` (default: the branch head) and compares every rendered object with live. */
     async driftReport({ target, revision }: { target: TargetSnapshot; revision?: string }): Promise<DriftReport> {
       const kc = clusterConfig(deps.clusters, target.cluster);
-      const source = deps.sources.get(target.repo.url);
-      // Fetch first: the revision may be a commit pushed moments ago (the revert itself).
-      await source.fetch();
-      const sha = revision ?? (await source.resolve(target.repo.branch));
-      const desired = (await renderManifests(await source.checkout(sha), target.path)).map((o) => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? target.namespace } }));
+      const { sha, objects: desired } = await renderTarget(deps.sources, target, revision);
       const live: KubeObject[] = [];
       const unreadable: string[] = [];
       for (const d of desired) {

@@ -5,13 +5,15 @@
  */
 import { createCloneStore } from '../../src/git/cached-clone.js';
 import { kustomizeSourcePaths } from '../../src/git/kustomize-sources.js';
-import { assessDeployment } from '../../src/health/index.js';
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { readObject } from '../../src/kube/rest-pool.js';
 import { watchUntil, WatchTimeoutError } from '../../src/kube/watch.js';
 import type { TargetSnapshot } from '../../workflows/types.js';
 import type { PreDrillState } from '../../workflows/drills/types.js';
 import { engineFor } from '../gitops/engines.js';
+import { workloadHealth } from '../gitops/index.js';
+
+/** Drills judge the target by its Deployments (the kinds with rollout rules). */
+const deploymentsOf = (t: TargetSnapshot) => ({ namespace: t.namespace, workloads: t.workloads.filter((w) => w.startsWith('deployment/')) });
 import { cancellationSignal, heartbeat } from '../heartbeat.js';
 
 export function createTargetStateActivities(deps: { clusters: Clusters; cacheDir: string }) {
@@ -27,10 +29,7 @@ export function createTargetStateActivities(deps: { clusters: Clusters; cacheDir
   const liveState = async (target: TargetSnapshot) => {
     const kc = clusterConfig(deps.clusters, target.cluster);
     const state = await engineFor(kc, target.engine).state();
-    const workloads = await Promise.all(target.workloads.filter((w) => w.startsWith('deployment/')).map(async (w) => {
-      const d = await readObject<Parameters<typeof assessDeployment>[0]>(kc, 'apps/v1', 'Deployment', target.namespace, w.slice('deployment/'.length));
-      return d ? assessDeployment(d).code : 'Missing';
-    }));
+    const workloads = (await workloadHealth(kc, deploymentsOf(target))).map((w) => w.health.code);
     const health = state.health === 'Healthy' && workloads.every((c) => c === 'Healthy') ? 'Healthy' : `${state.health} (workloads: ${workloads.join(', ')})`;
     return { autoSync: JSON.stringify(state.autoSync), health, syncStatus: state.syncStatus };
   };
@@ -68,12 +67,7 @@ export function createTargetStateActivities(deps: { clusters: Clusters; cacheDir
       try {
         return await watchUntil<{ detectedAt?: string; message: string }>(kc, [...engine.watchPaths(), { path: `/apis/apps/v1/namespaces/${target.namespace}/deployments` }], async () => {
           const state = await engine.state();
-          const failing = [];
-          for (const w of target.workloads.filter((x) => x.startsWith('deployment/'))) {
-            const d = await readObject<Parameters<typeof assessDeployment>[0]>(kc, 'apps/v1', 'Deployment', target.namespace, w.slice('deployment/'.length));
-            const h = d ? assessDeployment(d) : undefined;
-            if (h?.code === 'Degraded') failing.push(`${w}: ${h.message}`);
-          }
+          const failing = (await workloadHealth(kc, deploymentsOf(target))).filter((w) => w.health.code === 'Degraded').map((w) => `${w.ref}: ${w.health.message}`);
           const note = `engine ${state.health}${failing.length ? `; ${failing.join('; ')}` : ''}`;
           if (state.health === 'Degraded' || failing.length) return { done: true, value: { detectedAt: new Date().toISOString(), message: note }, note };
           return { done: false, note };

@@ -5,7 +5,8 @@
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
 import { restFor } from '../../src/kube/rest-pool.js';
 import type { GitSourceCache } from '../../src/gitops/git-source.js';
-import { renderManifests, type KubeObject } from '../../src/gitops/render.js';
+import type { KubeObject } from '../../src/gitops/render.js';
+import { renderTarget } from '../render-target.js';
 import { watchUntil, WatchTimeoutError } from '../../src/kube/watch.js';
 import type { TargetSnapshot } from '../../workflows/types.js';
 import { engineFor } from '../gitops/engines.js';
@@ -15,12 +16,7 @@ export interface DriftInjection { configMap: string; key: string; original: stri
 export interface DriftOutcome { detectedAt?: string; healedAt?: string; selfHeal: boolean; message: string }
 
 export function createWorkloadFaultActivities(deps: { clusters: Clusters; sources: GitSourceCache }) {
-  const rendered = async (target: TargetSnapshot): Promise<KubeObject[]> => {
-    const source = deps.sources.get(target.repo.url);
-    await source.fetch();
-    const sha = await source.resolve(target.repo.branch);
-    return (await renderManifests(await source.checkout(sha), target.path)).map((o) => ({ ...o, metadata: { ...o.metadata, namespace: o.metadata.namespace ?? target.namespace } }));
-  };
+  const rendered = async (target: TargetSnapshot): Promise<KubeObject[]> => (await renderTarget(deps.sources, target)).objects;
 
   return {
     /**

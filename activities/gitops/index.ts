@@ -28,7 +28,8 @@ const WORKLOAD_API: Record<string, { apiVersion: string; kind: string }> = {
   daemonset: { apiVersion: 'apps/v1', kind: 'DaemonSet' },
 };
 
-async function workloadHealth(kc: k8s.KubeConfig, target: TargetSnapshot): Promise<Array<{ ref: string; health: HealthStatus }>> {
+/** Health of each workload the target lists (kubectl's rollout rules for Deployments). */
+export async function workloadHealth(kc: k8s.KubeConfig, target: Pick<TargetSnapshot, 'workloads' | 'namespace'>): Promise<Array<{ ref: string; health: HealthStatus }>> {
   return Promise.all(target.workloads.map(async (ref) => {
     const [kind = '', name = ''] = ref.split('/');
     const api = WORKLOAD_API[kind]!;

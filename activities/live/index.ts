@@ -7,7 +7,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { isDeepStrictEqual as isEqual } from 'node:util';
 import type { GitSourceCache } from '../../src/gitops/git-source.js';
 import { remainingFields } from '../../src/git/live-render-check.js';
-import { objectKey, renderManifests, type KubeObject } from '../../src/gitops/render.js';
+import { objectKey, type KubeObject } from '../../src/gitops/render.js';
+import { renderTarget } from '../render-target.js';
 import { patchedFields, valueAt } from '../../src/gitops/patch-paths.js';
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
 import { KubeApiError, type KubeRest } from '../../src/kube/rest.js';
@@ -86,10 +87,7 @@ export function createLiveActivities(deps: LiveDeps) {
 
     /** Whether Git (at the branch head, or `revision`) renders every field the changes set to its live value. */
     async gitMatchesLive({ target, changes, revision }: { target: TargetSnapshot; changes: LiveChange[]; revision?: string }): Promise<{ matches: boolean; revision: string; remaining: Array<FieldDrift & { object: string }> }> {
-      const source = deps.sources.get(target.repo.url);
-      await source.fetch();
-      const sha = revision ?? (await source.resolve(target.repo.branch));
-      const rendered = await renderManifests(await source.checkout(sha), target.path);
+      const { sha, objects: rendered } = await renderTarget(deps.sources, target, revision);
       const live: KubeObject[] = [];
       for (const c of changes) {
         const { rest, path } = await pathOf(target, c);
