@@ -6,10 +6,20 @@
 export type HealthCode = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
 
 /** The result of one assessment; `message` says what is awaited or wrong, with numbers where there are any. */
-export interface HealthStatus { code: HealthCode; message: string }
+export interface HealthStatus {
+  code: HealthCode;
+  message: string;
+}
 
 /** Most healthy first (gitops-engine `healthOrder`): Unknown ranks worst because nothing can be promised. */
-export const HEALTH_ORDER: readonly HealthCode[] = ['Healthy', 'Suspended', 'Progressing', 'Missing', 'Degraded', 'Unknown'];
+export const HEALTH_ORDER: readonly HealthCode[] = [
+  'Healthy',
+  'Suspended',
+  'Progressing',
+  'Missing',
+  'Degraded',
+  'Unknown',
+];
 
 /** Whether `candidate` is worse than `current` (gitops-engine `IsWorse`). */
 export function isWorse(current: HealthCode, candidate: HealthCode): boolean {

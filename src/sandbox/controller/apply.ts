@@ -1,8 +1,9 @@
 /**
  * Applying and deleting rendered objects, shared by the Argo and Flux stand-ins: server-side apply
  * with the engine's field manager and force (so fields a manual edit took are taken back, and
- * fields the manager owned but Git dropped are removed), namespaces created first when absent
- * (Argo's `CreateNamespace=true`), objects in kubectl's kind order.
+ * fields the manager owned but Git dropped are removed), objects in kubectl's kind order.
+ * Namespaces are created only on request: Argo CD does it for `CreateNamespace=true`, Flux never
+ * (its apps carry their Namespace manifests).
  */
 import { groupOf, type KubeObject } from '../../gitops/render.js';
 import { KubeApiError, isConflict } from '../../kube/rest.js';
@@ -10,13 +11,45 @@ import type { Runtime } from './runtime.js';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'failed';
 
-export interface ApplyResult { object: KubeObject; action: ApplyAction; message: string; version: string }
+export interface ApplyResult {
+  object: KubeObject;
+  action: ApplyAction;
+  message: string;
+  version: string;
+}
 
 /** kubectl / Argo CD apply order; unknown kinds go last, in their rendered order. */
-const KIND_ORDER = ['Namespace', 'NetworkPolicy', 'ResourceQuota', 'LimitRange', 'PodDisruptionBudget', 'ServiceAccount', 'Secret',
-  'ConfigMap', 'StorageClass', 'PersistentVolume', 'PersistentVolumeClaim', 'CustomResourceDefinition', 'ClusterRole',
-  'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'DaemonSet', 'Pod', 'ReplicationController', 'ReplicaSet',
-  'Deployment', 'HorizontalPodAutoscaler', 'StatefulSet', 'Job', 'CronJob', 'IngressClass', 'Ingress', 'APIService'];
+const KIND_ORDER = [
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'ConfigMap',
+  'StorageClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'IngressClass',
+  'Ingress',
+  'APIService',
+];
 
 export function kindRank(kind: string): number {
   const i = KIND_ORDER.indexOf(kind);
@@ -34,25 +67,32 @@ export function versionOf(apiVersion: string): string {
   return i < 0 ? apiVersion : apiVersion.slice(i + 1);
 }
 
-/** Creates every namespace the objects name that does not exist yet. */
-export async function ensureNamespaces(rt: Runtime, objects: readonly KubeObject[]): Promise<void> {
-  const wanted = new Set<string>();
-  for (const o of objects) if (o.metadata.namespace && o.kind !== 'Namespace') wanted.add(o.metadata.namespace);
-  if (wanted.size === 0) return;
-  const existing = new Set((await rt.snapshot.list('v1', 'Namespace')).map((n) => n.metadata.name));
-  for (const ns of wanted) {
-    if (existing.has(ns)) continue;
-    try {
-      await rt.rest.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
-      rt.log.info({ namespace: ns }, 'created namespace');
-    } catch (err) { if (!isConflict(err)) throw err; }
+/**
+ * Creates the namespace `namespace` when it does not exist yet (Argo CD's `CreateNamespace=true`);
+ * returns the Namespace object when it created it.
+ */
+export async function ensureNamespace(rt: Runtime, namespace: string): Promise<KubeObject | undefined> {
+  const existing = (await rt.snapshot.list('v1', 'Namespace')).some((n) => n.metadata.name === namespace);
+  if (existing) return undefined;
+  const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } };
+  try {
+    await rt.rest.request('POST', '/api/v1/namespaces', { body: ns });
+    rt.log.info({ namespace }, 'created namespace');
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+    return undefined;
+  } finally {
+    rt.snapshot.invalidate('v1', 'Namespace');
   }
-  rt.snapshot.invalidate('v1', 'Namespace');
+  return ns;
 }
 
 /** Server-side applies `objects` (already carrying tracking metadata) in kind order; never throws per object. */
-export async function applyObjects(rt: Runtime, objects: readonly KubeObject[], fieldManager: string): Promise<ApplyResult[]> {
-  await ensureNamespaces(rt, objects);
+export async function applyObjects(
+  rt: Runtime,
+  objects: readonly KubeObject[],
+  fieldManager: string,
+): Promise<ApplyResult[]> {
   const ordered = [...objects].sort((a, b) => kindRank(a.kind) - kindRank(b.kind));
   const results: ApplyResult[] = [];
   for (const object of ordered) {
@@ -62,13 +102,26 @@ export async function applyObjects(rt: Runtime, objects: readonly KubeObject[], 
       const before = await rt.snapshot.find(object);
       const body = structuredClone(object) as KubeObject & { status?: unknown };
       delete body.status;
-      const after = await rt.rest.apply<KubeObject>(rt.rest.objectPath(info, object.metadata.namespace, object.metadata.name), body, fieldManager);
-      const action: ApplyAction = !before ? 'created' : before.metadata['resourceVersion'] === after.metadata['resourceVersion'] ? 'unchanged' : 'configured';
+      const after = await rt.rest.apply<KubeObject>(
+        rt.rest.objectPath(info, object.metadata.namespace, object.metadata.name),
+        body,
+        fieldManager,
+      );
+      const action: ApplyAction = !before
+        ? 'created'
+        : before.metadata['resourceVersion'] === after.metadata['resourceVersion']
+          ? 'unchanged'
+          : 'configured';
       results.push({ object, action, message: `${name} ${action}`, version: versionOf(object.apiVersion) });
       if (action !== 'unchanged') rt.snapshot.invalidate(object.apiVersion, object.kind);
     } catch (err) {
       const reason = err instanceof KubeApiError ? `${err.reason}: ${err.serverMessage}` : (err as Error).message;
-      results.push({ object, action: 'failed', message: `${name} failed: ${reason}`, version: versionOf(object.apiVersion) });
+      results.push({
+        object,
+        action: 'failed',
+        message: `${name} failed: ${reason}`,
+        version: versionOf(object.apiVersion),
+      });
     }
   }
   return results;

@@ -14,32 +14,125 @@ export interface FluxCondition {
   observedGeneration?: number;
 }
 
-export interface Artifact { digest: string; lastUpdateTime: string; path: string; revision: string; size?: number; url: string }
+export interface Artifact {
+  digest: string;
+  lastUpdateTime: string;
+  path: string;
+  revision: string;
+  size: number;
+  url: string;
+}
 
 export interface GitRepository extends KubeObject {
-  spec: { url: string; interval: string; ref?: { branch?: string; tag?: string; semver?: string; name?: string; commit?: string }; suspend?: boolean; timeout?: string };
-  status?: { artifact?: Artifact; conditions?: FluxCondition[]; lastHandledReconcileAt?: string; observedGeneration?: number };
+  spec: {
+    url: string;
+    interval: string;
+    ref?: { branch?: string; tag?: string; semver?: string; name?: string; commit?: string };
+    suspend?: boolean;
+    timeout?: string;
+  };
+  status?: {
+    artifact?: Artifact;
+    conditions?: FluxCondition[];
+    lastHandledReconcileAt?: string;
+    observedGeneration?: number;
+  };
 }
 
 export interface Kustomization extends KubeObject {
   spec: {
     sourceRef: { kind: string; name: string; namespace?: string };
-    path?: string; interval: string; retryInterval?: string; timeout?: string;
-    prune: boolean; suspend?: boolean; wait?: boolean; targetNamespace?: string; force?: boolean;
+    path?: string;
+    interval: string;
+    retryInterval?: string;
+    timeout?: string;
+    prune: boolean;
+    suspend?: boolean;
+    wait?: boolean;
+    targetNamespace?: string;
+    force?: boolean;
   };
   status?: {
-    conditions?: FluxCondition[]; inventory?: { entries: Array<{ id: string; v: string }> };
-    lastAppliedRevision?: string; lastAttemptedRevision?: string; lastHandledReconcileAt?: string; observedGeneration?: number;
+    conditions?: FluxCondition[];
+    inventory?: { entries: InventoryEntry[] };
+    history?: Snapshot[];
+    lastAppliedRevision?: string;
+    lastAttemptedRevision?: string;
+    lastHandledReconcileAt?: string;
+    observedGeneration?: number;
   };
 }
 
-export const GIT_REPOSITORIES = (ns: string) => `/apis/source.toolkit.fluxcd.io/v1/namespaces/${encodeURIComponent(ns)}/gitrepositories`;
-export const KUSTOMIZATIONS = (ns: string) => `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${encodeURIComponent(ns)}/kustomizations`;
+export interface InventoryEntry {
+  id: string;
+  v: string;
+}
+
+/**
+ * One entry of a Kustomization's `status.history` (fluxcd/pkg `meta.Snapshot`): the reconciliations
+ * of one set of manifests (`digest`), newest first, at most five.
+ */
+export interface Snapshot {
+  digest: string;
+  firstReconciled: string;
+  lastReconciled: string;
+  /** Go duration string, e.g. `1.234s`. */
+  lastReconciledDuration: string;
+  /** The Ready reason of the last reconciliation: `ReconciliationSucceeded`, `HealthCheckFailed`… */
+  lastReconciledStatus: string;
+  metadata?: Record<string, string>;
+  totalReconciliations: number;
+}
+
+const HISTORY_LIMIT = 5;
+
+/** `history` with one more reconciliation of `digest` recorded (fluxcd/pkg `History.Upsert`). */
+export function upsertHistory(
+  history: readonly Snapshot[],
+  digest: string,
+  at: string,
+  duration: string,
+  status: string,
+  metadata: Record<string, string>,
+): Snapshot[] {
+  const old = history.find((h) => h.digest === digest);
+  const entry: Snapshot = old
+    ? {
+        ...old,
+        lastReconciled: at,
+        lastReconciledDuration: duration,
+        lastReconciledStatus: status,
+        metadata,
+        totalReconciliations: old.totalReconciliations + 1,
+      }
+    : {
+        digest,
+        firstReconciled: at,
+        lastReconciled: at,
+        lastReconciledDuration: duration,
+        lastReconciledStatus: status,
+        metadata,
+        totalReconciliations: 1,
+      };
+  return [entry, ...history.filter((h) => h.digest !== digest)].slice(0, HISTORY_LIMIT);
+}
+
+export const GIT_REPOSITORIES = (ns: string) =>
+  `/apis/source.toolkit.fluxcd.io/v1/namespaces/${encodeURIComponent(ns)}/gitrepositories`;
+export const KUSTOMIZATIONS = (ns: string) =>
+  `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${encodeURIComponent(ns)}/kustomizations`;
 
 /** `conditions` with `c` set (replacing the same type), keeping lastTransitionTime when the status is unchanged. */
-export function setCondition(conditions: readonly FluxCondition[], c: Omit<FluxCondition, 'lastTransitionTime'>, stamp: string): FluxCondition[] {
+export function setCondition(
+  conditions: readonly FluxCondition[],
+  c: Omit<FluxCondition, 'lastTransitionTime'>,
+  stamp: string,
+): FluxCondition[] {
   const old = conditions.find((x) => x.type === c.type);
-  const next: FluxCondition = { ...c, lastTransitionTime: old && old.status === c.status ? old.lastTransitionTime : stamp };
+  const next: FluxCondition = {
+    ...c,
+    lastTransitionTime: old && old.status === c.status ? old.lastTransitionTime : stamp,
+  };
   return [...conditions.filter((x) => x.type !== c.type), next].sort((a, b) => rank(a.type) - rank(b.type));
 }
 
@@ -47,9 +140,13 @@ export function removeCondition(conditions: readonly FluxCondition[], type: stri
   return conditions.filter((x) => x.type !== type);
 }
 
-// Flux lists Ready first, then the others (kstatus readers only care about types, humans about order).
-const ORDER = ['Ready', 'Reconciling', 'Stalled', 'Healthy', 'ArtifactInStorage', 'FetchFailed'];
-const rank = (t: string) => { const i = ORDER.indexOf(t); return i < 0 ? ORDER.length : i; };
+// The order the real controllers leave them in (Reconciling, Ready, Healthy on a Kustomization;
+// Ready, ArtifactInStorage on a GitRepository); readers go by type, humans by order.
+const ORDER = ['Reconciling', 'Stalled', 'Ready', 'Healthy', 'ArtifactInStorage', 'FetchFailed'];
+const rank = (t: string) => {
+  const i = ORDER.indexOf(t);
+  return i < 0 ? ORDER.length : i;
+};
 
 /** `main@sha1:<sha>` → `<sha>` (Flux v1 revision format); undefined when there is no sha1 part. */
 export function shaOfRevision(revision: string | undefined): string | undefined {

@@ -19,7 +19,11 @@ export class LiveSnapshot {
       p = this.rest.resource(apiVersion, kind).then(async (info) => {
         const items = await this.rest.list<KubeObject>(this.rest.collectionPath(info));
         // List items carry no apiVersion/kind; put them back so objects are self-describing.
-        return items.map((o) => ({ ...o, apiVersion: info.group ? `${info.group}/${info.version}` : info.version, kind: info.kind }));
+        return items.map((o) => ({
+          ...o,
+          apiVersion: info.group ? `${info.group}/${info.version}` : info.version,
+          kind: info.kind,
+        }));
       });
       p.catch(() => this.lists.delete(key));
       this.lists.set(key, p);
@@ -28,13 +32,21 @@ export class LiveSnapshot {
   }
 
   /** The live object with the key of `ref`, or undefined. */
-  async find(ref: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): Promise<KubeObject | undefined> {
+  async find(ref: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  }): Promise<KubeObject | undefined> {
     const info = await this.rest.resource(ref.apiVersion, ref.kind);
-    const ns = info.namespaced ? ref.metadata.namespace ?? 'default' : undefined;
-    return (await this.list(ref.apiVersion, ref.kind)).find((o) => o.metadata.name === ref.metadata.name && (o.metadata.namespace ?? undefined) === ns);
+    const ns = info.namespaced ? (ref.metadata.namespace ?? 'default') : undefined;
+    return (await this.list(ref.apiVersion, ref.kind)).find(
+      (o) => o.metadata.name === ref.metadata.name && (o.metadata.namespace ?? undefined) === ns,
+    );
   }
 
-  resource(apiVersion: string, kind: string): Promise<ResourceInfo> { return this.rest.resource(apiVersion, kind); }
+  resource(apiVersion: string, kind: string): Promise<ResourceInfo> {
+    return this.rest.resource(apiVersion, kind);
+  }
 
   invalidate(apiVersion?: string, kind?: string): void {
     if (apiVersion === undefined || kind === undefined) this.lists.clear();

@@ -8,30 +8,36 @@ import type { GitSourceCache } from '../../gitops/git-source.js';
 import { renderManifests, sourceTypeOf, type KubeObject, type SourceType } from '../../gitops/render.js';
 import { KubeApiError, type KubeRest } from '../../kube/rest.js';
 import type { LiveSnapshot } from './live-snapshot.js';
-import type { FaultRule } from './types.js';
 
 export interface Settings {
   argoNamespace: string;
   fluxNamespace: string;
   pollIntervalMs: number;
   selfHealDelayMs: number;
-  rolloutDelayMs: number;
 }
 
-export interface Rendered { objects: KubeObject[]; sourceType: SourceType }
+export interface Rendered {
+  objects: KubeObject[];
+  sourceType: SourceType;
+}
 
 export class Runtime {
   snapshot: LiveSnapshot;
-  faults: FaultRule[];
   private readonly renders = new Map<string, Promise<Rendered>>();
 
-  constructor(readonly rest: KubeRest, readonly sources: GitSourceCache, readonly settings: Settings, readonly log: Logger,
-    snapshot: LiveSnapshot, faults: FaultRule[]) {
+  constructor(
+    readonly rest: KubeRest,
+    readonly sources: GitSourceCache,
+    readonly settings: Settings,
+    readonly log: Logger,
+    snapshot: LiveSnapshot,
+  ) {
     this.snapshot = snapshot;
-    this.faults = faults;
   }
 
-  now(): number { return Date.now(); }
+  now(): number {
+    return Date.now();
+  }
 
   /** Transient API trouble (429 while storage initialises, 5xx, a dropped connection) is retried next tick: debug only. */
   logError(err: unknown, ctx: Record<string, unknown>, msg: string): void {
@@ -42,7 +48,9 @@ export class Runtime {
   }
 
   /** Kubernetes `metav1.Time` format: RFC 3339 in UTC, whole seconds. */
-  timestamp(ms = this.now()): string { return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'); }
+  timestamp(ms = this.now()): string {
+    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
 
   /** Rendered manifests of `relPath` at `sha` (a full commit sha from GitSource.resolve). */
   render(repoURL: string, sha: string, relPath: string): Promise<Rendered> {

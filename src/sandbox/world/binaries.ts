@@ -1,87 +1,69 @@
 /**
- * Where the test world's programs come from. Each lookup goes: explicit env variable,
- * then PATH, then rewind's cache (filled by `npm run provision`, outside the tracked tree).
- * When nothing is found the error says exactly how to get it.
+ * Where the test world's programs come from: the Temporal dev and test servers, kube-apiserver
+ * and etcd, and upstream CRDs. Each lookup goes: explicit env variable, then PATH, then rewind's
+ * cache (filled by `npm run provision`, outside the tracked tree). When nothing is found the
+ * error says exactly how to get it. The cache directory, kustomize and the lookup helpers live in
+ * src/tools/binaries.ts, which production code uses too.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { cacheDir, executable, MissingBinaryError, onPath, PROVISION_HINT } from '../../tools/binaries.js';
 
 export const K8S_VERSION = process.env.REWIND_K8S_VERSION ?? 'v1.34.4';
-export const KUSTOMIZE_VERSION = process.env.REWIND_KUSTOMIZE_VERSION ?? 'v5.8.0';
 
-export function cacheDir(): string {
-  return process.env.REWIND_CACHE_DIR ?? path.join(homedir(), '.cache', 'rewind');
+export function temporalVenv(): string {
+  return path.join(cacheDir(), 'temporal-venv');
 }
-
-function executable(p: string | undefined): p is string {
-  if (!p) return false;
-  try { accessSync(p, constants.X_OK); return true; } catch { return false; }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    if (dir && executable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-export class MissingBinaryError extends Error {
-  constructor(readonly binary: string, readonly hint: string) {
-    super(`${binary} not found. ${hint}`);
-    this.name = 'MissingBinaryError';
-  }
-}
-
-const PROVISION_HINT = 'Run `npm run provision` (it installs or builds it into the cache and prints what it did).';
-
-export function temporalVenv(): string { return path.join(cacheDir(), 'temporal-venv'); }
 
 /** The `temporal` CLI (dev server): TEMPORAL_CLI_PATH, PATH, then the private venv. */
 export function findTemporalCli(): string | undefined {
   const env = process.env.TEMPORAL_CLI_PATH;
-  if (env) { if (executable(env)) return env; throw new MissingBinaryError('temporal', `TEMPORAL_CLI_PATH=${env} is not executable.`); }
+  if (env) {
+    if (executable(env)) return env;
+    throw new MissingBinaryError('temporal', `TEMPORAL_CLI_PATH=${env} is not executable.`);
+  }
   return onPath('temporal') ?? [path.join(temporalVenv(), 'bin', 'temporal')].find(executable);
 }
 
 /** The Java-free time-skipping test server: TEMPORAL_TEST_SERVER_PATH, PATH, then the private venv. */
 export function findTemporalTestServer(): string | undefined {
   const env = process.env.TEMPORAL_TEST_SERVER_PATH;
-  if (env) { if (executable(env)) return env; throw new MissingBinaryError('temporal-test-server', `TEMPORAL_TEST_SERVER_PATH=${env} is not executable.`); }
+  if (env) {
+    if (executable(env)) return env;
+    throw new MissingBinaryError('temporal-test-server', `TEMPORAL_TEST_SERVER_PATH=${env} is not executable.`);
+  }
   return onPath('temporal-test-server') ?? [path.join(temporalVenv(), 'bin', 'temporal-test-server')].find(executable);
 }
 
-export function k8sCacheDir(): string { return path.join(cacheDir(), 'k8s', K8S_VERSION); }
+export function k8sCacheDir(): string {
+  return path.join(cacheDir(), 'k8s', K8S_VERSION);
+}
 
 /** A directory holding kube-apiserver and etcd: KUBEBUILDER_ASSETS (envtest's convention) first, then the cache. */
 export function findKubeAssets(): { dir: string; source: 'KUBEBUILDER_ASSETS' | 'cache' } | undefined {
   const assets = process.env.KUBEBUILDER_ASSETS;
   if (assets) {
-    if (executable(path.join(assets, 'kube-apiserver')) && executable(path.join(assets, 'etcd'))) return { dir: assets, source: 'KUBEBUILDER_ASSETS' };
-    throw new MissingBinaryError('kube-apiserver/etcd', `KUBEBUILDER_ASSETS=${assets} must hold executable kube-apiserver and etcd.`);
+    if (executable(path.join(assets, 'kube-apiserver')) && executable(path.join(assets, 'etcd')))
+      return { dir: assets, source: 'KUBEBUILDER_ASSETS' };
+    throw new MissingBinaryError(
+      'kube-apiserver/etcd',
+      `KUBEBUILDER_ASSETS=${assets} must hold executable kube-apiserver and etcd.`,
+    );
   }
   const dir = k8sCacheDir();
-  if (executable(path.join(dir, 'kube-apiserver')) && executable(path.join(dir, 'etcd'))) return { dir, source: 'cache' };
+  if (executable(path.join(dir, 'kube-apiserver')) && executable(path.join(dir, 'etcd')))
+    return { dir, source: 'cache' };
   return undefined;
 }
 
 export function requireKubeAssets(): string {
   const found = findKubeAssets();
-  if (!found) throw new MissingBinaryError('kube-apiserver/etcd', `${PROVISION_HINT} Or set KUBEBUILDER_ASSETS to a directory with both (e.g. from setup-envtest).`);
+  if (!found)
+    throw new MissingBinaryError(
+      'kube-apiserver/etcd',
+      `${PROVISION_HINT} Or set KUBEBUILDER_ASSETS to a directory with both (e.g. from setup-envtest).`,
+    );
   return found.dir;
-}
-
-export function findKustomize(): string | undefined {
-  const env = process.env.REWIND_KUSTOMIZE_PATH;
-  if (env && executable(env)) return env;
-  return [path.join(cacheDir(), 'tools', KUSTOMIZE_VERSION, 'kustomize'), path.join(cacheDir(), 'tools', 'kustomize')].find(executable) ?? onPath('kustomize');
-}
-
-export function requireKustomize(): string {
-  const found = findKustomize();
-  if (!found) throw new MissingBinaryError('kustomize', PROVISION_HINT);
-  return found;
 }
 
 export function requireTemporalCli(): string {

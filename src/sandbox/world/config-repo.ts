@@ -11,9 +11,18 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 
-export interface Promotion { app: string; env: string; sha: string; from: string; to: string; }
+export interface Promotion {
+  app: string;
+  env: string;
+  sha: string;
+  from: string;
+  to: string;
+}
 
-export interface GitPerson { name: string; email: string; }
+export interface GitPerson {
+  name: string;
+  email: string;
+}
 
 export interface ConfigRepo {
   /** Absolute path of the bare repo, usable as a git URL. */
@@ -204,6 +213,12 @@ spec:
               cpu: 50m
               memory: 64Mi
 `,
+    // Flux applies what Git holds and creates nothing else: the namespace is part of the app.
+    [`${dir}/namespace.yaml`]: `apiVersion: v1
+kind: Namespace
+metadata:
+  name: billing-worker-${env}
+`,
     [`${dir}/configmap.yaml`]: `apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -224,33 +239,56 @@ type SeedStep =
 
 const setLogLevel = (level: string) => async (workdir: string) => {
   const file = 'apps/users-api/base/configmap.yaml';
-  return { [file]: editYaml(await readFile(path.join(workdir, file), 'utf8'), (doc) => { doc.setIn(['data', 'LOG_LEVEL'], level); }) };
+  return {
+    [file]: editYaml(await readFile(path.join(workdir, file), 'utf8'), (doc) => {
+      doc.setIn(['data', 'LOG_LEVEL'], level);
+    }),
+  };
 };
 
 const SEED_HISTORY: readonly SeedStep[] = [
   {
-    kind: 'files', who: dana, message: 'add users-api: kustomize base and dev/staging/prod overlays',
+    kind: 'files',
+    who: dana,
+    message: 'add users-api: kustomize base and dev/staging/prod overlays',
     files: async () => ({
-      'README.md': README, ...USERS_API_BASE,
-      ...usersApiOverlay('dev', '1.40.0'), ...usersApiOverlay('staging', '1.40.0'), ...usersApiOverlay('prod', '1.40.0'),
+      'README.md': README,
+      ...USERS_API_BASE,
+      ...usersApiOverlay('dev', '1.40.0'),
+      ...usersApiOverlay('staging', '1.40.0'),
+      ...usersApiOverlay('prod', '1.40.0'),
     }),
   },
   {
-    kind: 'files', who: dana, message: 'add billing-worker manifests for Flux (dev, prod)',
+    kind: 'files',
+    who: dana,
+    message: 'add billing-worker manifests for Flux (dev, prod)',
     files: async () => ({ ...billingWorker('dev', '2.2.0'), ...billingWorker('prod', '2.2.0') }),
   },
   { kind: 'promote', app: 'users-api', env: 'dev', tag: '1.41.0' },
   { kind: 'promote', app: 'users-api', env: 'staging', tag: '1.41.0' },
   { kind: 'promote', app: 'billing-worker', env: 'dev', tag: '2.3.0' },
-  { kind: 'files', who: lee, message: 'users-api: debug logging while chasing slow logins', files: setLogLevel('debug') },
+  {
+    kind: 'files',
+    who: lee,
+    message: 'users-api: debug logging while chasing slow logins',
+    files: setLogLevel('debug'),
+  },
   { kind: 'promote', app: 'users-api', env: 'prod', tag: '1.41.0' },
   { kind: 'promote', app: 'billing-worker', env: 'prod', tag: '2.3.0' },
   { kind: 'promote', app: 'users-api', env: 'dev', tag: '1.42.0' },
-  { kind: 'files', who: lee, message: 'users-api: back to info logging, slow logins were the DB pool', files: setLogLevel('info') },
+  {
+    kind: 'files',
+    who: lee,
+    message: 'users-api: back to info logging, slow logins were the DB pool',
+    files: setLogLevel('info'),
+  },
   { kind: 'promote', app: 'users-api', env: 'staging', tag: '1.42.0' },
   { kind: 'promote', app: 'billing-worker', env: 'dev', tag: '2.4.0' },
   {
-    kind: 'files', who: dana, message: 'README: say who bumps image tags',
+    kind: 'files',
+    who: dana,
+    message: 'README: say who bumps image tags',
     files: async (workdir) => ({
       'README.md': `${await readFile(path.join(workdir, 'README.md'), 'utf8')}Rollbacks: revert the promotion commit (rewind does this); never edit a tag by hand in prod.\n`,
     }),
@@ -350,13 +388,20 @@ export async function seedConfigRepo(root: string): Promise<ConfigRepo> {
   // back in time, so `git log` order and date order agree.
   let lastMs = Date.now() - 9 * 24 * HOUR;
   const nextDate = (seeding: boolean, step = 0): string => {
-    lastMs = seeding ? lastMs + (9 + (step * 7) % 8) * HOUR + (step * 13 % 50) * 60_000 : Math.max(Date.now(), lastMs + 1000);
+    lastMs = seeding
+      ? lastMs + (9 + ((step * 7) % 8)) * HOUR + ((step * 13) % 50) * 60_000
+      : Math.max(Date.now(), lastMs + 1000);
     return gitDate(lastMs);
   };
 
   const promotions: Promotion[] = [];
 
-  async function commitLocal(files: Record<string, string>, message: string, who: GitPerson, date: string): Promise<string> {
+  async function commitLocal(
+    files: Record<string, string>,
+    message: string,
+    who: GitPerson,
+    date: string,
+  ): Promise<string> {
     const rels = Object.keys(files);
     if (rels.length === 0) throw new Error('commit needs at least one file');
     if (message.trim() === '') throw new Error('commit message must not be empty');
@@ -374,7 +419,8 @@ export async function seedConfigRepo(root: string): Promise<ConfigRepo> {
   }
 
   async function promoteLocal(app: PromotableApp, env: string, tag: string, date: string): Promise<Promotion> {
-    if (!(ENVS[app] as readonly string[]).includes(env)) throw new Error(`${app} has no env "${env}" (known: ${ENVS[app].join(', ')})`);
+    if (!(ENVS[app] as readonly string[]).includes(env))
+      throw new Error(`${app} has no env "${env}" (known: ${ENVS[app].join(', ')})`);
     if (!DOCKER_TAG.test(tag)) throw new Error(`"${tag}" is not a valid image tag`);
     const file = tagFile(app, env);
     const { text, from } = setImageTag(app, await readFile(path.join(workdir, file), 'utf8'), tag);
@@ -409,7 +455,12 @@ export async function seedConfigRepo(root: string): Promise<ConfigRepo> {
         const rejected = /rejected|non-fast-forward|fetch first/i.test(String(err));
         let rebased = false;
         if (rejected && attempt < 5) {
-          try { await plain.pull('origin', BRANCH, { '--rebase': 'true' }); rebased = true; } catch { await plain.raw(['rebase', '--abort']).catch(() => undefined); }
+          try {
+            await plain.pull('origin', BRANCH, { '--rebase': 'true' });
+            rebased = true;
+          } catch {
+            await plain.raw(['rebase', '--abort']).catch(() => undefined);
+          }
         }
         if (!rebased) {
           await plain.fetch('origin', BRANCH);
@@ -456,7 +507,8 @@ export async function seedConfigRepo(root: string): Promise<ConfigRepo> {
     },
     async show(file, rev = `refs/heads/${BRANCH}`) {
       if (!SAFE_REV.test(rev)) throw new Error(`"${rev}" is not a valid revision`);
-      if (file.startsWith('/') || file.split('/').includes('..')) throw new Error(`"${file}" must be a path relative to the repository root`);
+      if (file.startsWith('/') || file.split('/').includes('..'))
+        throw new Error(`"${file}" must be a path relative to the repository root`);
       return bare.show([`${rev}:${file}`]);
     },
   };

@@ -12,7 +12,11 @@ let hooked = false;
 
 function killAllSync(): void {
   for (const child of live) {
-    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
   live.clear();
 }
@@ -23,7 +27,11 @@ function hookExit(): void {
   process.on('exit', killAllSync);
   // A signal ends Node without the 'exit' event, so children would outlive it. When the
   // program handles the signal itself (the sandbox shuts down gracefully), leave it to that.
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
     process.on(sig, () => {
       if (process.listenerCount(sig) > 1) return;
       killAllSync();
@@ -41,7 +49,13 @@ export interface ManagedProcess {
   exited(): boolean;
 }
 
-export function startProcess(name: string, file: string, args: string[], logFile: string, env?: NodeJS.ProcessEnv): ManagedProcess {
+export function startProcess(
+  name: string,
+  file: string,
+  args: string[],
+  logFile: string,
+  env?: NodeJS.ProcessEnv,
+): ManagedProcess {
   hookExit();
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
@@ -50,8 +64,16 @@ export function startProcess(name: string, file: string, args: string[], logFile
   live.add(child);
   let done = false;
   const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => { done = true; live.delete(child); resolve(); });
-    child.once('error', () => { done = true; live.delete(child); resolve(); });
+    child.once('exit', () => {
+      done = true;
+      live.delete(child);
+      resolve();
+    });
+    child.once('error', () => {
+      done = true;
+      live.delete(child);
+      resolve();
+    });
   });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${file}`);
   return {
@@ -85,11 +107,20 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it returns true; fails with the log tail of `proc` when the process died or time ran out. */
-export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, proc?: ManagedProcess): Promise<void> {
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  proc?: ManagedProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc?.exited()) throw new Error(`${what}: ${proc.name} exited early; see ${proc.logFile}`);
-    try { if (await probe()) return; } catch { /* not up yet */ }
+    try {
+      if (await probe()) return;
+    } catch {
+      /* not up yet */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what}: not ready after ${timeoutMs} ms${proc ? `; see ${proc.logFile}` : ''}`);

@@ -12,7 +12,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface SlackUser { id: string; name: string; realName: string; email: string; tz?: string }
+export interface SlackUser {
+  id: string;
+  name: string;
+  realName: string;
+  email: string;
+  tz?: string;
+}
 
 export interface SlackCall {
   method: string;
@@ -35,7 +41,13 @@ export interface SlackMessage {
   edited?: { user: string; ts: string };
 }
 
-export interface SlackEphemeral { channel: string; user: string; messageTs: string; text?: string; blocks?: unknown[] }
+export interface SlackEphemeral {
+  channel: string;
+  user: string;
+  messageTs: string;
+  text?: string;
+  blocks?: unknown[];
+}
 
 export interface SlackUpload {
   filename: string;
@@ -69,8 +81,24 @@ export interface SlackStandIn {
   ephemerals(user?: string): SlackEphemeral[];
   /** Resolves on an existing or future call; rejects with the calls seen so far on timeout. */
   waitForCall(method: string, predicate?: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
+  /**
+   * Takes the Web API away until `startApi()`, on purpose (an outage; recorded calls and waiters stay):
+   * - `refuse` (default) closes the listener and cuts open connections: clients get ECONNREFUSED or a reset.
+   * - `hang` keeps accepting connections and reading requests but never answers them, like a Slack
+   *   behind a stuck proxy; those requests are listed in `unanswered` and cut when the API comes back.
+   */
+  stopApi(opts?: { mode?: SlackOutageMode }): Promise<void>;
+  /** Answers again, on the same port. */
+  startApi(): Promise<void>;
+  /** The current outage mode, if the API is taken away. */
+  readonly down: SlackOutageMode | undefined;
+  /** Requests that arrived while the API hung (never answered), oldest first. */
+  unanswered: Array<{ path: string; at: number }>;
+  /** Tears the stand-in down for good (rejects pending waiters). */
   stop(): Promise<void>;
 }
+
+export type SlackOutageMode = 'refuse' | 'hang';
 
 export const DEFAULT_SLACK_USERS: readonly SlackUser[] = [
   { id: 'U_ALICE', name: 'alice', realName: 'Alice Owner', email: 'alice@acme.test', tz: 'Europe/Berlin' },
@@ -83,7 +111,9 @@ const JSON_FIELDS = new Set(['blocks', 'attachments', 'files', 'metadata']);
 const MAX_BODY = 50 * 1024 * 1024;
 
 class SlackApiError extends Error {
-  constructor(readonly code: string) { super(code); }
+  constructor(readonly code: string) {
+    super(code);
+  }
 }
 
 type Args = Record<string, unknown>;
@@ -102,7 +132,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) { reject(new Error('request body too large')); req.destroy(); return; }
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
@@ -126,7 +160,11 @@ async function parseArgs(req: IncomingMessage, url: URL, body: Buffer): Promise<
   if (body.length === 0) return args;
   if (type.startsWith('application/json')) {
     let parsed: unknown;
-    try { parsed = JSON.parse(body.toString('utf8')); } catch { throw new SlackApiError('invalid_json'); }
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new SlackApiError('invalid_json');
+    }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SlackApiError('invalid_json');
     return { ...args, ...(parsed as Args) };
   }
@@ -138,7 +176,11 @@ async function parseArgs(req: IncomingMessage, url: URL, body: Buffer): Promise<
   for (const key of JSON_FIELDS) {
     const v = args[key];
     if (typeof v !== 'string') continue;
-    try { args[key] = JSON.parse(v); } catch { throw new SlackApiError(key === 'blocks' ? 'invalid_blocks_format' : 'invalid_arguments'); }
+    try {
+      args[key] = JSON.parse(v);
+    } catch {
+      throw new SlackApiError(key === 'blocks' ? 'invalid_blocks_format' : 'invalid_arguments');
+    }
   }
   return args;
 }
@@ -156,7 +198,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const pendingUploads = new Map<string, { filename: string; length: number }>();
   const channelMessages = new Map<string, SlackMessage>();
   const ephemeralMessages: SlackEphemeral[] = [];
-  const waiters = new Set<{ method: string; predicate: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  const waiters = new Set<{
+    method: string;
+    predicate: (c: SlackCall) => boolean;
+    resolve: (c: SlackCall) => void;
+    reject: (e: Error) => void;
+    timer: NodeJS.Timeout;
+  }>();
 
   // Slack timestamps are "<unix seconds>.<6 digits>", unique per channel and increasing.
   const startSec = Math.floor(Date.now() / 1000);
@@ -185,23 +233,54 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
 
   function messageView(m: SlackMessage): Record<string, unknown> {
     return {
-      type: 'message', user: botUserId, bot_id: botId, app_id: appId, team: TEAM.id, ts: m.ts, text: m.text ?? '',
-      ...(m.blocks ? { blocks: m.blocks } : {}), ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
-      ...(m.files ? { files: m.files } : {}), ...(m.edited ? { edited: m.edited } : {}),
+      type: 'message',
+      user: botUserId,
+      bot_id: botId,
+      app_id: appId,
+      team: TEAM.id,
+      ts: m.ts,
+      text: m.text ?? '',
+      ...(m.blocks ? { blocks: m.blocks } : {}),
+      ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      ...(m.files ? { files: m.files } : {}),
+      ...(m.edited ? { edited: m.edited } : {}),
     };
   }
 
   function userView(u: SlackUser): Record<string, unknown> {
     const tz = u.tz ?? 'UTC';
     return {
-      id: u.id, team_id: TEAM.id, name: u.name, deleted: false, real_name: u.realName, tz, tz_label: tz, tz_offset: 0,
-      is_bot: false, is_admin: false,
-      profile: { email: u.email, real_name: u.realName, display_name: u.name, real_name_normalized: u.realName, display_name_normalized: u.name, team: TEAM.id },
+      id: u.id,
+      team_id: TEAM.id,
+      name: u.name,
+      deleted: false,
+      real_name: u.realName,
+      tz,
+      tz_label: tz,
+      tz_offset: 0,
+      is_bot: false,
+      is_admin: false,
+      profile: {
+        email: u.email,
+        real_name: u.realName,
+        display_name: u.name,
+        real_name_normalized: u.realName,
+        display_name_normalized: u.name,
+        team: TEAM.id,
+      },
     };
   }
 
   const handlers: Record<string, Handler> = {
-    'auth.test': () => ({ url: `https://${TEAM.domain}.slack.com/`, team: TEAM.name, user: 'rewind', team_id: TEAM.id, user_id: botUserId, bot_id: botId, is_enterprise_install: false }),
+    'auth.test': () => ({
+      url: `https://${TEAM.domain}.slack.com/`,
+      team: TEAM.name,
+      user: 'rewind',
+      team_id: TEAM.id,
+      user_id: botUserId,
+      bot_id: botId,
+      is_enterprise_install: false,
+    }),
 
     'chat.postMessage': (args) => {
       const channel = channelArg(args);
@@ -209,7 +288,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const text = str(args, 'text');
       if (text === undefined && !blocks?.length && args.attachments === undefined) throw new SlackApiError('no_text');
       const threadTs = str(args, 'thread_ts');
-      const message: SlackMessage = { channel, ts: nextTs(), ...(text !== undefined ? { text } : {}), ...(blocks ? { blocks } : {}), ...(threadTs ? { threadTs } : {}) };
+      const message: SlackMessage = {
+        channel,
+        ts: nextTs(),
+        ...(text !== undefined ? { text } : {}),
+        ...(blocks ? { blocks } : {}),
+        ...(threadTs ? { threadTs } : {}),
+      };
       channelMessages.set(`${channel}/${message.ts}`, message);
       return { channel, ts: message.ts, message: messageView(message) };
     },
@@ -222,7 +307,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       if (!message) throw new SlackApiError('message_not_found');
       const blocks = blocksArg(args);
       const text = str(args, 'text');
-      if (text === undefined && blocks === undefined && args.attachments === undefined) throw new SlackApiError('no_text');
+      if (text === undefined && blocks === undefined && args.attachments === undefined)
+        throw new SlackApiError('no_text');
       if (text !== undefined) message.text = text;
       if (blocks !== undefined) message.blocks = blocks;
       message.edited = { user: botUserId, ts: nextTs() };
@@ -237,7 +323,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const text = str(args, 'text');
       if (text === undefined && !blocks?.length && args.attachments === undefined) throw new SlackApiError('no_text');
       const messageTs = nextTs();
-      ephemeralMessages.push({ channel, user, messageTs, ...(text !== undefined ? { text } : {}), ...(blocks ? { blocks } : {}) });
+      ephemeralMessages.push({
+        channel,
+        user,
+        messageTs,
+        ...(text !== undefined ? { text } : {}),
+        ...(blocks ? { blocks } : {}),
+      });
       return { message_ts: messageTs };
     },
 
@@ -290,13 +382,21 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       if (channel) {
         const threadTs = str(args, 'thread_ts');
         const share: SlackMessage = {
-          channel, ts: nextTs(), text: initialComment ?? '', files: refs.map(({ id, title }) => ({ id, title })), ...(threadTs ? { threadTs } : {}),
+          channel,
+          ts: nextTs(),
+          text: initialComment ?? '',
+          files: refs.map(({ id, title }) => ({ id, title })),
+          ...(threadTs ? { threadTs } : {}),
         };
         channelMessages.set(`${channel}/${share.ts}`, share);
       }
       return {
         files: refs.map(({ id, upload, title }) => ({
-          id, title, name: upload.filename, size: upload.bytes.length, user: botUserId,
+          id,
+          title,
+          name: upload.filename,
+          size: upload.bytes.length,
+          user: botUserId,
           permalink: `https://${TEAM.domain}.slack.com/files/${botUserId}/${id}/${encodeURIComponent(upload.filename)}`,
         })),
       };
@@ -339,7 +439,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       result = { ok: false, error: err.code, ...(err.code === 'unknown_method' ? { req_method: method } : {}) };
     }
     delete args.token;
-    record({ method, args, at, ok: result.ok === true, ...(result.ok === true ? {} : { error: String(result.error) }) });
+    record({
+      method,
+      args,
+      at,
+      ok: result.ok === true,
+      ...(result.ok === true ? {} : { error: String(result.error) }),
+    });
     send(res, 200, result);
   }
 
@@ -347,12 +453,18 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   async function handleUpload(req: IncomingMessage, res: ServerResponse, fileId: string): Promise<void> {
     const pending = pendingUploads.get(fileId);
     const body = await readBody(req);
-    if (!pending || req.method !== 'POST') { send(res, 404, 'Not Found', 'text/plain'); return; }
+    if (!pending || req.method !== 'POST') {
+      send(res, 404, 'Not Found', 'text/plain');
+      return;
+    }
     const type = req.headers['content-type'] ?? '';
     let bytes = body;
     if (type.toLowerCase().startsWith('multipart/form-data')) {
       const file = (await formParts(body, type)).find(([, v]) => Buffer.isBuffer(v));
-      if (!file) { send(res, 400, 'no file part', 'text/plain'); return; }
+      if (!file) {
+        send(res, 400, 'no file part', 'text/plain');
+        return;
+      }
       bytes = file[1] as Buffer;
     }
     pendingUploads.delete(fileId);
@@ -360,23 +472,53 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     send(res, 200, `OK - ${bytes.length}`, 'text/plain');
   }
 
+  let down: SlackOutageMode | undefined;
+  const unanswered: Array<{ path: string; at: number }> = [];
+  const hung = new Set<IncomingMessage>();
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (down === 'hang') {
+      // Read the request, answer nothing: the client's own timeout is all that ends it.
+      unanswered.push({ path: url.pathname, at: Date.now() });
+      hung.add(req);
+      req.on('error', () => undefined);
+      res.on('error', () => undefined);
+      req.resume();
+      req.socket.once('close', () => hung.delete(req));
+      return;
+    }
     const api = /^\/api\/([A-Za-z0-9_.]+)$/.exec(url.pathname);
     const upload = /^\/upload\/([A-Z0-9]+)$/.exec(url.pathname);
-    const work = api?.[1] ? handleApi(req, res, url, api[1])
-      : upload?.[1] ? handleUpload(req, res, upload[1])
+    const work = api?.[1]
+      ? handleApi(req, res, url, api[1])
+      : upload?.[1]
+        ? handleUpload(req, res, upload[1])
         : Promise.resolve(send(res, 404, { ok: false, error: 'unknown_method' }));
     work.catch((err: unknown) => {
-      if (!res.headersSent) send(res, 500, { ok: false, error: 'internal_error', detail: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent)
+        send(res, 500, {
+          ok: false,
+          error: 'internal_error',
+          detail: err instanceof Error ? err.message : String(err),
+        });
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => { server.off('error', reject); resolve(); });
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(0);
   const { port } = server.address() as AddressInfo;
+  const cutHung = () => {
+    for (const req of hung) req.socket.destroy();
+    hung.clear();
+  };
   baseUrl = `http://127.0.0.1:${port}`;
 
   return {
@@ -400,18 +542,52 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       if (existing) return Promise.resolve(existing);
       return new Promise<SlackCall>((resolve, reject) => {
         const waiter = {
-          method, predicate: matches, resolve, reject,
+          method,
+          predicate: matches,
+          resolve,
+          reject,
           timer: setTimeout(() => {
             waiters.delete(waiter);
             const seen = calls.map((c) => `${c.method}${c.ok ? '' : `(${c.error})`}`).join(', ') || 'none';
-            reject(new Error(`Slack stand-in: no ${method} call${filtered ? ' matching the predicate' : ''} within ${timeoutMs} ms; calls so far: ${seen}`));
+            reject(
+              new Error(
+                `Slack stand-in: no ${method} call${filtered ? ' matching the predicate' : ''} within ${timeoutMs} ms; calls so far: ${seen}`,
+              ),
+            );
           }, timeoutMs),
         };
         waiters.add(waiter);
       });
     },
+    get down() {
+      return down;
+    },
+    unanswered,
+    async stopApi({ mode = 'refuse' } = {}) {
+      if (down === 'hang') cutHung();
+      down = mode;
+      if (mode === 'refuse' && server.listening) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+      }
+      // Requests on new and on kept-alive connections alike hang from now on.
+      if (mode === 'hang' && !server.listening) await listen(port);
+    },
+    async startApi() {
+      if (down === undefined) return;
+      const was = down;
+      down = undefined;
+      if (was === 'hang') cutHung();
+      if (!server.listening) await listen(port);
+    },
     async stop() {
-      for (const w of waiters) { clearTimeout(w.timer); w.reject(new Error(`Slack stand-in stopped while waiting for ${w.method}`)); }
+      down = undefined;
+      cutHung();
+      for (const w of waiters) {
+        clearTimeout(w.timer);
+        w.reject(new Error(`Slack stand-in stopped while waiting for ${w.method}`));
+      }
       waiters.clear();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -11,11 +11,22 @@ import { simpleGit } from 'simple-git';
 import { startGitHttp, type GitHttpServer } from '../../../src/sandbox/world/git-http.js';
 
 /** Polls `read` until `ok` holds; fails naming what was awaited and the last value seen. */
-export async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined, error: unknown;
   for (;;) {
-    try { last = await read(); error = undefined; if (ok(last)) return last; } catch (err) { error = err; }
+    try {
+      last = await read();
+      error = undefined;
+      if (ok(last)) return last;
+    } catch (err) {
+      error = err;
+    }
     if (Date.now() > deadline) {
       const seen = error ? `error: ${(error as Error).message}` : JSON.stringify(last, null, 1)?.slice(0, 6000);
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${seen}`);
@@ -36,23 +47,33 @@ export interface TestRepo {
 
 /** Bare repos under one temp root, served over HTTP for the whole test file. */
 export class RepoHost {
-  private constructor(readonly root: string, private readonly server: GitHttpServer) {}
+  private constructor(
+    readonly root: string,
+    private readonly server: GitHttpServer,
+  ) {}
   static async start(): Promise<RepoHost> {
     const root = await mkdtemp(path.join(tmpdir(), 'rewind-repos-'));
     return new RepoHost(root, await startGitHttp(root));
   }
   async create(name: string, files: Record<string, string>): Promise<TestRepo> {
-    const remote = path.join(this.root, `${name}.git`), work = path.join(this.root, `${name}-work`);
+    const remote = path.join(this.root, `${name}.git`),
+      work = path.join(this.root, `${name}-work`);
     await simpleGit().init(true, [remote, '--initial-branch=main']);
     await mkdir(work);
-    const git = simpleGit({ baseDir: work, config: ['user.name=test', 'user.email=test@example.test', 'commit.gpgsign=false'] });
+    const git = simpleGit({
+      baseDir: work,
+      config: ['user.name=test', 'user.email=test@example.test', 'commit.gpgsign=false'],
+    });
     await git.init(['--initial-branch=main']);
     await git.addRemote('origin', remote);
     const commit = async (changes: Record<string, string | null>, msg: string) => {
       for (const [p, text] of Object.entries(changes)) {
         const full = path.join(work, p);
         if (text === null) await rm(full, { force: true });
-        else { await mkdir(path.dirname(full), { recursive: true }); await writeFile(full, text); }
+        else {
+          await mkdir(path.dirname(full), { recursive: true });
+          await writeFile(full, text);
+        }
       }
       await git.add(['-A', '--', '.']);
       await git.commit(msg);
@@ -69,7 +90,14 @@ export class RepoHost {
 }
 
 /** A small workload: ConfigMap + Deployment reading it through envFrom. */
-export function workloadYaml(o: { ns: string; name?: string; image: string; dbHost?: string; replicas?: number; deadline?: number }): Record<string, string> {
+export function workloadYaml(o: {
+  ns: string;
+  name?: string;
+  image: string;
+  dbHost?: string;
+  replicas?: number;
+  deadline?: number;
+}): Record<string, string> {
   const name = o.name ?? 'web';
   return {
     'configmap.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}-env\n  namespace: ${o.ns}\ndata:\n  DB_HOST: ${o.dbHost ?? 'db.internal'}\n`,
@@ -99,8 +127,14 @@ spec:
   };
 }
 
+/** A Namespace manifest: Flux (and Argo CD without CreateNamespace=true) creates none. */
+export function namespaceYaml(ns: string): Record<string, string> {
+  return { 'namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n` };
+}
+
 /** Prefixes every path of `files` with `dir/`. */
-export const under = <V extends string | null>(dir: string, files: Record<string, V>): Record<string, V> => Object.fromEntries(Object.entries(files).map(([k, v]) => [`${dir}/${k}`, v]));
+export const under = <V extends string | null>(dir: string, files: Record<string, V>): Record<string, V> =>
+  Object.fromEntries(Object.entries(files).map(([k, v]) => [`${dir}/${k}`, v]));
 
 type Obj = Record<string, any>;
 
@@ -117,13 +151,28 @@ export class Api {
   private static merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
   app(ns: string, name: string): Promise<Obj> {
-    return this.co.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: ns, plural: 'applications', name });
+    return this.co.getNamespacedCustomObject({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: ns,
+      plural: 'applications',
+      name,
+    });
   }
   createApp(ns: string, body: Obj): Promise<Obj> {
-    return this.co.createNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: ns, plural: 'applications', body });
+    return this.co.createNamespacedCustomObject({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: ns,
+      plural: 'applications',
+      body,
+    });
   }
   patchApp(ns: string, name: string, body: Obj): Promise<Obj> {
-    return this.co.patchNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: ns, plural: 'applications', name, body }, Api.merge);
+    return this.co.patchNamespacedCustomObject(
+      { group: 'argoproj.io', version: 'v1alpha1', namespace: ns, plural: 'applications', name, body },
+      Api.merge,
+    );
   }
   flux(kind: 'kustomizations' | 'gitrepositories', ns: string, name: string): Promise<Obj> {
     const group = kind === 'kustomizations' ? 'kustomize.toolkit.fluxcd.io' : 'source.toolkit.fluxcd.io';
@@ -135,22 +184,39 @@ export class Api {
   }
   patchFlux(kind: 'kustomizations' | 'gitrepositories', ns: string, name: string, body: Obj): Promise<Obj> {
     const group = kind === 'kustomizations' ? 'kustomize.toolkit.fluxcd.io' : 'source.toolkit.fluxcd.io';
-    return this.co.patchNamespacedCustomObject({ group, version: 'v1', namespace: ns, plural: kind, name, body }, Api.merge);
+    return this.co.patchNamespacedCustomObject(
+      { group, version: 'v1', namespace: ns, plural: kind, name, body },
+      Api.merge,
+    );
   }
   async deployment(ns: string, name: string): Promise<k8s.V1Deployment | undefined> {
-    try { return await this.apps.readNamespacedDeployment({ namespace: ns, name }); } catch (err) { if ((err as { code?: number }).code === 404) return undefined; throw err; }
+    try {
+      return await this.apps.readNamespacedDeployment({ namespace: ns, name });
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
   }
   patchDeployment(ns: string, name: string, body: Obj): Promise<k8s.V1Deployment> {
     return this.apps.patchNamespacedDeployment({ namespace: ns, name, body }, Api.merge);
   }
   async configMap(ns: string, name: string): Promise<k8s.V1ConfigMap | undefined> {
-    try { return await this.core.readNamespacedConfigMap({ namespace: ns, name }); } catch (err) { if ((err as { code?: number }).code === 404) return undefined; throw err; }
+    try {
+      return await this.core.readNamespacedConfigMap({ namespace: ns, name });
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
   }
   patchConfigMap(ns: string, name: string, body: Obj): Promise<k8s.V1ConfigMap> {
     return this.core.patchNamespacedConfigMap({ namespace: ns, name, body }, Api.merge);
   }
   async ensureNamespace(name: string): Promise<void> {
-    try { await this.core.createNamespace({ body: { metadata: { name } } }); } catch (err) { if ((err as { code?: number }).code !== 409) throw err; }
+    try {
+      await this.core.createNamespace({ body: { metadata: { name } } });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
   }
 }
 

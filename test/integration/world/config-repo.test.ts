@@ -7,8 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { simpleGit } from 'simple-git';
 import { parseAllDocuments, parseDocument } from 'yaml';
-import { findKustomize } from '../../../src/sandbox/world/binaries.js';
-import { seedConfigRepo, tagFile, type ConfigRepo, type PromotableApp } from '../../../src/sandbox/world/config-repo.js';
+import { findKustomize } from '../../../src/tools/binaries.js';
+import {
+  seedConfigRepo,
+  tagFile,
+  type ConfigRepo,
+  type PromotableApp,
+} from '../../../src/sandbox/world/config-repo.js';
 
 const run = promisify(execFile);
 const GIT_CONFIG = ['user.name=Other Process', 'user.email=other@acme.test', 'commit.gpgsign=false'];
@@ -21,7 +26,9 @@ describe('seeded config repo', () => {
     root = await mkdtemp(path.join(tmpdir(), 'rewind-config-repo-'));
     repo = await seedConfigRepo(root);
   });
-  after(async () => { await rm(root, { recursive: true, force: true }); });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
 
   const bare = () => simpleGit({ baseDir: repo.remote });
   const changedFiles = async (sha: string) =>
@@ -35,12 +42,18 @@ describe('seeded config repo', () => {
     const files = (await bare().raw(['ls-tree', '-r', '--name-only', 'main'])).trim().split('\n').sort();
     const expected = [
       'README.md',
-      'apps/billing-worker/dev/configmap.yaml', 'apps/billing-worker/dev/deployment.yaml',
-      'apps/billing-worker/prod/configmap.yaml', 'apps/billing-worker/prod/deployment.yaml',
-      'apps/users-api/base/configmap.yaml', 'apps/users-api/base/deployment.yaml',
-      'apps/users-api/base/kustomization.yaml', 'apps/users-api/base/service.yaml',
+      // billing-worker's namespace is in Git: Flux's kustomize-controller creates none itself.
+      ...['dev', 'prod'].flatMap((e) =>
+        ['configmap', 'deployment', 'namespace'].map((f) => `apps/billing-worker/${e}/${f}.yaml`),
+      ),
+      'apps/users-api/base/configmap.yaml',
+      'apps/users-api/base/deployment.yaml',
+      'apps/users-api/base/kustomization.yaml',
+      'apps/users-api/base/service.yaml',
       ...['dev', 'prod', 'staging'].flatMap((e) => [
-        `apps/users-api/overlays/${e}/configmap-patch.yaml`, `apps/users-api/overlays/${e}/kustomization.yaml`]),
+        `apps/users-api/overlays/${e}/configmap-patch.yaml`,
+        `apps/users-api/overlays/${e}/kustomization.yaml`,
+      ]),
     ].sort();
     assert.deepEqual(files, expected);
 
@@ -49,7 +62,10 @@ describe('seeded config repo', () => {
     assert.deepEqual(prod.images, [{ name: 'ghcr.io/acme/users-api', newTag: '1.42.0' }]);
     assert.deepEqual(prod.replicas, [{ name: 'users-api', count: 3 }]);
     assert.deepEqual(prod.patches, [{ path: 'configmap-patch.yaml' }]);
-    for (const [env, count] of [['dev', 1], ['staging', 2]] as const) {
+    for (const [env, count] of [
+      ['dev', 1],
+      ['staging', 2],
+    ] as const) {
       const k = parseDocument(await repo.show(`apps/users-api/overlays/${env}/kustomization.yaml`)).toJS();
       assert.deepEqual(k.replicas, [{ name: 'users-api', count }]);
       assert.equal(k.images[0].newTag, '1.42.0');
@@ -59,7 +75,8 @@ describe('seeded config repo', () => {
 
     const cm = parseDocument(await repo.show('apps/users-api/base/configmap.yaml')).toJS();
     assert.deepEqual(cm, {
-      apiVersion: 'v1', kind: 'ConfigMap',
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
       metadata: { name: 'users-api-env', labels: { 'app.kubernetes.io/name': 'users-api' } },
       data: { DB_HOST: 'db.internal', LOG_LEVEL: 'info', FEATURE_FLAGS: '' },
     });
@@ -81,7 +98,10 @@ describe('seeded config repo', () => {
   });
 
   it('prints every YAML file back byte for byte through the Document API', async () => {
-    const files = (await bare().raw(['ls-tree', '-r', '--name-only', 'main'])).trim().split('\n').filter((f) => f.endsWith('.yaml'));
+    const files = (await bare().raw(['ls-tree', '-r', '--name-only', 'main']))
+      .trim()
+      .split('\n')
+      .filter((f) => f.endsWith('.yaml'));
     for (const f of files) {
       const text = await repo.show(f);
       assert.equal(parseDocument(text).toString(), text, `${f} does not round-trip`);
@@ -93,13 +113,22 @@ describe('seeded config repo', () => {
     const commits = [...log.all].reverse();
     const promoCommits = commits.filter((c) => c.message.startsWith('promote '));
     assert.equal(repo.promotions.length, 10);
-    assert.deepEqual(repo.promotions.map((p) => p.sha), promoCommits.map((c) => c.hash));
+    assert.deepEqual(
+      repo.promotions.map((p) => p.sha),
+      promoCommits.map((c) => c.hash),
+    );
     assert.deepEqual(
       repo.promotions.map((p) => `${p.app} ${p.env} ${p.from}->${p.to}`),
       [
-        'users-api dev 1.40.0->1.41.0', 'users-api staging 1.40.0->1.41.0', 'billing-worker dev 2.2.0->2.3.0',
-        'users-api prod 1.40.0->1.41.0', 'billing-worker prod 2.2.0->2.3.0', 'users-api dev 1.41.0->1.42.0',
-        'users-api staging 1.41.0->1.42.0', 'billing-worker dev 2.3.0->2.4.0', 'users-api prod 1.41.0->1.42.0',
+        'users-api dev 1.40.0->1.41.0',
+        'users-api staging 1.40.0->1.41.0',
+        'billing-worker dev 2.2.0->2.3.0',
+        'users-api prod 1.40.0->1.41.0',
+        'billing-worker prod 2.2.0->2.3.0',
+        'users-api dev 1.41.0->1.42.0',
+        'users-api staging 1.41.0->1.42.0',
+        'billing-worker dev 2.3.0->2.4.0',
+        'users-api prod 1.41.0->1.42.0',
         'billing-worker prod 2.3.0->2.4.0',
       ],
     );
@@ -116,11 +145,20 @@ describe('seeded config repo', () => {
     // Non-promotion commits by people are interleaved, and dates move forward over past days.
     const others = commits.filter((c) => !c.message.startsWith('promote '));
     assert.ok(others.length >= 4);
-    assert.ok(others.some((c) => c.author_email === 'dana@acme.test') && others.some((c) => c.author_email === 'lee@acme.test'));
+    assert.ok(
+      others.some((c) => c.author_email === 'dana@acme.test') && others.some((c) => c.author_email === 'lee@acme.test'),
+    );
     const times = commits.map((c) => Date.parse(c.date));
     for (let i = 1; i < times.length; i++) assert.ok(times[i]! > times[i - 1]!, 'author dates increase');
-    const committerTimes = (await bare().raw(['log', '--reverse', '--format=%ct', 'main'])).trim().split('\n').map(Number);
-    assert.deepEqual(committerTimes, times.map((t) => t / 1000), 'committer date equals author date');
+    const committerTimes = (await bare().raw(['log', '--reverse', '--format=%ct', 'main']))
+      .trim()
+      .split('\n')
+      .map(Number);
+    assert.deepEqual(
+      committerTimes,
+      times.map((t) => t / 1000),
+      'committer date equals author date',
+    );
     assert.ok(times[0]! < Date.now() - 5 * 24 * 3_600_000 && times.at(-1)! < Date.now());
   });
 
@@ -161,9 +199,15 @@ describe('seeded config repo', () => {
     const theirs = (await og.revparse(['HEAD'])).trim();
 
     const sha = await repo.commit(
-      { 'apps/users-api/base/configmap.yaml': (await repo.show('apps/users-api/base/configmap.yaml')).replace('LOG_LEVEL: info', 'LOG_LEVEL: warn'),
-        'docs/oncall.md': '# on call\n' },
-      'users-api: warn logging', { name: 'Lee Dev', email: 'lee@acme.test' },
+      {
+        'apps/users-api/base/configmap.yaml': (await repo.show('apps/users-api/base/configmap.yaml')).replace(
+          'LOG_LEVEL: info',
+          'LOG_LEVEL: warn',
+        ),
+        'docs/oncall.md': '# on call\n',
+      },
+      'users-api: warn logging',
+      { name: 'Lee Dev', email: 'lee@acme.test' },
     );
     assert.equal(await repo.head(), sha);
     assert.equal((await bare().raw(['rev-parse', `${sha}^`])).trim(), theirs);
@@ -190,15 +234,19 @@ describe('seeded config repo', () => {
     // A pre-push hook in the seed clone pushes from another clone once, so the first push of
     // promote() is rejected as non-fast-forward after its pull already ran.
     const hook = path.join(repo.workdir, '.git', 'hooks', 'pre-push');
-    await writeFile(hook, [
-      '#!/bin/sh',
-      `[ -e '${marker}' ] && exit 0`,
-      `touch '${marker}'`,
-      'unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE',
-      `cd '${racer}' && git pull -q --rebase origin main && echo raced > RACE.md && git add RACE.md &&`
-        + ` git -c user.name=Racer -c user.email=racer@acme.test commit -qm 'racing push' && git push -q origin HEAD:main`,
-      '',
-    ].join('\n'), { mode: 0o755 });
+    await writeFile(
+      hook,
+      [
+        '#!/bin/sh',
+        `[ -e '${marker}' ] && exit 0`,
+        `touch '${marker}'`,
+        'unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE',
+        `cd '${racer}' && git pull -q --rebase origin main && echo raced > RACE.md && git add RACE.md &&` +
+          ` git -c user.name=Racer -c user.email=racer@acme.test commit -qm 'racing push' && git push -q origin HEAD:main`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
     try {
       const p = await repo.promote('billing-worker', 'dev', '2.5.0');
       assert.equal(await repo.head(), p.sha);
@@ -214,7 +262,10 @@ describe('seeded config repo', () => {
 
   it('refuses bad input without changing the remote', async () => {
     const head = await repo.head();
-    await assert.rejects(repo.promote('users-api', 'qa', '1.0.0'), /users-api has no env "qa" \(known: dev, staging, prod\)/);
+    await assert.rejects(
+      repo.promote('users-api', 'qa', '1.0.0'),
+      /users-api has no env "qa" \(known: dev, staging, prod\)/,
+    );
     await assert.rejects(repo.promote('billing-worker', 'staging', '1.0.0'), /no env "staging"/);
     await assert.rejects(repo.promote('users-api', 'prod', '--force'), /not a valid image tag/);
     await assert.rejects(repo.promote('users-api', 'prod', '1.42.0'), /already at 1.42.0; nothing to promote/);
@@ -234,7 +285,9 @@ describe('seeded config repo', () => {
   });
 
   const kustomize = findKustomize();
-  it('renders the prod overlay with real kustomize', { skip: kustomize ? false : 'kustomize not found (npm run provision)' }, async () => {
+  it('renders the prod overlay with real kustomize', {
+    skip: kustomize ? false : 'kustomize not found (npm run provision)',
+  }, async () => {
     const checkout = path.join(root, 'render');
     await simpleGit().clone(repo.remote, checkout);
     // Render the seeded state, not the later test promotions.

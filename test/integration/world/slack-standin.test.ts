@@ -25,7 +25,9 @@ describe('Slack Web API stand-in, driven by the real WebClient', () => {
     slack = await startSlackStandIn({ token: 'xoxb-test-token' });
     client = clientFor('xoxb-test-token');
   });
-  after(async () => { await slack.stop(); });
+  after(async () => {
+    await slack.stop();
+  });
 
   it('listens on loopback and answers auth.test', async () => {
     assert.match(slack.apiUrl, /^http:\/\/127\.0\.0\.1:\d+\/api\/$/);
@@ -38,7 +40,18 @@ describe('Slack Web API stand-in, driven by the real WebClient', () => {
   it('posts, updates and links messages, recording parsed blocks', async () => {
     const blocks = [
       { type: 'section', text: { type: 'mrkdwn', text: '*Rollback users-api/prod*' } },
-      { type: 'actions', elements: [{ type: 'button', action_id: 'approve_rollback', value: 'runbook:users-api:prod', style: 'primary', text: { type: 'plain_text', text: 'Approve' } }] },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: 'approve_rollback',
+            value: 'runbook:users-api:prod',
+            style: 'primary',
+            text: { type: 'plain_text', text: 'Approve' },
+          },
+        ],
+      },
     ];
     const posted = await client.chat.postMessage({ channel: 'C_INCIDENTS', text: 'Rollback plan', blocks });
     assert.equal(posted.channel, 'C_INCIDENTS');
@@ -54,7 +67,12 @@ describe('Slack Web API stand-in, driven by the real WebClient', () => {
     assert.deepEqual(call.args.blocks, blocks, 'blocks arrive as a JSON string and are recorded parsed');
     assert.equal(call.args.text, 'Rollback plan');
 
-    const updated = await client.chat.update({ channel: 'C_INCIDENTS', ts: posted.ts!, text: 'Approved by <@U_BOB>', blocks: [] });
+    const updated = await client.chat.update({
+      channel: 'C_INCIDENTS',
+      ts: posted.ts!,
+      text: 'Approved by <@U_BOB>',
+      blocks: [],
+    });
     assert.equal(updated.ts, posted.ts);
     assert.equal(updated.text, 'Approved by <@U_BOB>');
     const msgs = slack.messages('C_INCIDENTS');
@@ -69,21 +87,42 @@ describe('Slack Web API stand-in, driven by the real WebClient', () => {
     const link = await client.chat.getPermalink({ channel: 'C_INCIDENTS', message_ts: posted.ts! });
     assert.equal(link.permalink, `https://acme.slack.com/archives/C_INCIDENTS/p${posted.ts!.replace('.', '')}`);
 
-    assert.equal(await slackError(client.chat.update({ channel: 'C_INCIDENTS', ts: '1.000001', text: 'x' })), 'message_not_found');
-    assert.equal(await slackError(client.chat.update({ channel: 'C_ELSEWHERE', ts: posted.ts!, text: 'x' })), 'message_not_found');
-    assert.equal(await slackError(client.chat.getPermalink({ channel: 'C_INCIDENTS', message_ts: '1.000001' })), 'message_not_found');
+    assert.equal(
+      await slackError(client.chat.update({ channel: 'C_INCIDENTS', ts: '1.000001', text: 'x' })),
+      'message_not_found',
+    );
+    assert.equal(
+      await slackError(client.chat.update({ channel: 'C_ELSEWHERE', ts: posted.ts!, text: 'x' })),
+      'message_not_found',
+    );
+    assert.equal(
+      await slackError(client.chat.getPermalink({ channel: 'C_INCIDENTS', message_ts: '1.000001' })),
+      'message_not_found',
+    );
     assert.equal(await slackError(client.chat.postMessage({ channel: '', text: 'x' })), 'channel_not_found');
     assert.equal(await slackError(client.chat.postMessage({ channel: 'C_INCIDENTS' } as never)), 'no_text');
   });
 
   it('posts ephemeral messages to known users only', async () => {
-    const res = await client.chat.postEphemeral({ channel: 'C_INCIDENTS', user: 'U_MALLORY', text: 'You are not an approver for users-api/prod' });
+    const res = await client.chat.postEphemeral({
+      channel: 'C_INCIDENTS',
+      user: 'U_MALLORY',
+      text: 'You are not an approver for users-api/prod',
+    });
     assert.match(res.message_ts ?? '', /^\d{10}\.\d{6}$/);
     assert.deepEqual(slack.ephemerals('U_MALLORY'), [
-      { channel: 'C_INCIDENTS', user: 'U_MALLORY', messageTs: res.message_ts, text: 'You are not an approver for users-api/prod' },
+      {
+        channel: 'C_INCIDENTS',
+        user: 'U_MALLORY',
+        messageTs: res.message_ts,
+        text: 'You are not an approver for users-api/prod',
+      },
     ]);
     assert.ok(!slack.messages().some((m) => m.ts === res.message_ts), 'ephemeral messages are not channel history');
-    assert.equal(await slackError(client.chat.postEphemeral({ channel: 'C_INCIDENTS', user: 'U_NOBODY', text: 'x' })), 'user_not_found');
+    assert.equal(
+      await slackError(client.chat.postEphemeral({ channel: 'C_INCIDENTS', user: 'U_NOBODY', text: 'x' })),
+      'user_not_found',
+    );
   });
 
   it('answers users.info for known users and user_not_found otherwise', async () => {
@@ -93,7 +132,11 @@ describe('Slack Web API stand-in, driven by the real WebClient', () => {
     assert.equal(res.user?.real_name, 'Alice Owner');
     assert.equal(res.user?.tz, 'Europe/Berlin');
     assert.deepEqual(
-      { email: res.user?.profile?.email, real_name: res.user?.profile?.real_name, display_name: res.user?.profile?.display_name },
+      {
+        email: res.user?.profile?.email,
+        real_name: res.user?.profile?.real_name,
+        display_name: res.user?.profile?.display_name,
+      },
       { email: 'alice@acme.test', real_name: 'Alice Owner', display_name: 'alice' },
     );
     assert.equal((await client.users.info({ user: 'U_BOB' })).user?.profile?.email, 'bob@acme.test');
@@ -103,11 +146,16 @@ describe('Slack Web API stand-in, driven by the real WebClient', () => {
   it('runs the whole external upload flow through files.uploadV2', async () => {
     const markdown = '# Timeline users-api/prod\n\n- 10:02 paused auto-sync\n- 10:04 reverted 1.42.0\n';
     const res = await client.files.uploadV2({
-      channel_id: 'C_INCIDENTS', filename: 'timeline.md', title: 'Timeline', content: markdown,
+      channel_id: 'C_INCIDENTS',
+      filename: 'timeline.md',
+      title: 'Timeline',
+      content: markdown,
       initial_comment: 'Timeline export for the users-api/prod rollback',
     });
     assert.equal(res.ok, true);
-    const completed = (res as unknown as { files: Array<{ files: Array<{ id: string; title: string; size: number }> }> }).files[0]?.files[0];
+    const completed = (
+      res as unknown as { files: Array<{ files: Array<{ id: string; title: string; size: number }> }> }
+    ).files[0]?.files[0];
     assert.ok(completed);
     assert.equal(completed.title, 'Timeline');
     assert.equal(completed.size, Buffer.byteLength(markdown));
@@ -124,7 +172,11 @@ describe('Slack Web API stand-in, driven by the real WebClient', () => {
     const getUrl = await slack.waitForCall('files.getUploadURLExternal', (c) => c.args.filename === 'timeline.md');
     assert.equal(getUrl.args.length, String(Buffer.byteLength(markdown)));
     const complete = await slack.waitForCall('files.completeUploadExternal', (c) => c.ok);
-    assert.deepEqual(complete.args.files, [{ id: completed.id, title: 'Timeline' }], 'files arrive as a JSON string and are recorded parsed');
+    assert.deepEqual(
+      complete.args.files,
+      [{ id: completed.id, title: 'Timeline' }],
+      'files arrive as a JSON string and are recorded parsed',
+    );
     assert.equal(complete.args.channel_id, 'C_INCIDENTS');
 
     const share = slack.messages('C_INCIDENTS').at(-1);
@@ -141,10 +193,21 @@ describe('Slack Web API stand-in, driven by the real WebClient', () => {
   it('refuses to complete uploads whose bytes never arrived', async () => {
     const { file_id } = await client.files.getUploadURLExternal({ filename: 'ghost.json', length: 10 });
     assert.ok(file_id);
-    assert.equal(await slackError(client.files.completeUploadExternal({ files: [{ id: file_id, title: 'ghost' }], channel_id: 'C_INCIDENTS' })), 'file_not_found');
-    assert.equal(await slackError(client.files.completeUploadExternal({ files: [{ id: 'F_UNKNOWN' }] })), 'file_not_found');
+    assert.equal(
+      await slackError(
+        client.files.completeUploadExternal({ files: [{ id: file_id, title: 'ghost' }], channel_id: 'C_INCIDENTS' }),
+      ),
+      'file_not_found',
+    );
+    assert.equal(
+      await slackError(client.files.completeUploadExternal({ files: [{ id: 'F_UNKNOWN' }] })),
+      'file_not_found',
+    );
     assert.equal(slack.uploads.has(file_id), false);
-    assert.equal(await slackError(client.apiCall('files.getUploadURLExternal', { filename: 'x.txt' })), 'invalid_arguments');
+    assert.equal(
+      await slackError(client.apiCall('files.getUploadURLExternal', { filename: 'x.txt' })),
+      'invalid_arguments',
+    );
 
     // The upload URL itself answers like Slack's: 200 "OK - <length>".
     const { upload_url, file_id: id2 } = await client.files.getUploadURLExternal({ filename: 'raw.txt', length: 5 });
@@ -155,15 +218,25 @@ describe('Slack Web API stand-in, driven by the real WebClient', () => {
   });
 
   it('rejects bad or missing tokens and never records them', async () => {
-    assert.equal(await slackError(clientFor('xoxb-wrong').chat.postMessage({ channel: 'C1', text: 'x' })), 'invalid_auth');
+    assert.equal(
+      await slackError(clientFor('xoxb-wrong').chat.postMessage({ channel: 'C1', text: 'x' })),
+      'invalid_auth',
+    );
     assert.equal(await slackError(clientFor(undefined).chat.postMessage({ channel: 'C1', text: 'x' })), 'not_authed');
     // A per-call token overrides the client's, as Bolt does for multi-workspace installs.
-    assert.equal(await slackError(client.chat.postMessage({ channel: 'C1', text: 'x', token: 'xoxb-other' })), 'invalid_auth');
+    assert.equal(
+      await slackError(client.chat.postMessage({ channel: 'C1', text: 'x', token: 'xoxb-other' })),
+      'invalid_auth',
+    );
     assert.equal(slack.messages('C1').length, 0);
     const failed = slack.calls.filter((c) => c.args.channel === 'C1');
-    assert.deepEqual(failed.map((c) => c.error), ['invalid_auth', 'not_authed', 'invalid_auth']);
+    assert.deepEqual(
+      failed.map((c) => c.error),
+      ['invalid_auth', 'not_authed', 'invalid_auth'],
+    );
     const recorded = JSON.stringify(slack.calls);
-    for (const t of ['xoxb-test-token', 'xoxb-wrong', 'xoxb-other']) assert.ok(!recorded.includes(t), `${t} leaked into calls`);
+    for (const t of ['xoxb-test-token', 'xoxb-wrong', 'xoxb-other'])
+      assert.ok(!recorded.includes(t), `${t} leaked into calls`);
     assert.ok(slack.calls.every((c) => !('token' in c.args)));
   });
 
@@ -180,9 +253,11 @@ describe('Slack Web API stand-in, driven by the real WebClient', () => {
       body: JSON.stringify({ channel: 'C_JSON', text: 'from json', blocks: [{ type: 'divider' }] }),
     });
     assert.equal(res.status, 200);
-    const body = await res.json() as { ok: boolean; ts: string };
+    const body = (await res.json()) as { ok: boolean; ts: string };
     assert.equal(body.ok, true);
-    assert.deepEqual(slack.messages('C_JSON'), [{ channel: 'C_JSON', ts: body.ts, text: 'from json', blocks: [{ type: 'divider' }] }]);
+    assert.deepEqual(slack.messages('C_JSON'), [
+      { channel: 'C_JSON', ts: body.ts, text: 'from json', blocks: [{ type: 'divider' }] },
+    ]);
   });
 
   it('waitForCall resolves on future calls and times out with the calls seen', async () => {
@@ -199,15 +274,24 @@ describe('Slack Web API stand-in, driven by the real WebClient', () => {
 describe('Slack stand-in with a channel allow-list and custom users', () => {
   it('answers channel_not_found outside the allow-list and uses the given users', async () => {
     const slack = await startSlackStandIn({
-      token: 'xoxb-x', channels: ['C_OPS'], users: [{ id: 'U_ZED', name: 'zed', realName: 'Zed Ops', email: 'zed@acme.test' }],
+      token: 'xoxb-x',
+      channels: ['C_OPS'],
+      users: [{ id: 'U_ZED', name: 'zed', realName: 'Zed Ops', email: 'zed@acme.test' }],
     });
     try {
-      const client = new WebClient('xoxb-x', { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 }, logLevel: LogLevel.ERROR });
+      const client = new WebClient('xoxb-x', {
+        slackApiUrl: slack.apiUrl,
+        retryConfig: { retries: 0 },
+        logLevel: LogLevel.ERROR,
+      });
       await client.chat.postMessage({ channel: 'C_OPS', text: 'ok' });
       assert.equal(await slackError(client.chat.postMessage({ channel: 'C_RANDOM', text: 'no' })), 'channel_not_found');
       assert.equal((await client.users.info({ user: 'U_ZED' })).user?.tz, 'UTC');
       assert.equal(await slackError(client.users.info({ user: 'U_ALICE' })), 'user_not_found');
-      assert.deepEqual(slack.messages().map((m) => m.text), ['ok']);
+      assert.deepEqual(
+        slack.messages().map((m) => m.text),
+        ['ok'],
+      );
       const pending = slack.waitForCall('chat.delete', undefined, 10_000);
       await slack.stop();
       await assert.rejects(pending, /stopped while waiting for chat\.delete/);

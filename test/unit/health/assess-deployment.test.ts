@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { assessDeployment, assessObject, type HealthCode } from '../../../src/health/index.js';
 
-const fixture = async (name: string) => parse(await readFile(new URL(`../../fixtures/health/${name}.yaml`, import.meta.url), 'utf8'));
+const fixture = async (name: string) =>
+  parse(await readFile(new URL(`../../fixtures/health/${name}.yaml`, import.meta.url), 'utf8'));
 
 /** One fixture per state, as gitops-engine's `assertAppHealth`. */
 async function assertHealth(name: string, code: HealthCode, message?: string | RegExp) {
@@ -17,19 +18,56 @@ async function assertHealth(name: string, code: HealthCode, message?: string | R
 describe('assessDeployment (kubectl rollout rules, gitops-engine messages)', () => {
   it('healthy when every replica is updated and available', () => assertHealth('deployment-healthy', 'Healthy', ''));
   it('progressing with the available/updated numbers', () =>
-    assertHealth('deployment-progressing', 'Progressing', 'Waiting for rollout to finish: 1 of 2 updated replicas are available...'));
+    assertHealth(
+      'deployment-progressing',
+      'Progressing',
+      'Waiting for rollout to finish: 1 of 2 updated replicas are available...',
+    ));
   it('progressing while old replicas terminate', () =>
-    assertHealth('deployment-progressing-old-replicas', 'Progressing', 'Waiting for rollout to finish: 1 old replicas are pending termination...'));
+    assertHealth(
+      'deployment-progressing-old-replicas',
+      'Progressing',
+      'Waiting for rollout to finish: 1 old replicas are pending termination...',
+    ));
   it('progressing while replicas are being updated', () =>
-    assertHealth('deployment-progressing-updating', 'Progressing', 'Waiting for rollout to finish: 1 out of 2 new replicas have been updated...'));
+    assertHealth(
+      'deployment-progressing-updating',
+      'Progressing',
+      'Waiting for rollout to finish: 1 out of 2 new replicas have been updated...',
+    ));
   it('progressing until the controller observed the generation, whatever the counts say', () =>
-    assertHealth('deployment-progressing-generation', 'Progressing', /observed deployment generation less than desired generation/));
+    assertHealth(
+      'deployment-progressing-generation',
+      'Progressing',
+      /observed deployment generation less than desired generation/,
+    ));
   it('degraded once the progress deadline is exceeded', () =>
     assertHealth('deployment-degraded', 'Degraded', 'Deployment "users-api" exceeded its progress deadline'));
-  it('suspended when paused, before any other rule', () => assertHealth('deployment-suspended', 'Suspended', 'Deployment is paused'));
+  it('suspended when paused, before any other rule', () =>
+    assertHealth('deployment-suspended', 'Suspended', 'Deployment is paused'));
+  it('a ProgressDeadlineExceeded from before the change is history: the replica counts decide', async () => {
+    const d = await fixture('deployment-degraded');
+    const progressing = d.status.conditions.find((c: { type: string }) => c.type === 'Progressing');
+    Object.assign(progressing, { lastUpdateTime: '2026-12-01T10:00:00Z', lastTransitionTime: '2026-12-01T10:00:00Z' });
+    const fix = Date.parse('2026-12-01T10:05:00Z');
+    assert.deepEqual(assessDeployment(d, { since: fix }), {
+      code: 'Progressing',
+      message: 'Waiting for rollout to finish: 0 of 2 updated replicas are available...',
+    });
+    d.status.availableReplicas = 2;
+    assert.deepEqual(assessDeployment(d, { since: fix }), { code: 'Healthy', message: '' });
+    assert.equal(
+      assessDeployment(d, { since: Date.parse('2026-12-01T09:59:00Z') }).code,
+      'Degraded',
+      'a deadline exceeded after the change counts',
+    );
+    assert.equal(assessDeployment(d).code, 'Degraded', 'without a change time every condition counts (kubectl)');
+  });
   it('defaults spec.replicas to 1 and missing counters to 0', () => {
-    assert.deepEqual(assessDeployment({ metadata: { name: 'x', generation: 1 }, status: { observedGeneration: 1 } }),
-      { code: 'Progressing', message: 'Waiting for rollout to finish: 0 out of 1 new replicas have been updated...' });
+    assert.deepEqual(assessDeployment({ metadata: { name: 'x', generation: 1 }, status: { observedGeneration: 1 } }), {
+      code: 'Progressing',
+      message: 'Waiting for rollout to finish: 0 out of 1 new replicas have been updated...',
+    });
   });
 });
 

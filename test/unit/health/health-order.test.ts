@@ -17,7 +17,10 @@ describe('health order (gitops-engine healthOrder)', () => {
     assert.equal(worst(['Suspended', 'Healthy']), 'Suspended');
   });
   it('assessAll skips objects without health and keeps the worst message', () => {
-    assert.deepEqual(assessAll([undefined, { code: 'Healthy', message: '' }, { code: 'Degraded', message: 'boom' }]), { code: 'Degraded', message: 'boom' });
+    assert.deepEqual(assessAll([undefined, { code: 'Healthy', message: '' }, { code: 'Degraded', message: 'boom' }]), {
+      code: 'Degraded',
+      message: 'boom',
+    });
     assert.deepEqual(assessAll([undefined]), { code: 'Healthy', message: '' });
   });
 });
