@@ -3,33 +3,56 @@
  * split into allowed runtime differences (HPA-owned replicas, the engine's own
  * ignoreDifferences) and real drift, the kind that can keep a rollback from restoring service.
  */
-import * as k8s from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { compareApp, ignoreRuleMatches, type DiffEntry, type IgnoreDifference } from '../../src/gitops/diff.js';
 import type { GitSourceCache } from '../../src/gitops/git-source.js';
 import { manualFields } from '../../src/gitops/manual-fields.js';
 import { objectKey, type KubeObject } from '../../src/gitops/render.js';
 import { renderTarget } from '../render-target.js';
-import { KubeApiError } from '../../src/kube/rest.js';
+import { isForbidden, isNotFound } from '../../src/kube/errors.js';
 import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { readObject } from '../../src/kube/rest-pool.js';
+import { readObject, restFor } from '../../src/kube/rest-pool.js';
 import type { DriftReport, FieldDrift, ObjectDrift, TargetSnapshot } from '../../workflows/types.js';
 
-export interface DriftDeps { clusters: Clusters; sources: GitSourceCache }
+export interface DriftDeps {
+  clusters: Clusters;
+  sources: GitSourceCache;
+}
 
-async function ignoreRules(kc: k8s.KubeConfig, target: TargetSnapshot): Promise<IgnoreDifference[]> {
+async function ignoreRules(kc: KubeConfig, target: TargetSnapshot): Promise<IgnoreDifference[]> {
   if (target.engine.kind !== 'argocd') return [];
-  const app = await readObject<{ spec?: { ignoreDifferences?: IgnoreDifference[] } }>(kc, 'argoproj.io/v1alpha1', 'Application', target.engine.namespace, target.engine.name);
+  const app = await readObject<{ spec?: { ignoreDifferences?: IgnoreDifference[] } }>(
+    kc,
+    'argoproj.io/v1alpha1',
+    'Application',
+    target.engine.namespace,
+    target.engine.name,
+  );
   return app?.spec?.ignoreDifferences ?? [];
 }
 
-async function hpaTargets(kc: k8s.KubeConfig, namespace: string): Promise<Set<string>> {
-  const hpas = await kc.makeApiClient(k8s.AutoscalingV2Api).listNamespacedHorizontalPodAutoscaler({ namespace }).catch(() => ({ items: [] }));
-  return new Set(hpas.items.flatMap((h) => (h.spec ? [`${h.spec.scaleTargetRef.kind}/${h.spec.scaleTargetRef.name}`] : [])));
+interface Hpa {
+  spec?: { scaleTargetRef: { kind: string; name: string } };
+}
+
+/** The workloads an HPA scales; none when rewind may not list HPAs or the cluster does not serve autoscaling/v2. */
+async function hpaTargets(kc: KubeConfig, namespace: string): Promise<Set<string>> {
+  const hpas = await (await restFor(kc))
+    .list<Hpa>(`/apis/autoscaling/v2/namespaces/${encodeURIComponent(namespace)}/horizontalpodautoscalers`)
+    .catch((err: unknown) => {
+      if (isForbidden(err) || isNotFound(err)) return [];
+      throw err;
+    });
+  return new Set(hpas.flatMap((h) => (h.spec ? [`${h.spec.scaleTargetRef.kind}/${h.spec.scaleTargetRef.name}`] : [])));
 }
 
 function isAllowed(entry: DiffEntry, desired: KubeObject, rules: IgnoreDifference[], hpa: Set<string>): boolean {
   if (entry.path === '/spec/replicas' && hpa.has(`${desired.kind}/${desired.metadata.name}`)) return true;
-  return rules.some((r) => ignoreRuleMatches(r, desired) && (r.jsonPointers ?? []).some((p) => entry.path === p || entry.path.startsWith(`${p}/`)));
+  return rules.some(
+    (r) =>
+      ignoreRuleMatches(r, desired) &&
+      (r.jsonPointers ?? []).some((p) => entry.path === p || entry.path.startsWith(`${p}/`)),
+  );
 }
 
 export function createDriftActivities(deps: DriftDeps) {
@@ -46,26 +69,42 @@ export function createDriftActivities(deps: DriftDeps) {
           if (l) live.push(l);
         } catch (err) {
           // An object rewind may not read is reported, not allowed to fail the whole plan.
-          if (!(err instanceof KubeApiError && err.status === 403)) throw err;
+          if (!isForbidden(err)) throw err;
           unreadable.push(objectKey(d));
         }
       }
       const [rules, hpa] = await Promise.all([ignoreRules(kc, target), hpaTargets(kc, target.namespace)]);
-      const comparison = compareApp(desired.filter((d) => !unreadable.includes(objectKey(d))), live);
+      const comparison = compareApp(
+        desired.filter((d) => !unreadable.includes(objectKey(d))),
+        live,
+      );
       const objects: ObjectDrift[] = [];
       for (const r of comparison.resources) {
         // Hand-set fields Git does not hold at all (see manual-fields.ts) come on top of value differences.
-        const extra = r.desired && r.live ? manualFields(r.desired, r.live).filter((m) => !r.diffs.some((d) => d.path === m.path)) : [];
+        const extra =
+          r.desired && r.live
+            ? manualFields(r.desired, r.live).filter((m) => !r.diffs.some((d) => d.path === m.path))
+            : [];
         const diffs = [...r.diffs, ...extra];
         if (r.state === 'synced' && diffs.length === 0) continue;
         const toField = (e: DiffEntry): FieldDrift => ({ path: e.path, desired: e.desired, live: e.live });
         const allowed = r.desired ? diffs.filter((e) => isAllowed(e, r.desired!, rules, hpa)) : [];
         const real = diffs.filter((e) => !allowed.includes(e));
-        objects.push({ object: r.key, kind: r.state === 'synced' ? 'modified' : r.state, fields: real.map(toField), allowed: allowed.map(toField) });
+        objects.push({
+          object: r.key,
+          kind: r.state === 'synced' ? 'modified' : r.state,
+          fields: real.map(toField),
+          allowed: allowed.map(toField),
+        });
       }
       const isReal = (o: ObjectDrift) => o.kind !== 'modified' || o.fields.length > 0;
-      return { revision: sha, objects, real: objects.filter(isReal).length, allowedOnly: objects.filter((o) => !isReal(o)).length, ...(unreadable.length ? { unreadable } : {}) };
+      return {
+        revision: sha,
+        objects,
+        real: objects.filter(isReal).length,
+        allowedOnly: objects.filter((o) => !isReal(o)).length,
+        ...(unreadable.length ? { unreadable } : {}),
+      };
     },
   };
 }
-
