@@ -14,8 +14,10 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60), rest = s % 60;
+  const m = Math.floor(s / 60),
+    rest = s % 60;
   if (m < 60) return rest ? `${m}m${rest}s` : `${m}m`;
-  const h = Math.floor(m / 60), mm = m % 60;
+  const h = Math.floor(m / 60),
+    mm = m % 60;
   return mm ? `${h}h${mm}m` : `${h}h`;
 }

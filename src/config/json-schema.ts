@@ -22,7 +22,11 @@ function refinedLike(zodSchema: unknown, yes: unknown, no: unknown): boolean {
   return checks.some((c) => {
     const { check, fn } = c._zod.def;
     if (check !== 'custom' || typeof fn !== 'function') return false;
-    try { return fn(yes) === true && fn(no) === false; } catch { return false; }
+    try {
+      return fn(yes) === true && fn(no) === false;
+    } catch {
+      return false;
+    }
   });
 }
 
@@ -37,14 +41,16 @@ export function configJsonSchema(): Record<string, unknown> {
         jsonSchema.pattern = DURATION_PATTERN;
         jsonSchema.examples = ['30s', '5m', '1h30m'];
       }
-      if (jsonSchema.type === 'object' && jsonSchema.additionalProperties && refinedLike(zodSchema, { prod: {} }, {})) jsonSchema.minProperties = 1;
+      if (jsonSchema.type === 'object' && jsonSchema.additionalProperties && refinedLike(zodSchema, { prod: {} }, {}))
+        jsonSchema.minProperties = 1;
     },
   });
   return {
     $schema: generated.$schema,
     $id: 'https://rewind.dev/schemas/rewind.yaml.json',
     title: 'rewind.yaml',
-    description: 'What rewind may touch, who may ask, and who must approve. Generated from src/config/schema.ts by `rewind config schema`; rewind.example.yaml explains every key.',
+    description:
+      'What rewind may touch, who may ask, and who must approve. Generated from src/config/schema.ts by `rewind config schema`; rewind.example.yaml explains every key.',
     ...Object.fromEntries(Object.entries(generated).filter(([k]) => k !== '$schema')),
   };
 }

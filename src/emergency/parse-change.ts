@@ -7,11 +7,19 @@
  *   <kind>/<name> {"json":"merge patch"}
  * Built-in workloads get strategic merge patches (containers and env merge by name); everything
  * else gets JSON merge patches. Text is only ever data here: no shell, no git option.
+ *
+ * Where Git holds the changes is decided by the plan; `withGitOptions` adds what the requester
+ * said about it (`--git-file`/`--git-path`, `--git-base`).
  */
 import type { LiveChange } from '../../workflows/types.js';
 
 export class ChangeSyntaxError extends Error {
-  constructor(message: string) { super(`${message}. Forms: "configmap/NAME KEY=VALUE", "deployment/NAME image=REF", "deployment/NAME[:CONTAINER] env KEY=VALUE", or "KIND/NAME {json merge patch}"`); this.name = 'ChangeSyntaxError'; }
+  constructor(message: string) {
+    super(
+      `${message}. Forms: "configmap/NAME KEY=VALUE", "deployment/NAME image=REF", "deployment/NAME[:CONTAINER] env KEY=VALUE", or "KIND/NAME {json merge patch}"`,
+    );
+    this.name = 'ChangeSyntaxError';
+  }
 }
 
 const KINDS: Record<string, { apiVersion: string; kind: string; strategic: boolean }> = {
@@ -31,7 +39,8 @@ function pairs(words: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const w of words) {
     const i = w.indexOf('=');
-    const key = w.slice(0, i), value = w.slice(i + 1);
+    const key = w.slice(0, i),
+      value = w.slice(i + 1);
     if (i <= 0 || !KEY.test(key)) throw new ChangeSyntaxError(`"${w}" is not KEY=VALUE`);
     out[key] = value;
   }
@@ -50,8 +59,13 @@ export function parseChange(text: string, namespace: string): LiveChange {
   const body = rest.trim();
   if (body.startsWith('{')) {
     let patch: unknown;
-    try { patch = JSON.parse(body); } catch (err) { throw new ChangeSyntaxError(`the JSON patch does not parse (${(err as Error).message})`); }
-    if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw new ChangeSyntaxError('a JSON merge patch must be an object');
+    try {
+      patch = JSON.parse(body);
+    } catch (err) {
+      throw new ChangeSyntaxError(`the JSON patch does not parse (${(err as Error).message})`);
+    }
+    if (!patch || typeof patch !== 'object' || Array.isArray(patch))
+      throw new ChangeSyntaxError('a JSON merge patch must be an object');
     return { object, patchType: kind.strategic ? 'strategic' : 'merge', patch: patch as Record<string, unknown> };
   }
   const words = body.split(/\s+/).filter(Boolean);
@@ -59,14 +73,58 @@ export function parseChange(text: string, namespace: string): LiveChange {
     if (container) throw new ChangeSyntaxError(`${kindWord} has no containers`);
     return { object, patchType: 'merge', patch: { [kind.kind === 'Secret' ? 'stringData' : 'data']: pairs(words) } };
   }
-  if (!kind.strategic || kind.kind === 'Service') throw new ChangeSyntaxError(`give a JSON merge patch for ${kindWord}`);
+  if (!kind.strategic || kind.kind === 'Service')
+    throw new ChangeSyntaxError(`give a JSON merge patch for ${kindWord}`);
   const containerName = container ?? name;
   if (words[0] === 'env') {
     const env = Object.entries(pairs(words.slice(1))).map(([k, value]) => ({ name: k, value }));
-    return { object, patchType: 'strategic', patch: { spec: { template: { spec: { containers: [{ name: containerName, env }] } } } } };
+    return {
+      object,
+      patchType: 'strategic',
+      patch: { spec: { template: { spec: { containers: [{ name: containerName, env }] } } } },
+    };
   }
   const set = pairs(words);
   const keys = Object.keys(set);
-  if (keys.length !== 1 || keys[0] !== 'image' || !IMAGE.test(set.image!)) throw new ChangeSyntaxError(`for ${kindWord}, use "image=REF" or "env KEY=VALUE"`);
-  return { object, patchType: 'strategic', patch: { spec: { template: { spec: { containers: [{ name: containerName, image: set.image }] } } } } };
+  if (keys.length !== 1 || keys[0] !== 'image' || !IMAGE.test(set.image!))
+    throw new ChangeSyntaxError(`for ${kindWord}, use "image=REF" or "env KEY=VALUE"`);
+  return {
+    object,
+    patchType: 'strategic',
+    patch: { spec: { template: { spec: { containers: [{ name: containerName, image: set.image }] } } } },
+  };
+}
+
+/** What a request says about the Git side: an explicit place for its one change, and whether a shared base may change. */
+export interface GitOptions {
+  gitFile?: string;
+  gitPath?: string;
+  gitBase?: boolean;
+}
+
+/** Thrown when the Git options do not fit the changes given; the message names the flags. */
+export class GitOptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GitOptionsError';
+  }
+}
+
+/**
+ * The changes with the request's Git options. `--git-base` lets every change edit a layer other
+ * environments share (LiveChange.gitScope 'base'); without it a change stays in its environment.
+ */
+export function withGitOptions(changes: readonly LiveChange[], o: GitOptions): LiveChange[] {
+  if ((o.gitFile === undefined) !== (o.gitPath === undefined))
+    throw new GitOptionsError('give --git-file and --git-path together');
+  let out = [...changes];
+  if (o.gitFile !== undefined && o.gitPath !== undefined) {
+    const [only] = changes;
+    if (!only || changes.length !== 1)
+      throw new GitOptionsError(
+        '--git-file/--git-path name the Git place of one change: give exactly one --change with them',
+      );
+    out = [{ ...only, gitFile: o.gitFile, gitPath: o.gitPath }];
+  }
+  return o.gitBase ? out.map((c) => ({ ...c, gitScope: 'base' })) : out;
 }
