@@ -5,7 +5,11 @@
 import { Context } from '@temporalio/activity';
 
 function current(): Context | undefined {
-  try { return Context.current(); } catch { return undefined; }
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
 }
 
 export function heartbeat(details?: unknown): void {
@@ -14,4 +18,9 @@ export function heartbeat(details?: unknown): void {
 
 export function cancellationSignal(): AbortSignal | undefined {
   return current()?.cancellationSignal;
+}
+
+/** The heartbeat details the previous attempt of this activity left (its resume point), if any. */
+export function resumePoint<T>(): T | undefined {
+  return current()?.info.heartbeatDetails as T | undefined;
 }

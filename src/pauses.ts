@@ -9,7 +9,14 @@ import { clusterConfig, type Clusters } from './kube/clusters.js';
 import { targetSnapshot } from './runs.js';
 import type { PauseLease } from '../workflows/types.js';
 
-export interface PauseRow { app: string; env: string; engine: string; lease?: PauseLease; flag?: 'no-lease' | 'lease-expired'; error?: string }
+export interface PauseRow {
+  app: string;
+  env: string;
+  engine: string;
+  lease?: PauseLease;
+  flag?: 'no-lease' | 'lease-expired';
+  error?: string;
+}
 
 export async function listPauses(cfg: RewindConfig, clusters: Clusters, now = new Date()): Promise<PauseRow[]> {
   const rows: PauseRow[] = [];
@@ -20,7 +27,11 @@ export async function listPauses(cfg: RewindConfig, clusters: Clusters, now = ne
       try {
         const info = await engineFor(clusterConfig(clusters, target.cluster), target.engine).pauseInfo();
         if (info.autoSync) continue;
-        const flag = !info.lease ? 'no-lease' : Date.parse(info.lease.expiresAt) < now.getTime() ? 'lease-expired' : undefined;
+        const flag = !info.lease
+          ? 'no-lease'
+          : Date.parse(info.lease.expiresAt) < now.getTime()
+            ? 'lease-expired'
+            : undefined;
         rows.push({ app, env, engine, ...(info.lease ? { lease: info.lease } : {}), ...(flag ? { flag } : {}) });
       } catch (err) {
         rows.push({ app, env, engine, error: (err as Error).message });

@@ -3,9 +3,12 @@
  * through the Kubernetes API (their CRs), so rewind needs no Argo CD API token.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { AutoSyncPolicy, EngineRef, EngineState, PauseLease } from '../../workflows/types.js';
+import type { AutoSyncPolicy, EngineRef, EngineState, PauseLease, SyncReport } from '../../workflows/types.js';
 
-export interface RefreshResult { annotated: string; syncRequested: boolean }
+export interface RefreshResult {
+  annotated: string;
+  syncRequested: boolean;
+}
 
 export interface GitOpsEngine {
   state(): Promise<EngineState>;
@@ -18,6 +21,21 @@ export interface GitOpsEngine {
   syncedAt(state: EngineState, sha: string): boolean;
   /** Paths to watch for changes of the engine object(s). */
   watchPaths(): Array<{ path: string; fieldSelector: string }>;
+  /**
+   * Make the engine fetch Git now without applying anything, which is safe while auto-sync is
+   * paused: Argo CD's refresh (it compares, and syncs only with auto-sync on), Flux's source.
+   */
+  requestFetch(token: string): Promise<string>;
+  /** The commit the engine has fetched and would apply next (Argo `status.sync.revision`, Flux GitRepository artifact). */
+  fetchedRevision(): Promise<string | undefined>;
+  /** Paths to watch for changes of what fetchedRevision() reads. */
+  fetchWatchPaths(): Array<{ path: string; fieldSelector: string }>;
+  /** What the last sync changed, as the engine reports it; undefined when it has no record. */
+  lastSync(): Promise<SyncReport | undefined>;
+  /** A sync running or queued right now, or (Argo CD) a controller that has not yet reconciled since the pause, described; undefined when the engine is idle and has seen the pause. */
+  operationInFlight(): Promise<string | undefined>;
+  /** Removes the lease of run `runId` (and nothing else); false when that run holds none. */
+  releaseLease(runId: string): Promise<boolean>;
   /**
    * Turns auto-sync off and records the lease on the engine object in the same write. Returns the
    * policy in force before, so resume can restore it exactly; null when auto-sync was already off.
@@ -34,16 +52,15 @@ export interface GitOpsEngine {
 export type EngineFactory = (kc: KubeConfig, ref: EngineRef) => GitOpsEngine;
 
 /** The commit sha inside an engine revision string (`main@sha1:<sha>` for Flux, the bare sha for Argo). */
-export function shaOf(revision: string | undefined): string | undefined {
-  if (!revision) return undefined;
-  const m = /(?:sha1:)?([0-9a-f]{40})$/.exec(revision);
-  return m?.[1];
-}
 
 /** Annotation holding a pause lease (JSON), written together with the pause itself. */
 export const PAUSE_LEASE_ANNOTATION = 'rewind.dev/pause-lease';
 
 export function parseLease(value: string | undefined): PauseLease | undefined {
   if (!value) return undefined;
-  try { return JSON.parse(value) as PauseLease; } catch { return undefined; }
+  try {
+    return JSON.parse(value) as PauseLease;
+  } catch {
+    return undefined;
+  }
 }

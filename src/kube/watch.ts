@@ -5,8 +5,14 @@
  * are re-opened; each event also feeds the activity heartbeat.
  */
 import * as k8s from '@kubernetes/client-node';
+import { clusterNameOf } from './clusters.js';
+import { endpointOf, watchError } from './errors.js';
 
-export interface WatchTarget { path: string; fieldSelector?: string; labelSelector?: string }
+export interface WatchTarget {
+  path: string;
+  fieldSelector?: string;
+  labelSelector?: string;
+}
 
 export type Verdict<T> = { done: true; value: T } | { done: false; recheckInMs?: number };
 
@@ -15,29 +21,74 @@ export interface WatchUntilOptions {
   /** Called on every evaluation, e.g. to heartbeat; throwing stops the wait (cancellation). */
   onProgress?: (note: string) => void;
   signal?: AbortSignal;
+  /** Sees every watched object version as it arrives, also ones that are gone by the next evaluation. */
+  onEvent?: (target: WatchTarget, type: string, obj: unknown) => void;
 }
 
 export class WatchTimeoutError extends Error {
-  constructor(readonly waitedMs: number, readonly last: string) {
+  constructor(
+    readonly waitedMs: number,
+    readonly last: string,
+  ) {
     super(`condition not met after ${Math.round(waitedMs / 1000)}s; last seen: ${last}`);
     this.name = 'WatchTimeoutError';
   }
 }
 
-export async function watchUntil<T>(kc: k8s.KubeConfig, targets: WatchTarget[], evaluate: () => Promise<Verdict<T> & { note?: string }>, opts: WatchUntilOptions): Promise<T> {
-  const watch = new k8s.Watch(kc);
+/**
+ * Opens one watch with client-node's Watch. Watch applies the KubeConfig's credentials to every
+ * watch request it opens (applyToFetchOptions: exec plugins, OIDC, token files), so each re-opened
+ * watch carries fresh ones; an open watch outlives the token it was opened with. `done` gets a
+ * KubeApiError for an error status, like every other request rewind makes.
+ */
+export function openWatch<T = unknown>(
+  kc: k8s.KubeConfig,
+  path: string,
+  query: Record<string, string | number | boolean | undefined>,
+  onEvent: (type: string, obj: T) => void,
+  done: (err: unknown) => void,
+): Promise<AbortController> {
+  const endpoint = endpointOf(kc, clusterNameOf(kc));
+  return new k8s.Watch(kc).watch(path, query, onEvent, (err: unknown) =>
+    done(err ? watchError(err, path, endpoint) : err),
+  );
+}
+
+export async function watchUntil<T>(
+  kc: k8s.KubeConfig,
+  targets: WatchTarget[],
+  evaluate: () => Promise<Verdict<T> & { note?: string }>,
+  opts: WatchUntilOptions,
+): Promise<T> {
   const started = Date.now();
   const controllers: AbortController[] = [];
   let wake: (() => void) | undefined;
   let stopped = false;
-  const kick = () => { const w = wake; wake = undefined; w?.(); };
+  const kick = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
 
   const open = async (t: WatchTarget): Promise<void> => {
     if (stopped) return;
     try {
-      const ctrl = await watch.watch(t.path, { allowWatchBookmarks: true, ...(t.fieldSelector ? { fieldSelector: t.fieldSelector } : {}), ...(t.labelSelector ? { labelSelector: t.labelSelector } : {}) },
-        () => kick(),
-        () => { if (!stopped) setTimeout(() => void open(t), 200); });
+      const ctrl = await openWatch(
+        kc,
+        t.path,
+        {
+          allowWatchBookmarks: true,
+          ...(t.fieldSelector ? { fieldSelector: t.fieldSelector } : {}),
+          ...(t.labelSelector ? { labelSelector: t.labelSelector } : {}),
+        },
+        (type: string, obj: unknown) => {
+          opts.onEvent?.(t, type, obj);
+          kick();
+        },
+        () => {
+          if (!stopped) setTimeout(() => void open(t), 200);
+        },
+      );
       controllers.push(ctrl);
     } catch {
       if (!stopped) setTimeout(() => void open(t), 500);
@@ -60,7 +111,10 @@ export async function watchUntil<T>(kc: k8s.KubeConfig, targets: WatchTarget[], 
       // missed event, and the heartbeat cadence.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, verdict.recheckInMs ?? 5000, 5000));
-        wake = () => { clearTimeout(timer); resolve(); };
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
   } finally {

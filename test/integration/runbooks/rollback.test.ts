@@ -16,7 +16,16 @@ let world: World;
 
 async function refreshArgo(name: string) {
   await world.kube.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
-    { group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name, body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } } }, mergePatch);
+    {
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: 'argocd',
+      plural: 'applications',
+      name,
+      body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } },
+    },
+    mergePatch,
+  );
 }
 
 async function syncedAt(name: string, sha: string) {
@@ -27,20 +36,30 @@ async function syncedAt(name: string, sha: string) {
 }
 
 async function healthy(name: string) {
-  return waitFor(`${name} Healthy`, async () => ((await argoApp(world.kube.kc, name)).status?.health?.status === 'Healthy' ? true : undefined));
+  return waitFor(`${name} Healthy`, async () =>
+    (await argoApp(world.kube.kc, name)).status?.health?.status === 'Healthy' ? true : undefined,
+  );
 }
 
 describe('rollback runbook', () => {
   before(async () => {
-    world = await startWorld({ temporal: 'dev', health: { window: '2s', timeout: '75s' } });
+    // The window outlasts the world's crash-after-ready fault (4 s): a pod that crashes later than the
+    // window would read as restored, here as in a real cluster with a window shorter than its crash.
+    world = await startWorld({ temporal: 'dev', health: { window: '6s', timeout: '75s' } });
     await world.startWorker();
     await Promise.all(['users-api-dev', 'users-api-staging', 'users-api-prod'].map(healthy));
   });
-  after(async () => { await world?.stop(); });
+  after(async () => {
+    await world?.stop();
+  });
   // A failed test must not leave its run holding the app for the next one.
   afterEach(async () => {
     for await (const wf of world.rewind().client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-      await world.rewind().client.workflow.getHandle(wf.workflowId).terminate('test cleanup').catch(() => undefined);
+      await world
+        .rewind()
+        .client.workflow.getHandle(wf.workflowId)
+        .terminate('test cleanup')
+        .catch(() => undefined);
     }
   });
 
@@ -49,19 +68,34 @@ describe('rollback runbook', () => {
     await refreshArgo('users-api-prod');
     await syncedAt('users-api-prod', bad.sha);
 
-    const run = await start(world, { app: 'users-api', env: 'prod', as: 'alice', reason: '5xx after 1.43.0', incidentId: 'INC-101' });
+    const run = await start(world, {
+      app: 'users-api',
+      env: 'prod',
+      as: 'alice',
+      reason: '5xx after 1.43.0',
+      incidentId: 'INC-101',
+    });
     assert.equal(run.workflowId, 'rewind/users-api/prod');
     const waiting = await untilPhase(world, run.workflowId, 'awaiting-approval');
     const plan = waiting.plan!;
     assert.equal(plan.promotion.sha, bad.sha);
-    assert.deepEqual(plan.promotion.images.map((i) => [i.from, i.to]), [['ghcr.io/acme/users-api:1.42.0', 'ghcr.io/acme/users-api:1.43.0']]);
+    assert.deepEqual(
+      plan.promotion.images.map((i) => [i.from, i.to]),
+      [['ghcr.io/acme/users-api:1.42.0', 'ghcr.io/acme/users-api:1.43.0']],
+    );
     assert.equal(plan.engine.syncedRevision, bad.sha);
     assert.deepEqual(plan.engine.autoSync, { engine: 'argocd', automated: { prune: true, selfHeal: true } });
 
     const rw = world.rewind();
     const headBefore = await world.repo.head();
-    await assert.rejects(decide(rw, run.workflowId, { decision: 'approve', by: person(rw.cfg, 'alice') }), (e: Error) => e instanceof RefusedError && /requested this run and cannot approve it/.test(e.message));
-    await assert.rejects(decide(rw, run.workflowId, { decision: 'approve', by: person(rw.cfg, 'mallory') }), /not an approver of users-api/);
+    await assert.rejects(
+      decide(rw, run.workflowId, { decision: 'approve', by: person(rw.cfg, 'alice') }),
+      (e: Error) => e instanceof RefusedError && /requested this run and cannot approve it/.test(e.message),
+    );
+    await assert.rejects(
+      decide(rw, run.workflowId, { decision: 'approve', by: person(rw.cfg, 'mallory') }),
+      /not an approver of users-api/,
+    );
     assert.equal(await world.repo.head(), headBefore, 'refused approvals change nothing');
     await decide(rw, run.workflowId, { decision: 'approve', by: person(rw.cfg, 'bob') });
 
@@ -79,7 +113,10 @@ describe('rollback runbook', () => {
     assert.equal(app.status?.sync?.revision, result.revertSha);
     assert.equal(app.status?.health?.status, 'Healthy');
     assert.equal(await deploymentImage(world.kube.kc, 'users-api-prod', 'users-api'), 'ghcr.io/acme/users-api:1.42.0');
-    assert.deepEqual(result.approvals.map((a) => [a.by, a.decision]), [['bob', 'approve']]);
+    assert.deepEqual(
+      result.approvals.map((a) => [a.by, a.decision]),
+      [['bob', 'approve']],
+    );
     const timeline = await run.handle.query<Array<{ step?: string; evidence?: Record<string, unknown> }>>('timeline');
     const synced = timeline.find((e) => e.step === 'wait-for-sync' && e.evidence?.syncRevision);
     assert.equal(synced?.evidence?.syncRevision, result.revertSha, 'the evidence names the revision the engine synced');
@@ -100,45 +137,82 @@ describe('rollback runbook', () => {
     assert.equal(result.phase, 'restored', result.result);
     const ks = await fluxKs(world.kube.kc, 'billing-worker-prod');
     assert.equal(ks.status?.lastAppliedRevision, `main@sha1:${result.revertSha}`);
-    assert.equal(await deploymentImage(world.kube.kc, 'billing-worker-prod', 'billing-worker'), 'ghcr.io/acme/billing-worker:2.4.0');
+    assert.equal(
+      await deploymentImage(world.kube.kc, 'billing-worker-prod', 'billing-worker'),
+      'ghcr.io/acme/billing-worker:2.4.0',
+    );
   });
 
   it('warns when the promotion also changed config', async () => {
     const overlay = await world.repo.show('apps/users-api/overlays/staging/kustomization.yaml');
     const patch = await world.repo.show('apps/users-api/overlays/staging/configmap-patch.yaml');
-    await world.repo.commit({
-      'apps/users-api/overlays/staging/kustomization.yaml': overlay.replace(/newTag: .*/, 'newTag: 1.44.0'),
-      'apps/users-api/overlays/staging/configmap-patch.yaml': patch.replace(/DB_HOST: .*/, 'DB_HOST: db-staging-2.internal'),
-    }, 'promote users-api 1.44.0 to staging with the new primary');
+    await world.repo.commit(
+      {
+        'apps/users-api/overlays/staging/kustomization.yaml': overlay.replace(/newTag: .*/, 'newTag: 1.44.0'),
+        'apps/users-api/overlays/staging/configmap-patch.yaml': patch.replace(
+          /DB_HOST: .*/,
+          'DB_HOST: db-staging-2.internal',
+        ),
+      },
+      'promote users-api 1.44.0 to staging with the new primary',
+    );
     const run = await start(world, { app: 'users-api', env: 'staging', as: 'carol', reason: 'latency after 1.44.0' });
     const result = (await run.handle.result()) as RunStatus;
     assert.equal(result.phase, 'restored', result.result);
-    assert.deepEqual(result.plan!.promotion.config.map((c) => [c.key, c.from, c.to]), [['DB_HOST', 'db-staging.internal', 'db-staging-2.internal']]);
-    assert.ok(result.plan!.warnings.some((w) => /also changed config .*DB_HOST/.test(w)), result.plan!.warnings.join(' | '));
+    assert.deepEqual(
+      result.plan!.promotion.config.map((c) => [c.key, c.from, c.to]),
+      [['DB_HOST', 'db-staging.internal', 'db-staging-2.internal']],
+    );
+    assert.ok(
+      result.plan!.warnings.some((w) => /also changed config .*DB_HOST/.test(w)),
+      result.plan!.warnings.join(' | '),
+    );
   });
 
   it('ends "not restored" and shows the drift when the regression lives in the environment', async () => {
     // Months ago someone ran `kubectl set env deployment/users-api DB_HOST=db-old.internal` in prod;
     // Argo CD leaves fields it never applied alone, so every sync since kept it.
     const apps = world.kube.kc.makeApiClient(k8s.AppsV1Api);
-    await apps.patchNamespacedDeployment({ namespace: 'users-api-prod', name: 'users-api', body: [{ op: 'add', path: '/spec/template/spec/containers/0/env', value: [{ name: 'DB_HOST', value: 'db-old.internal' }] }] },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch));
-    const removeDrift = () => apps.patchNamespacedDeployment({ namespace: 'users-api-prod', name: 'users-api', body: [{ op: 'remove', path: '/spec/template/spec/containers/0/env' }] },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch));
+    await apps.patchNamespacedDeployment(
+      {
+        namespace: 'users-api-prod',
+        name: 'users-api',
+        body: [
+          {
+            op: 'add',
+            path: '/spec/template/spec/containers/0/env',
+            value: [{ name: 'DB_HOST', value: 'db-old.internal' }],
+          },
+        ],
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+    const removeDrift = () =>
+      apps.patchNamespacedDeployment(
+        {
+          namespace: 'users-api-prod',
+          name: 'users-api',
+          body: [{ op: 'remove', path: '/spec/template/spec/containers/0/env' }],
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+      );
     try {
-    const bad = await world.repo.promote('users-api', 'prod', '1.43.0');
-    await refreshArgo('users-api-prod');
-    await syncedAt('users-api-prod', bad.sha);
-    const run = await start(world, { app: 'users-api', env: 'prod', as: 'carol', reason: 'errors after 1.43.0' });
-    const waiting = await untilPhase(world, run.workflowId, 'awaiting-approval');
-    assert.ok(waiting.plan!.drift.real > 0, 'the plan shows the live drift before anything is reverted');
-    assert.ok(waiting.plan!.warnings.some((w) => /may not restore service/.test(w)));
-    await decide(world.rewind(), run.workflowId, { decision: 'approve', by: person(world.rewind().cfg, 'bob') });
-    const result = (await run.handle.result()) as RunStatus;
-    assert.equal(result.phase, 'not-restored', result.result);
-    assert.match(result.result!, /may live in the environment/);
-    assert.match(result.result!, /apps\/Deployment\/users-api-prod\/users-api.*\/spec\/template\/spec\/containers\/0\/env/);
-    assert.equal(result.restoredAt, undefined);
+      const bad = await world.repo.promote('users-api', 'prod', '1.43.0');
+      await refreshArgo('users-api-prod');
+      await syncedAt('users-api-prod', bad.sha);
+      const run = await start(world, { app: 'users-api', env: 'prod', as: 'carol', reason: 'errors after 1.43.0' });
+      const waiting = await untilPhase(world, run.workflowId, 'awaiting-approval');
+      assert.ok(waiting.plan!.drift.real > 0, 'the plan shows the live drift before anything is reverted');
+      assert.ok(waiting.plan!.warnings.some((w) => /may not restore service/.test(w)));
+      await decide(world.rewind(), run.workflowId, { decision: 'approve', by: person(world.rewind().cfg, 'bob') });
+      const result = (await run.handle.result()) as RunStatus;
+      assert.equal(result.phase, 'not-restored', result.result);
+      assert.match(result.result!, /may live in the environment/);
+      assert.match(
+        result.result!,
+        /apps\/Deployment\/users-api-prod\/users-api.*\/spec\/template\/spec\/containers\/0\/env/,
+      );
+      assert.equal(result.restoredAt, undefined);
     } finally {
       await removeDrift();
     }
@@ -149,9 +223,17 @@ describe('rollback runbook', () => {
     const headBefore = await world.repo.head();
     const first = await start(world, { app: 'users-api', env: 'prod', as: 'alice', reason: 'first' });
     await untilPhase(world, first.workflowId, 'awaiting-approval');
-    await assert.rejects(start(world, { app: 'users-api', env: 'prod', as: 'carol', reason: 'second' }),
-      (e: Error) => e instanceof RefusedError && e.code === 'busy' && /held by rollback requested by alice \(awaiting-approval\): first/.test(e.message));
-    await assert.rejects(cancelRun(world.rewind(), first.workflowId, person(world.rewind().cfg, 'mallory')), /cannot cancel/);
+    await assert.rejects(
+      start(world, { app: 'users-api', env: 'prod', as: 'carol', reason: 'second' }),
+      (e: Error) =>
+        e instanceof RefusedError &&
+        e.code === 'busy' &&
+        /held by rollback requested by alice \(awaiting-approval\): first/.test(e.message),
+    );
+    await assert.rejects(
+      cancelRun(world.rewind(), first.workflowId, person(world.rewind().cfg, 'mallory')),
+      /cannot cancel/,
+    );
     await cancelRun(world.rewind(), first.workflowId, person(world.rewind().cfg, 'alice'), 'duplicate');
     const result = (await first.handle.result()) as RunStatus;
     assert.equal(result.phase, 'cancelled');
@@ -160,23 +242,52 @@ describe('rollback runbook', () => {
 
   it('refuses unknown apps, non-owners and bad shas before anything starts', async () => {
     const headBefore = await world.repo.head();
-    await assert.rejects(start(world, { app: 'payments', env: 'prod', as: 'alice', reason: 'x' }), /unknown app "payments". Known apps: users-api, billing-worker/);
-    await assert.rejects(start(world, { app: 'users-api', env: 'qa', as: 'alice', reason: 'x' }), /no environment "qa"/);
-    await assert.rejects(start(world, { app: 'users-api', env: 'prod', as: 'mallory', reason: 'x' }), /mallory is not an owner of users-api/);
-    await assert.rejects(start(world, { app: 'users-api', env: 'prod', as: 'alice', reason: 'x', commit: '--upload-pack=evil' }), /not a commit sha/);
-    await assert.rejects(start(world, { app: 'users-api', env: 'prod', as: 'alice', reason: 'x', preApproved: true }), /does not allow --yes/);
+    await assert.rejects(
+      start(world, { app: 'payments', env: 'prod', as: 'alice', reason: 'x' }),
+      /unknown app "payments". Known apps: users-api, billing-worker/,
+    );
+    await assert.rejects(
+      start(world, { app: 'users-api', env: 'qa', as: 'alice', reason: 'x' }),
+      /no environment "qa"/,
+    );
+    await assert.rejects(
+      start(world, { app: 'users-api', env: 'prod', as: 'mallory', reason: 'x' }),
+      /mallory is not an owner of users-api/,
+    );
+    await assert.rejects(
+      start(world, { app: 'users-api', env: 'prod', as: 'alice', reason: 'x', commit: '--upload-pack=evil' }),
+      /not a commit sha/,
+    );
+    await assert.rejects(
+      start(world, { app: 'users-api', env: 'prod', as: 'alice', reason: 'x', preApproved: true }),
+      /does not allow --yes/,
+    );
     assert.equal(await world.repo.head(), headBefore);
     const open = [];
-    for await (const wf of world.rewind().client.workflow.list({ query: `ExecutionStatus = 'Running'` })) open.push(wf.workflowId);
+    for await (const wf of world.rewind().client.workflow.list({ query: `ExecutionStatus = 'Running'` }))
+      open.push(wf.workflowId);
     assert.deepEqual(open, []);
   });
 
   it('aborts a conflicting revert cleanly: nothing pushed, a precise error', async () => {
     const first = await world.repo.promote('users-api', 'dev', '1.45.0');
-    await world.repo.promote('users-api', 'dev', '1.46.0');
+    const later = await world.repo.promote('users-api', 'dev', '1.46.0');
     const headBefore = await world.repo.head();
-    const run = await start(world, { app: 'users-api', env: 'dev', as: 'alice', reason: 'revert 1.45 specifically', commit: first.sha });
+    const run = await start(world, {
+      app: 'users-api',
+      env: 'dev',
+      as: 'alice',
+      reason: 'revert 1.45 specifically',
+      commit: first.sha,
+    });
     const result = (await run.handle.result()) as RunStatus;
+    // The plan said so before any approval would have been asked for.
+    assert.ok(
+      result.plan!.warnings.includes(
+        `Reverting ${first.sha.slice(0, 7)} will conflict in apps/users-api/overlays/dev/kustomization.yaml with later change(s): ${later.sha.slice(0, 7)} "promote users-api 1.46.0 to dev" (ci-bot): after approval it would stop with nothing pushed. Reject this run and revert by hand, or roll back the later change first (--to <sha>).`,
+      ),
+      result.plan!.warnings.join(' | '),
+    );
     assert.equal(result.phase, 'failed');
     assert.match(result.result!, /conflict/i);
     assert.match(result.result!, /apps\/users-api\/overlays\/dev\/kustomization\.yaml/);
@@ -187,7 +298,10 @@ describe('rollback runbook', () => {
     const bad = await world.repo.promote('users-api', 'prod', '1.43.0');
     const run = await start(world, { app: 'users-api', env: 'prod', as: 'alice', reason: 'again 1.43.0' });
     await untilPhase(world, run.workflowId, 'awaiting-approval');
-    const foreign = await world.repo.commit({ 'README.md': `${await world.repo.show('README.md')}\nOn-call: see the runbook.\n` }, 'docs: on-call pointer');
+    const foreign = await world.repo.commit(
+      { 'README.md': `${await world.repo.show('README.md')}\nOn-call: see the runbook.\n` },
+      'docs: on-call pointer',
+    );
     await decide(world.rewind(), run.workflowId, { decision: 'approve', by: person(world.rewind().cfg, 'bob') });
     const result = (await run.handle.result()) as RunStatus;
     assert.equal(result.phase, 'restored', result.result);
