@@ -1,90 +1,190 @@
 /**
- * Push to engine refresh: from a git push of a promotion commit to the config repo (users-api dev,
- * tags alternating between two healthy releases) until the sandbox Argo CD controller reports
- * `status.sync.revision` equal to the new sha, and until the app is Synced at it (auto-sync done).
+ * Push to engine pickup on the REAL engines: from the end of a git push of a promotion commit
+ * (users-api dev on Argo CD v3.6.1, billing-worker dev on Flux v1.9.6, tags alternating between
+ * two healthy releases) until the engine has the new commit ("revision": Argo CD
+ * `status.sync.revision`, Flux GitRepository artifact) and until it applied it ("synced": Argo CD
+ * Synced at it with no operation running, Flux Kustomization Ready at it).
  *
- *   (a) refresh requested: right after the push, the `argocd.argoproj.io/refresh: normal`
- *       annotation is merge-patched onto the Application, as rewind's refresh step does;
- *   (b) no refresh: the controller finds the commit on its own poll, configured short (3 s)
- *       for comparison; Argo CD's default `timeout.reconciliation` is 180 s.
+ *   (a) refresh requested, as rewind's refresh step does: Argo CD `argocd.argoproj.io/refresh:
+ *       normal`; Flux `reconcile.fluxcd.io/requestedAt` on the GitRepository, then, once its
+ *       artifact holds the commit, on the Kustomization. World poll interval 120 s.
+ *   (b) nothing requested: the engine's own poll, set short (20 s: Argo CD `--app-resync 20
+ *       --app-resync-jitter 0`, Flux GitRepository `interval: 20s`) to keep the run short. With
+ *       upstream defaults (Argo CD 120 s + up to 60 s jitter; Flux as configured, often 1–10 min)
+ *       expect on average half the interval.
  *
- * Each case runs in its own world (no Temporal). The sandbox controller is a stand-in for
- * Argo CD: it looks at the API every 300 ms (its tick) and resolves the branch on refresh or poll.
- * The Application is read every 25 ms, so figures are ±25 ms. Pushes start at a random phase of
- * the tick (a) or of the poll interval (b).
- *
- *   node --import tsx bench/engine-refresh.ts [samples=10] [pollMs=3000]
+ * Objects are read every 25 ms, so figures are ±25 ms. Pushes start at a random phase.
+ *   node --import tsx bench/engine-refresh.ts [samples=8] [pollSeconds=20]
  */
 import * as k8s from '@kubernetes/client-node';
 import { performance } from 'node:perf_hooks';
-import { ARGO_REFRESH } from '../src/gitops/tracking.js';
+import { ARGO_REFRESH, FLUX_REQUESTED_AT } from '../src/gitops/tracking.js';
 import { startWorld, type World } from '../src/sandbox/world/index.js';
-import { argoApp, mergePatch } from '../test/support/kube.js';
+import { argoApp, fluxKs, mergePatch } from '../test/support/kube.js';
 import { r1, stats, until, writeResult, type Stats } from './lib.js';
 
-const samples = Number(process.argv[2] ?? 10);
-const pollMs = Number(process.argv[3] ?? 3000);
-const APP = 'users-api-dev';
-const TAGS = ['1.44.0', '1.42.0'] as const;
+const samples = Number(process.argv[2] ?? 8);
+const pollSeconds = Number(process.argv[3] ?? 20);
 const READ_EVERY_MS = 25;
 
-interface CaseResult { revision: Stats; synced: Stats; samplesMs: Array<{ revision: number; synced: number }> }
+type Engine = 'argocd' | 'flux';
+interface CaseResult {
+  revision: Stats;
+  synced: Stats;
+  samplesMs: Array<{ revision: number; synced: number }>;
+}
 
-async function measure(world: World, refresh: boolean, pollMs: number): Promise<CaseResult> {
-  const co = world.kube.kc.makeApiClient(k8s.CustomObjectsApi);
-  const healthy = async () => {
-    const app = await argoApp(world.kube.kc, APP);
-    return app.status?.sync?.status === 'Synced' && app.status.health?.status === 'Healthy' && app.status.operationState?.phase !== 'Running' ? true : undefined;
+const APP = {
+  argocd: { app: 'users-api', obj: 'users-api-dev', tags: ['1.44.0', '1.42.0'] },
+  flux: { app: 'billing-worker', obj: 'billing-worker-dev', tags: ['2.4.1', '2.4.0'] },
+} as const;
+
+async function gitRepoRevision(world: World): Promise<string | undefined> {
+  const repo = (await world.kube.kc.makeApiClient(k8s.CustomObjectsApi).getNamespacedCustomObject({
+    group: 'source.toolkit.fluxcd.io',
+    version: 'v1',
+    namespace: 'flux-system',
+    plural: 'gitrepositories',
+    name: 'config-repo',
+  })) as { status?: { artifact?: { revision?: string } } };
+  return repo.status?.artifact?.revision?.split(':').pop();
+}
+
+async function observe(world: World, engine: Engine): Promise<{ revision?: string; synced?: string }> {
+  if (engine === 'argocd') {
+    const app = await argoApp(world.kube.kc, APP.argocd.obj);
+    const settled =
+      app.status?.sync?.status === 'Synced' &&
+      app.status.operationState?.phase !== 'Running' &&
+      app.status.health?.status === 'Healthy';
+    return { revision: app.status?.sync?.revision, synced: settled ? app.status?.sync?.revision : undefined };
+  }
+  const ks = await fluxKs(world.kube.kc, APP.flux.obj);
+  const ready = ks.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  return {
+    revision: await gitRepoRevision(world),
+    synced: ready ? ks.status?.lastAppliedRevision?.split(':').pop() : undefined,
   };
-  await until(`${APP} Synced and Healthy`, healthy, 120_000, 100);
+}
+
+async function request(world: World, engine: Engine, sha: string, token: string): Promise<void> {
+  const co = world.kube.kc.makeApiClient(k8s.CustomObjectsApi);
+  const annotate = (
+    group: string,
+    plural: string,
+    namespace: string,
+    name: string,
+    annotations: Record<string, string>,
+  ) =>
+    co.patchNamespacedCustomObject(
+      {
+        group,
+        version: group === 'argoproj.io' ? 'v1alpha1' : 'v1',
+        namespace,
+        plural,
+        name,
+        body: { metadata: { annotations } },
+      },
+      mergePatch,
+    );
+  if (engine === 'argocd') {
+    await annotate('argoproj.io', 'applications', 'argocd', APP.argocd.obj, { [ARGO_REFRESH]: 'normal' });
+    return;
+  }
+  await annotate('source.toolkit.fluxcd.io', 'gitrepositories', 'flux-system', 'config-repo', {
+    [FLUX_REQUESTED_AT]: token,
+  });
+  await until(
+    'the Flux artifact holds the push',
+    async () => ((await gitRepoRevision(world)) === sha ? true : undefined),
+    60_000,
+    READ_EVERY_MS,
+  );
+  await annotate('kustomize.toolkit.fluxcd.io', 'kustomizations', 'flux-system', APP.flux.obj, {
+    [FLUX_REQUESTED_AT]: token,
+  });
+}
+
+async function measure(world: World, engine: Engine, refresh: boolean): Promise<CaseResult> {
+  const { app, tags } = APP[engine];
+  await until(
+    `${engine} settled`,
+    async () => ((await observe(world, engine)).synced ? true : undefined),
+    180_000,
+    200,
+  );
   const rows: Array<{ revision: number; synced: number }> = [];
   for (let i = 0; i < samples; i++) {
-    const { sha } = await world.repo.promote('users-api', 'dev', TAGS[i % 2]!);
+    const { sha } = await world.repo.promote(app, 'dev', tags[i % 2]!);
     const t0 = performance.now();
-    if (refresh) {
-      await co.patchNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: APP, body: { metadata: { annotations: { [ARGO_REFRESH]: 'normal' } } } }, mergePatch);
-    }
     let revisionAt: number | undefined;
-    const syncedAt = await until(`${APP} synced at ${sha.slice(0, 7)}`, async () => {
-      const app = await argoApp(world.kube.kc, APP);
-      const now = performance.now();
-      if (app.status?.sync?.revision !== sha) return undefined;
-      revisionAt ??= now;
-      return app.status.sync.status === 'Synced' && app.status.operationState?.phase !== 'Running' ? now : undefined;
-    }, pollMs + 60_000, READ_EVERY_MS);
-    rows.push({ revision: r1(revisionAt! - t0), synced: r1(syncedAt - t0) });
-    console.log(`  ${refresh ? 'refresh' : 'poll   '} #${i + 1}: revision after ${rows.at(-1)!.revision} ms, Synced after ${rows.at(-1)!.synced} ms`);
-    // Let the rollout settle, then push at a random phase of what gates the pickup: the tick when
-    // refreshing, the poll interval otherwise (a fixed pause would correlate with the last resolve).
-    await until(`${APP} Healthy`, healthy, 60_000, 100);
-    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * (refresh ? 600 : pollMs))));
+    const waiting = until(
+      `${engine} synced at ${sha.slice(0, 7)}`,
+      async () => {
+        const o = await observe(world, engine);
+        const now = performance.now();
+        if (o.revision === sha) revisionAt ??= now;
+        return o.synced === sha ? now : undefined;
+      },
+      pollSeconds * 1000 + 120_000,
+      READ_EVERY_MS,
+    );
+    if (refresh) await request(world, engine, sha, `bench-${i}-${Date.now()}`);
+    const syncedAt = await waiting;
+    rows.push({ revision: r1((revisionAt ?? syncedAt) - t0), synced: r1(syncedAt - t0) });
+    console.log(
+      `  ${engine} ${refresh ? 'refresh' : 'poll   '} #${i + 1}: revision after ${rows.at(-1)!.revision} ms, applied after ${rows.at(-1)!.synced} ms`,
+    );
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.floor(Math.random() * (refresh ? 1000 : pollSeconds * 1000))),
+    );
   }
   return { revision: stats(rows.map((r) => r.revision)), synced: stats(rows.map((r) => r.synced)), samplesMs: rows };
 }
 
-async function inWorld(pollIntervalMs: number | undefined, refresh: boolean): Promise<CaseResult> {
-  const world = await startWorld({ temporal: 'none', controller: pollIntervalMs ? { pollIntervalMs } : {} });
-  try { return await measure(world, refresh, pollIntervalMs ?? 180_000); } finally { await world.stop(); }
+async function inWorld(poll: number, refresh: boolean): Promise<Record<Engine, CaseResult>> {
+  const world = await startWorld({ temporal: 'none', engines: 'real', pollSeconds: poll, workloads: { faults: [] } });
+  try {
+    return { argocd: await measure(world, 'argocd', refresh), flux: await measure(world, 'flux', refresh) };
+  } finally {
+    await world.stop();
+  }
 }
 
 const show = (label: string, c: CaseResult) =>
-  console.log(`${label.padEnd(36)} revision p50 ${c.revision.p50} ms (max ${c.revision.max});  Synced p50 ${c.synced.p50} ms (max ${c.synced.max})`);
+  console.log(
+    `${label.padEnd(44)} revision p50 ${c.revision.p50} ms (max ${c.revision.max});  applied p50 ${c.synced.p50} ms (max ${c.synced.max})`,
+  );
 
-console.log(`${samples} pushes per case`);
-const withRefresh = await inWorld(undefined, true);
-show('(a) refresh annotation, poll 180 s', withRefresh);
-const withoutRefresh = await inWorld(pollMs, false);
-show(`(b) no refresh, poll ${pollMs / 1000} s`, withoutRefresh);
+console.log(`${samples} pushes per case, real Argo CD and Flux`);
+const withRefresh = await inWorld(120, true);
+show('(a) Argo CD refresh annotation, poll 120 s', withRefresh.argocd);
+show('(a) Flux requestedAt (source, then ks), 120 s', withRefresh.flux);
+const withoutRefresh = await inWorld(pollSeconds, false);
+show(`(b) Argo CD no refresh, poll ${pollSeconds} s`, withoutRefresh.argocd);
+show(`(b) Flux no refresh, interval ${pollSeconds} s`, withoutRefresh.flux);
 
 await writeResult('engine-refresh', {
-  description: 'Time from the end of a git push (a users-api dev promotion to the world\'s config repo) until the sandbox Argo CD controller reports '
-    + 'status.sync.revision == the new sha ("revision"), and until the Application is Synced at it with no operation running ("synced": auto-sync applied it).',
-  note: 'The engine is rewind\'s sandbox stand-in for Argo CD, not Argo CD: it polls the API every 300 ms (tick) and resolves the target revision on the refresh '
-    + 'annotation or when its poll interval (Argo\'s timeout.reconciliation) has passed. Without a refresh the poll interval dominates: expect about half of it on '
-    + 'average (plus one tick), i.e. ~90 s with Argo\'s default 180 s. The Application is read every 25 ms.',
-  samples, unit: 'ms',
+  description:
+    'Time from the end of a git push (a dev promotion to the world\'s config repo) until the real engine has the commit ("revision": Argo CD status.sync.revision, ' +
+    'Flux GitRepository artifact) and has applied it ("synced": Argo CD Synced + Healthy with no operation running; Flux Kustomization Ready at it).',
+  note:
+    `Real Argo CD v3.6.1 and Flux v1.9.6 on the world's kube-apiserver; workload status simulated. (b) uses a ${pollSeconds} s poll to keep the run short; ` +
+    'upstream defaults are Argo CD 120 s + up to 60 s jitter and the GitRepository interval of each app, so expect about half the interval without a refresh. Objects are read every 25 ms.',
+  samples,
+  unit: 'ms',
   results: {
-    refreshRequested: { pollIntervalMs: 180_000, how: `merge-patch ${ARGO_REFRESH}=normal right after the push (timed from before the patch)`, ...withRefresh },
-    noRefresh: { pollIntervalMs: pollMs, how: 'nothing: the controller\'s own poll', ...withoutRefresh },
+    argocdRefresh: {
+      pollSeconds: 120,
+      how: `merge-patch ${ARGO_REFRESH}=normal right after the push`,
+      ...withRefresh.argocd,
+    },
+    fluxRefresh: {
+      pollSeconds: 120,
+      how: `${FLUX_REQUESTED_AT} on the GitRepository, then on the Kustomization once the artifact holds the commit`,
+      ...withRefresh.flux,
+    },
+    argocdPoll: { pollSeconds, how: "nothing: Argo CD's own resync", ...withoutRefresh.argocd },
+    fluxPoll: { pollSeconds, how: 'nothing: the GitRepository interval', ...withoutRefresh.flux },
   },
 });

@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 
 export const RESULTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
 
-export interface Machine { node: string; cpu: string; cores: number; memoryGiB: number; platform: string }
+export interface Machine {
+  node: string;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  platform: string;
+}
 
 export async function cpuModel(): Promise<string> {
   const info = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
@@ -17,7 +23,13 @@ export async function cpuModel(): Promise<string> {
 }
 
 export async function machine(): Promise<Machine> {
-  return { node: process.version, cpu: await cpuModel(), cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), platform: `${process.platform}/${process.arch}` };
+  return {
+    node: process.version,
+    cpu: await cpuModel(),
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    platform: `${process.platform}/${process.arch}`,
+  };
 }
 
 /** One decimal place: sub-millisecond noise is not a figure. */
@@ -31,12 +43,28 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-export interface Stats { n: number; mean: number; p50: number; p90: number; p99: number; min: number; max: number }
+export interface Stats {
+  n: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  min: number;
+  max: number;
+}
 
 export function stats(values: number[], round: (v: number) => number = r1): Stats {
   const s = [...values].sort((a, b) => a - b);
   const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
-  return { n: s.length, mean: round(mean), p50: round(pct(s, 50)), p90: round(pct(s, 90)), p99: round(pct(s, 99)), min: round(s[0] ?? Number.NaN), max: round(s.at(-1) ?? Number.NaN) };
+  return {
+    n: s.length,
+    mean: round(mean),
+    p50: round(pct(s, 50)),
+    p90: round(pct(s, 90)),
+    p99: round(pct(s, 99)),
+    min: round(s[0] ?? Number.NaN),
+    max: round(s.at(-1) ?? Number.NaN),
+  };
 }
 
 export function median(values: number[]): number {
@@ -50,13 +78,21 @@ export function median(values: number[]): number {
 export async function writeResult(name: string, body: Record<string, unknown>): Promise<string> {
   const out = path.join(RESULTS_DIR, `${name}.json`);
   await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(out, `${JSON.stringify({ benchmark: name, at: new Date().toISOString(), ...body, machine: await machine() }, null, 2)}\n`);
+  await writeFile(
+    out,
+    `${JSON.stringify({ benchmark: name, at: new Date().toISOString(), ...body, machine: await machine() }, null, 2)}\n`,
+  );
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
   return out;
 }
 
 /** Polls `fn` every `everyMs` until it returns a value; throws after `timeoutMs` (every loop here is bounded). */
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 50): Promise<T> {
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined>,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn().catch(() => undefined);

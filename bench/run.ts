@@ -17,22 +17,63 @@ import { machine, RESULTS_DIR } from './lib.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const BENCHMARKS = [
-  { name: 'slack-ack', file: 'slack-ack.ts', limitMs: 180_000, what: 'Slack ack latency: real rewind Bolt app vs a bare Bolt app' },
-  { name: 'engine-refresh', file: 'engine-refresh.ts', limitMs: 240_000, what: 'push to engine refresh, with and without the refresh annotation' },
-  { name: 'worker-overhead', file: 'worker-overhead.ts', limitMs: 240_000, what: 'worker overhead per step of real rollbacks' },
-  { name: 'big-repo-revert', file: 'big-repo-revert.ts', limitMs: 240_000, what: 'revert + push on a 50,000-commit config repo' },
-  { name: 'timeline-export', file: 'timeline-export.ts', limitMs: 120_000, what: 'timeline export of a 10,000-event incident' },
+  {
+    name: 'slack-ack',
+    file: 'slack-ack.ts',
+    limitMs: 180_000,
+    what: 'Slack ack latency: real rewind Bolt app vs a bare Bolt app',
+  },
+  {
+    name: 'engine-refresh',
+    file: 'engine-refresh.ts',
+    limitMs: 900_000,
+    what: 'push to pickup on real Argo CD and Flux, with and without a refresh request',
+  },
+  {
+    name: 'worker-overhead',
+    file: 'worker-overhead.ts',
+    limitMs: 240_000,
+    what: 'worker overhead per step of real rollbacks',
+  },
+  {
+    name: 'big-repo-revert',
+    file: 'big-repo-revert.ts',
+    limitMs: 240_000,
+    what: 'revert + push on a 50,000-commit config repo',
+  },
+  {
+    name: 'timeline-export',
+    file: 'timeline-export.ts',
+    limitMs: 120_000,
+    what: 'timeline export of a 10,000-event incident',
+  },
+  {
+    name: 'cli-start',
+    file: 'cli-start.ts',
+    limitMs: 600_000,
+    what: 'CLI start: rewind --help and rewind status vs node -e 0 and kubectl version --client',
+  },
 ] as const;
 
 /** Log lines of the world (pino JSON, Temporal's logger, the dev server) are not figures: only the benchmark's own lines are shown. */
-const isLogLine = (line: string) => /^\s*$|^\{"level"|^time=|^\d{4}-\d\d-\d\dT|^\s+[A-Za-z_]+: |^\s*[}\]],?$|^(Temporal |runtime modules|modules by|optional modules|webpack )/.test(line);
+const isLogLine = (line: string) =>
+  /^\s*$|^\{"level"|^time=|^\d{4}-\d\d-\d\dT|^\s+[A-Za-z_]+: |^\s*[}\]],?$|^(Temporal |runtime modules|modules by|optional modules|webpack )/.test(
+    line,
+  );
 
 function runOne(b: (typeof BENCHMARKS)[number]): Promise<{ code: number | null; ms: number; timedOut: boolean }> {
   return new Promise((resolve) => {
     const t = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, b.file)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, b.file)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    });
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGTERM'); setTimeout(() => child.kill('SIGKILL'), 10_000).unref(); }, b.limitMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }, b.limitMs);
     const tail: string[] = [];
     for (const stream of [child.stdout, child.stderr]) {
       let buf = '';
@@ -49,7 +90,10 @@ function runOne(b: (typeof BENCHMARKS)[number]): Promise<{ code: number | null; 
     }
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code !== 0) console.log(`  ${b.name} ${timedOut ? `timed out after ${b.limitMs / 1000} s` : `exited ${code}`}; last output:\n${tail.map((l) => `    ${l}`).join('\n')}`);
+      if (code !== 0)
+        console.log(
+          `  ${b.name} ${timedOut ? `timed out after ${b.limitMs / 1000} s` : `exited ${code}`}; last output:\n${tail.map((l) => `    ${l}`).join('\n')}`,
+        );
       resolve({ code, ms: performance.now() - t, timedOut });
     });
   });
@@ -58,7 +102,11 @@ function runOne(b: (typeof BENCHMARKS)[number]): Promise<{ code: number | null; 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 async function result(name: string): Promise<Json | undefined> {
-  try { return JSON.parse(await readFile(path.join(RESULTS_DIR, `${name}.json`), 'utf8')) as Json; } catch { return undefined; }
+  try {
+    return JSON.parse(await readFile(path.join(RESULTS_DIR, `${name}.json`), 'utf8')) as Json;
+  } catch {
+    return undefined;
+  }
 }
 
 const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
@@ -76,11 +124,23 @@ async function summary(): Promise<string> {
 
   const slack = await result('slack-ack');
   if (slack) {
-    out.push(`## Slack ack latency (${slack.at.slice(0, 10)})`, '', `${slack.requestsPerRow} signed \`/rollback\` requests per row after ${slack.warmup} warm-up; ms from sending to the end of the HTTP response.`, '');
-    out.push(row(['app, request', 'in flight', 'p50', 'p90', 'p99', 'max', 'mean']), row(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
+    out.push(
+      `## Slack ack latency (${slack.at.slice(0, 10)})`,
+      '',
+      `${slack.requestsPerRow} signed \`/rollback\` requests per row after ${slack.warmup} warm-up; ms from sending to the end of the HTTP response.`,
+      '',
+    );
+    out.push(
+      row(['app, request', 'in flight', 'p50', 'p90', 'p99', 'max', 'mean']),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
+    );
     for (const [mode, rows] of Object.entries(slack.results as Json)) {
       const lanes = mode === 'sequential' ? 1 : slack.concurrency;
-      for (const [k, label] of [['bare', 'bare Bolt, ack("ok")'], ['rewindHelp', 'rewind, `/rollback help`'], ['rewindUnknownApp', 'rewind, unknown app']] as const) {
+      for (const [k, label] of [
+        ['bare', 'bare Bolt, ack("ok")'],
+        ['rewindHelp', 'rewind, `/rollback help`'],
+        ['rewindUnknownApp', 'rewind, unknown app'],
+      ] as const) {
         const s = (rows as Json)[k];
         if (s) out.push(row([label, lanes, s.p50, s.p90, s.p99, s.max, s.mean]));
       }
@@ -88,52 +148,145 @@ async function summary(): Promise<string> {
     const sw = slack.startingWork;
     if (sw) {
       out.push(row(['rewind, starting a run', 1, sw.ack.p50, sw.ack.p90, sw.ack.p99, sw.ack.max, sw.ack.mean]), '');
-      out.push(`Starting work (${sw.requests} sequential \`/rollback users-api staging …\`: ${sw.outcomes.started} started a run, ${sw.outcomes.busy} refused as busy): the ack stays the ack, but its latency rises while the listener and the worker are busy in the same process; the response_url answer came after p50 ${sw.responseUrlAnswer.p50} ms, max ${sw.responseUrlAnswer.max} ms (each refusal queries the running workflow for its holder).`);
+      out.push(
+        `Starting work (${sw.requests} sequential \`/rollback users-api staging …\`: ${sw.outcomes.started} started a run, ${sw.outcomes.busy} refused as busy): the ack stays the ack, but its latency rises while the listener and the worker are busy in the same process; the response_url answer came after p50 ${sw.responseUrlAnswer.p50} ms, max ${sw.responseUrlAnswer.max} ms (each refusal queries the running workflow for its holder).`,
+      );
     }
     out.push('');
   }
 
   const eng = await result('engine-refresh');
-  if (eng) {
-    const a = eng.results.refreshRequested, b = eng.results.noRefresh;
-    out.push(`## Push to engine refresh (${eng.at.slice(0, 10)})`, '', `${eng.samples} pushes per case; ms from the end of \`git push\` until the sandbox Argo CD reports \`status.sync.revision\` = the new sha (it is also Synced at that moment: the stand-in writes status after its auto-sync).`, '');
-    out.push(row(['case', 'poll interval', 'p50', 'p90', 'min', 'max', 'mean']), row(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
-    out.push(row(['refresh annotation (as the runbook)', `${a.pollIntervalMs / 1000} s`, a.revision.p50, a.revision.p90, a.revision.min, a.revision.max, a.revision.mean]));
-    out.push(row(['no refresh', `${b.pollIntervalMs / 1000} s`, b.revision.p50, b.revision.p90, b.revision.min, b.revision.max, b.revision.mean]), '');
-    out.push('The engine is rewind\'s sandbox stand-in for Argo CD (it looks at the API every 300 ms), not Argo CD. Without a refresh the poll interval dominates: expect about half of it on average, ~90 s with Argo CD\'s default 180 s.', '');
+  if (eng?.results?.argocdRefresh) {
+    const r = eng.results;
+    out.push(
+      `## Push to engine pickup, real Argo CD and Flux (${eng.at.slice(0, 10)})`,
+      '',
+      `${eng.samples} pushes per case; ms from the end of \`git push\` until the engine has the commit ("revision") and has applied it ("applied"). ${eng.note}`,
+      '',
+    );
+    out.push(
+      row(['case', 'poll', 'revision p50', 'revision max', 'applied p50', 'applied p90', 'applied max']),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
+    );
+    for (const [label, c] of [
+      ['Argo CD, refresh annotation (as the runbook)', r.argocdRefresh],
+      ['Flux, requestedAt source then Kustomization (as the runbook)', r.fluxRefresh],
+      ['Argo CD, no refresh', r.argocdPoll],
+      ['Flux, no refresh', r.fluxPoll],
+    ] as const) {
+      out.push(
+        row([label, `${c.pollSeconds} s`, c.revision.p50, c.revision.max, c.synced.p50, c.synced.p90, c.synced.max]),
+      );
+    }
+    out.push('');
   }
 
   const wo = await result('worker-overhead');
   if (wo) {
     const t = wo.totals;
-    out.push(`## Worker overhead per step (${wo.at.slice(0, 10)})`, '', `${wo.runs} real rollbacks of users-api staging after a warm-up run; from the workflow history. Overhead = run time − time inside activities (git, engine, rollout, Slack) and timers.`, '');
+    out.push(
+      `## Worker overhead per step (${wo.at.slice(0, 10)})`,
+      '',
+      `${wo.runs} real rollbacks of users-api staging after a warm-up run; from the workflow history. Overhead = run time − time inside activities (git, engine, rollout, Slack) and timers.`,
+      '',
+    );
     out.push(row(['', 'median ms', 'max ms']), row(['---', '---:', '---:']));
-    out.push(row(['run time', t.runMs.median, t.runMs.max]), row(['inside activities', t.activityExecMs.median, t.activityExecMs.max]), row(['**overhead**', `**${t.overheadMs.median}**`, `**${t.overheadMs.max}**`]));
-    out.push(row(['… workflow tasks (scheduled → completed)', t.workflowTaskMs.median, t.workflowTaskMs.max]), row(['… activity queueing (scheduled → started)', t.activityQueueMs.median, t.activityQueueMs.max]), '');
+    out.push(
+      row(['run time', t.runMs.median, t.runMs.max]),
+      row(['inside activities', t.activityExecMs.median, t.activityExecMs.max]),
+      row(['**overhead**', `**${t.overheadMs.median}**`, `**${t.overheadMs.max}**`]),
+    );
+    out.push(
+      row(['… workflow tasks (scheduled → completed)', t.workflowTaskMs.median, t.workflowTaskMs.max]),
+      row(['… activity queueing (scheduled → started)', t.activityQueueMs.median, t.activityQueueMs.max]),
+      '',
+    );
     out.push(row(['step', 'duration p50', 'overhead p50', 'overhead max']), row(['---', '---:', '---:', '---:']));
-    for (const [name, s] of Object.entries(wo.perStep as Json)) out.push(row([name, s.durationMs.median, s.overheadMs.median, s.overheadMs.max]));
+    for (const [name, s] of Object.entries(wo.perStep as Json))
+      out.push(row([name, s.durationMs.median, s.overheadMs.median, s.overheadMs.max]));
     out.push('', `Warm-up run (cold caches): ${wo.warmupRun.totalMs} ms, overhead ${wo.warmupRun.overheadMs} ms.`, '');
   }
 
   const big = await result('big-repo-revert');
   if (big) {
-    out.push(`## Revert + push on a big repo (${big.at.slice(0, 10)})`, '', `${big.repo.commits} commits, ${big.repo.files} files, ${big.repo.packedMiB} MiB packed (generated with git fast-import in ${Math.round(big.repo.generation.fastImportMs / 100) / 10} s); remote by file:// URL; warm clone; medians of ${big.rounds} runs, ms.`, '');
-    out.push(row(['promotion reverted', 'commits after it', 'revertPromotion', 'plain git', 'trailer search alone', 'git processes', 'time in git', '50 ms waits']), row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+    out.push(
+      `## Revert + push on a big repo (${big.at.slice(0, 10)})`,
+      '',
+      `${big.repo.commits} commits, ${big.repo.files} files, ${big.repo.packedMiB} MiB packed (generated with git fast-import in ${Math.round(big.repo.generation.fastImportMs / 100) / 10} s); remote by file:// URL; warm clone; medians of ${big.rounds} runs, ms.`,
+      '',
+    );
+    out.push(
+      row([
+        'promotion reverted',
+        'commits after it',
+        'revertPromotion',
+        'plain git',
+        'trailer search alone',
+        'git processes',
+        'time in git',
+        '50 ms waits',
+      ]),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+    );
     for (const [k, r] of Object.entries(big.results as Json)) {
       const tr = r.traceOfOneRevertPromotion;
-      out.push(row([k, r.promotion.commitsAfterIt, r.rewindRevertPromotion.medianMs, r.plainGit.medianMs, r.trailerSearchMs, tr.processes, tr.gitMs, `${tr.gapsOver40Ms.count} (${tr.gapsOver40Ms.totalMs})`]));
+      out.push(
+        row([
+          k,
+          r.promotion.commitsAfterIt,
+          r.rewindRevertPromotion.medianMs,
+          r.plainGit.medianMs,
+          r.trailerSearchMs,
+          tr.processes,
+          tr.gitMs,
+          `${tr.gapsOver40Ms.count} (${tr.gapsOver40Ms.totalMs})`,
+        ]),
+      );
     }
-    out.push('', `Cold (first use clones): ${big.coldRevertPromotionMs} ms. Per call, simple-git vs execFile: silent \`git worktree prune\` ${big.spawnCost.silent.simpleGitMs} vs ${big.spawnCost.silent.execFileMs} ms; \`git rev-parse HEAD\` ${big.spawnCost.withOutput.simpleGitMs} vs ${big.spawnCost.withOutput.execFileMs} ms. simple-git resolves a command that printed nothing 50 ms after it exits, and revertPromotion runs several such commands (reset, clean, worktree prune, checkout, revert, commit, push), which is most of its lead over plain git.`, '');
+    out.push(
+      '',
+      `Cold (first use clones): ${big.coldRevertPromotionMs} ms. Per call, simple-git vs execFile: silent \`git worktree prune\` ${big.spawnCost.silent.simpleGitMs} vs ${big.spawnCost.silent.execFileMs} ms; \`git rev-parse HEAD\` ${big.spawnCost.withOutput.simpleGitMs} vs ${big.spawnCost.withOutput.execFileMs} ms. simple-git resolves a command that printed nothing 50 ms after it exits, and revertPromotion runs several such commands (reset, clean, worktree prune, checkout, revert, commit, push), which is most of its lead over plain git.`,
+      '',
+    );
   }
 
   const tl = await result('timeline-export');
   if (tl) {
-    out.push(`## Timeline export (${tl.at.slice(0, 10)})`, '', `${tl.document.events} events; median ms of ${tl.rounds} rounds: ${Object.entries(tl.results as Json).map(([k, v]) => `${k} ${v.medianMs}`).join(', ')}.`, '');
+    out.push(
+      `## Timeline export (${tl.at.slice(0, 10)})`,
+      '',
+      `${tl.document.events} events; median ms of ${tl.rounds} rounds: ${Object.entries(tl.results as Json)
+        .map(([k, v]) => `${k} ${v.medianMs}`)
+        .join(', ')}.`,
+      '',
+    );
+  }
+
+  const cli = await result('cli-start');
+  if (cli) {
+    const goal = (met: boolean | undefined) => (met === undefined ? '-' : met ? 'met' : '**not met**');
+    out.push(
+      `## CLI start time (${cli.at.slice(0, 10)})`,
+      '',
+      `${cli.runs} runs of each, taking turns; ${cli.measured}; \`status\` against the world's Temporal dev server with nothing running. Wall ms from spawn to exit; CPU = user + system ms of the process. Goal: ${cli.goalMs} ms wall (p50) for both: --help ${goal(cli.goalMet?.help)}, status ${goal(cli.goalMet?.status)}. Load average at the end: ${(cli.loadAverageAtEnd ?? []).join(', ')}.`,
+      '',
+    );
+    out.push(
+      row(['command', 'wall p50', 'wall p90', 'wall max', 'CPU p50']),
+      row(['---', '---:', '---:', '---:', '---:']),
+    );
+    for (const r of Object.values(cli.results as Json))
+      out.push(row([r.label, r.wallMs.p50, r.wallMs.p90, r.wallMs.max, r.cpuMs?.p50 ?? '-']));
+    if (cli.note) out.push('', cli.note);
+    out.push('');
   }
   return out.join('\n');
 }
 
-const only = (() => { const i = process.argv.indexOf('--only'); return i >= 0 ? process.argv[i + 1] : undefined; })();
+const only = (() => {
+  const i = process.argv.indexOf('--only');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+})();
 const chosen = only ? BENCHMARKS.filter((b) => b.name === only) : [...BENCHMARKS];
 if (only && chosen.length === 0) {
   console.error(`no benchmark "${only}"; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
@@ -149,5 +302,7 @@ for (const b of chosen) {
 }
 const readme = await summary();
 await writeFile(path.join(RESULTS_DIR, 'README.md'), `${readme}\n`);
-console.log(`\nwrote ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'README.md'))}${failed.length ? `; did not finish: ${failed.join(', ')}` : ''}`);
+console.log(
+  `\nwrote ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'README.md'))}${failed.length ? `; did not finish: ${failed.join(', ')}` : ''}`,
+);
 if (failed.length) process.exitCode = 1;

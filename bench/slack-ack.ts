@@ -32,8 +32,16 @@ const concurrency = Number(process.argv[3] ?? 8);
 const startBatch = 50;
 const warmup = 200;
 
-interface Signed { body: string; ts: number; sig: string }
-interface Sample { ms: number; status: number; sentAt: number }
+interface Signed {
+  body: string;
+  ts: number;
+  sig: string;
+}
+interface Sample {
+  ms: number;
+  status: number;
+  sentAt: number;
+}
 
 /** The load generator, as plain JS evaluated in a worker thread: only HTTP, no signing, no TypeScript. */
 const LOAD = `
@@ -70,7 +78,10 @@ function one(r) {
 function drive(port: number, reqs: Signed[], lanes: number): Promise<Sample[]> {
   return new Promise((resolve, reject) => {
     const w = new Worker(LOAD, { eval: true, workerData: { port, path: EVENTS_PATH, reqs, concurrency: lanes } });
-    w.once('message', (m: Sample[]) => { resolve(m); void w.terminate(); });
+    w.once('message', (m: Sample[]) => {
+      resolve(m);
+      void w.terminate();
+    });
     w.once('error', reject);
   });
 }
@@ -93,7 +104,11 @@ async function startCatcher() {
     req.on('end', () => {
       const at = performance.timeOrigin + performance.now();
       let text = '';
-      try { text = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text?: string }).text ?? ''); } catch { /* not JSON */ }
+      try {
+        text = String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { text?: string }).text ?? '');
+      } catch {
+        /* not JSON */
+      }
       if (!arrived.has(req.url ?? '')) arrived.set(req.url ?? '', { at, text });
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('ok');
@@ -104,16 +119,30 @@ async function startCatcher() {
   return {
     url: (key: string) => `${base}/respond/${key}`,
     arrived,
-    stop: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
-const silent = () => new Writable({ write(_c, _e, cb) { cb(); } });
+const silent = () =>
+  new Writable({
+    write(_c, _e, cb) {
+      cb();
+    },
+  });
 
 function check(label: string, samples: Sample[]): Stats {
   const bad = samples.filter((s) => s.status !== 200).length;
-  const st = stats(samples.map((s) => s.ms), r2);
-  console.log(`${label.padEnd(34)} p50 ${String(st.p50).padStart(6)}  p90 ${String(st.p90).padStart(6)}  p99 ${String(st.p99).padStart(6)}  max ${String(st.max).padStart(7)}  mean ${String(st.mean).padStart(6)} ms${bad ? `  (${bad} non-200)` : ''}`);
+  const st = stats(
+    samples.map((s) => s.ms),
+    r2,
+  );
+  console.log(
+    `${label.padEnd(34)} p50 ${String(st.p50).padStart(6)}  p90 ${String(st.p90).padStart(6)}  p99 ${String(st.p99).padStart(6)}  max ${String(st.max).padStart(7)}  mean ${String(st.mean).padStart(6)} ms${bad ? `  (${bad} non-200)` : ''}`,
+  );
   return st;
 }
 
@@ -125,17 +154,33 @@ try {
   await world.startWorker();
   // The real app as `rewind` runs it: pino at info (LOG_LEVEL's default), written to a sink.
   real = createSlackApp({
-    rewind: world.rewind(), signingSecret: SIGNING_SECRET, token: world.slack.token, botId: world.slack.botId, botUserId: world.slack.botUserId,
-    slackApiUrl: world.slack.apiUrl, logger: pino({ level: 'info' }, silent()),
+    rewind: world.rewind(),
+    signingSecret: SIGNING_SECRET,
+    token: world.slack.token,
+    botId: world.slack.botId,
+    botUserId: world.slack.botUserId,
+    slackApiUrl: world.slack.apiUrl,
+    logger: pino({ level: 'info' }, silent()),
   });
   const realPort = (await real.start(0)).port;
 
-  const bareReceiver = new HTTPReceiver({ signingSecret: SIGNING_SECRET, endpoints: EVENTS_PATH, processBeforeResponse: false, logLevel: LogLevel.ERROR });
+  const bareReceiver = new HTTPReceiver({
+    signingSecret: SIGNING_SECRET,
+    endpoints: EVENTS_PATH,
+    processBeforeResponse: false,
+    logLevel: LogLevel.ERROR,
+  });
   bare = new App({
-    token: world.slack.token, botId: world.slack.botId, botUserId: world.slack.botUserId, receiver: bareReceiver, logLevel: LogLevel.ERROR,
+    token: world.slack.token,
+    botId: world.slack.botId,
+    botUserId: world.slack.botUserId,
+    receiver: bareReceiver,
+    logLevel: LogLevel.ERROR,
     clientOptions: { slackApiUrl: world.slack.apiUrl, retryConfig: { retries: 0 } },
   });
-  bare.command('/rollback', async ({ ack }) => { await ack('ok'); });
+  bare.command('/rollback', async ({ ack }) => {
+    await ack('ok');
+  });
   const barePort = ((await bare.start(0)).address() as AddressInfo).port;
 
   const noUrl = () => catcher.url('unused');
@@ -156,35 +201,56 @@ try {
     },
     [`concurrency${concurrency}`]: {
       bare: check(`bare Bolt      /rollback (c=${concurrency})`, await drive(barePort, help(requests), concurrency)),
-      rewindHelp: check(`rewind Bolt    /rollback help (c=${concurrency})`, await drive(realPort, help(requests), concurrency)),
-      rewindUnknownApp: check(`rewind Bolt    unknown app (c=${concurrency})`, await drive(realPort, unknownApp(requests), concurrency)),
+      rewindHelp: check(
+        `rewind Bolt    /rollback help (c=${concurrency})`,
+        await drive(realPort, help(requests), concurrency),
+      ),
+      rewindUnknownApp: check(
+        `rewind Bolt    unknown app (c=${concurrency})`,
+        await drive(realPort, unknownApp(requests), concurrency),
+      ),
     },
   };
 
   // Requests that start work: acked first, then the listener calls Temporal and answers on response_url.
   await world.repo.promote('users-api', 'staging', '1.43.0');
-  const startReqs = signed(startBatch, () => 'users-api staging bench: latency after 1.43.0', 'U_ALICE', (i) => catcher.url(`start-${i}`));
+  const startReqs = signed(
+    startBatch,
+    () => 'users-api staging bench: latency after 1.43.0',
+    'U_ALICE',
+    (i) => catcher.url(`start-${i}`),
+  );
   const startSamples = await drive(realPort, startReqs, 1);
   const startAck = check('rewind Bolt    starting a run (seq)', startSamples);
   const followUps: number[] = [];
-  let started = 0, busy = 0, other = 0;
+  let started = 0,
+    busy = 0,
+    other = 0;
   const deadline = Date.now() + 60_000;
   while (catcher.arrived.size < startBatch && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   startSamples.forEach((s, i) => {
     const a = catcher.arrived.get(`/respond/start-${i}`);
     if (!a) return;
     followUps.push(a.at - s.sentAt);
-    if (/Started run/.test(a.text)) started++; else if (/is held by/.test(a.text)) busy++; else other++;
+    if (/Started run/.test(a.text)) started++;
+    else if (/is held by/.test(a.text)) busy++;
+    else other++;
   });
   const followUp = stats(followUps, r2);
-  console.log(`  response_url answer after sending: p50 ${followUp.p50}  p90 ${followUp.p90}  max ${followUp.max} ms; ${started} started a run, ${busy} refused as busy, ${other} other, ${startBatch - followUps.length} unanswered`);
+  console.log(
+    `  response_url answer after sending: p50 ${followUp.p50}  p90 ${followUp.p90}  max ${followUp.max} ms; ${started} started a run, ${busy} refused as busy, ${other} other, ${startBatch - followUps.length} unanswered`,
+  );
 
   await writeResult('slack-ack', {
-    description: 'Time from sending a signed /rollback slash command over loopback HTTP to the end of the HTTP response (the ack), '
-      + 'for the real rewind Bolt app (createSlackApp, pino at info to a sink, in front of a world with a Temporal dev server and a worker) '
-      + 'and for a bare Bolt app with one /rollback listener that acks "ok". Load from a worker thread over keep-alive connections; '
-      + 'the apps share one Node process with the world\'s Temporal client and worker.',
-    requestsPerRow: requests, concurrency, warmup, unit: 'ms',
+    description:
+      'Time from sending a signed /rollback slash command over loopback HTTP to the end of the HTTP response (the ack), ' +
+      'for the real rewind Bolt app (createSlackApp, pino at info to a sink, in front of a world with a Temporal dev server and a worker) ' +
+      'and for a bare Bolt app with one /rollback listener that acks "ok". Load from a worker thread over keep-alive connections; ' +
+      "the apps share one Node process with the world's Temporal client and worker.",
+    requestsPerRow: requests,
+    concurrency,
+    warmup,
+    unit: 'ms',
     requests: {
       bare: '/rollback help -> ack("ok")',
       rewindHelp: '/rollback help (usage text in the ack)',

@@ -37,15 +37,24 @@ function time(label: string, fn: () => string | unknown) {
   }
   ms.sort((a, b) => a - b);
   const r = (v: number) => Math.round(v * 10) / 10;
-  const row = { medianMs: r(ms[Math.floor(ms.length / 2)]!), minMs: r(ms[0]!), maxMs: r(ms.at(-1)!), ...(bytes ? { bytes } : {}) };
-  console.log(`${label.padEnd(10)} median ${String(row.medianMs).padStart(8)} ms  min ${row.minMs} ms  max ${row.maxMs} ms${bytes ? `  ${(bytes / 1024).toFixed(0)} KiB` : ''}`);
+  const row = {
+    medianMs: r(ms[Math.floor(ms.length / 2)]!),
+    minMs: r(ms[0]!),
+    maxMs: r(ms.at(-1)!),
+    ...(bytes ? { bytes } : {}),
+  };
+  console.log(
+    `${label.padEnd(10)} median ${String(row.medianMs).padStart(8)} ms  min ${row.minMs} ms  max ${row.maxMs} ms${bytes ? `  ${(bytes / 1024).toFixed(0)} KiB` : ''}`,
+  );
   return row;
 }
 
 const buildStart = performance.now();
 const doc = syntheticDocument({ events, spreadMs: 6 * 3_600_000 });
 const buildMs = performance.now() - buildStart;
-console.log(`document: ${doc.events.length} events, built in ${buildMs.toFixed(1)} ms; ${rounds} rounds after a warm-up`);
+console.log(
+  `document: ${doc.events.length} events, built in ${buildMs.toFixed(1)} ms; ${rounds} rounds after a warm-up`,
+);
 
 const results = {
   markdown: time('markdown', () => exportMarkdown(doc)),
@@ -57,10 +66,21 @@ const results = {
 const report = {
   benchmark: 'timeline-export',
   at: new Date().toISOString(),
-  document: { events: doc.events.length, runs: doc.runs.length, spans: doc.spans.length, buildMs: Math.round(buildMs * 10) / 10 },
+  document: {
+    events: doc.events.length,
+    runs: doc.runs.length,
+    spans: doc.spans.length,
+    buildMs: Math.round(buildMs * 10) / 10,
+  },
   rounds,
   results,
-  machine: { node: process.version, cpu: await cpuModel(), cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), platform: `${process.platform}/${process.arch}` },
+  machine: {
+    node: process.version,
+    cpu: await cpuModel(),
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    platform: `${process.platform}/${process.arch}`,
+  },
 };
 const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'timeline-export.json');
 await mkdir(path.dirname(out), { recursive: true });

@@ -31,20 +31,36 @@ const APP = 'users-api-staging';
 type Interval = [number, number];
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-const ms = (e: HistoryEvent): number => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+const ms = (e: HistoryEvent): number =>
+  Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 const idOf = (v: unknown): number => Number(v ?? 0);
 
 /** Total length of the union of intervals, optionally clipped to [from, to]. */
 function unionMs(intervals: Interval[], from = -Infinity, to = Infinity): number {
-  const clipped = intervals.map(([a, b]) => [Math.max(a, from), Math.min(b, to)] as Interval).filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
-  let total = 0, end = -Infinity;
+  const clipped = intervals
+    .map(([a, b]) => [Math.max(a, from), Math.min(b, to)] as Interval)
+    .filter(([a, b]) => b > a)
+    .sort((x, y) => x[0] - y[0]);
+  let total = 0,
+    end = -Infinity;
   for (const [a, b] of clipped) {
-    if (a > end) { total += b - a; end = b; } else if (b > end) { total += b - end; end = b; }
+    if (a > end) {
+      total += b - a;
+      end = b;
+    } else if (b > end) {
+      total += b - end;
+      end = b;
+    }
   }
   return total;
 }
 
-interface Activity { name: string; scheduled: number; started?: number; closed?: number }
+interface Activity {
+  name: string;
+  scheduled: number;
+  started?: number;
+  closed?: number;
+}
 
 interface RunBreakdown {
   totalMs: number;
@@ -63,29 +79,54 @@ function analyze(events: HistoryEvent[], status: RunStatus): RunBreakdown {
   const timers = new Map<string, number>();
   const timerIntervals: Interval[] = [];
   const wft = new Map<number, number>();
-  let workflowTaskMs = 0, workflowTasks = 0, t0 = 0, t1 = 0;
+  let workflowTaskMs = 0,
+    workflowTasks = 0,
+    t0 = 0,
+    t1 = 0;
   for (const e of events) {
-    const t = ms(e), id = idOf(e.eventId);
+    const t = ms(e),
+      id = idOf(e.eventId);
     if (e.workflowExecutionStartedEventAttributes) t0 = t;
     if (e.workflowExecutionCompletedEventAttributes || e.workflowExecutionFailedEventAttributes) t1 = t;
     if (e.workflowTaskScheduledEventAttributes) wft.set(id, t);
-    const wfDone = e.workflowTaskCompletedEventAttributes ?? e.workflowTaskFailedEventAttributes ?? e.workflowTaskTimedOutEventAttributes;
+    const wfDone =
+      e.workflowTaskCompletedEventAttributes ??
+      e.workflowTaskFailedEventAttributes ??
+      e.workflowTaskTimedOutEventAttributes;
     if (wfDone) {
       const sched = wft.get(idOf(wfDone.scheduledEventId));
-      if (sched !== undefined) { workflowTaskMs += t - sched; workflowTasks++; }
+      if (sched !== undefined) {
+        workflowTaskMs += t - sched;
+        workflowTasks++;
+      }
     }
     const a = e.activityTaskScheduledEventAttributes;
     if (a) acts.set(id, { name: a.activityType?.name ?? '?', scheduled: t });
     const st = e.activityTaskStartedEventAttributes;
-    if (st) { const x = acts.get(idOf(st.scheduledEventId)); if (x) x.started = t; }
-    const done = e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
-    if (done) { const x = acts.get(idOf(done.scheduledEventId)); if (x) x.closed = t; }
+    if (st) {
+      const x = acts.get(idOf(st.scheduledEventId));
+      if (x) x.started = t;
+    }
+    const done =
+      e.activityTaskCompletedEventAttributes ??
+      e.activityTaskFailedEventAttributes ??
+      e.activityTaskTimedOutEventAttributes ??
+      e.activityTaskCanceledEventAttributes;
+    if (done) {
+      const x = acts.get(idOf(done.scheduledEventId));
+      if (x) x.closed = t;
+    }
     if (e.timerStartedEventAttributes) timers.set(e.timerStartedEventAttributes.timerId ?? '', t);
     const fired = e.timerFiredEventAttributes ?? e.timerCanceledEventAttributes;
-    if (fired) { const s = timers.get(fired.timerId ?? ''); if (s !== undefined) timerIntervals.push([s, t]); }
+    if (fired) {
+      const s = timers.get(fired.timerId ?? '');
+      if (s !== undefined) timerIntervals.push([s, t]);
+    }
   }
   const list = [...acts.values()];
-  const exec: Interval[] = list.filter((a) => a.started !== undefined && a.closed !== undefined).map((a) => [a.started!, a.closed!]);
+  const exec: Interval[] = list
+    .filter((a) => a.started !== undefined && a.closed !== undefined)
+    .map((a) => [a.started!, a.closed!]);
   const waiting: Interval[] = [...exec, ...timerIntervals];
   const totalMs = t1 - t0;
   const byActivity: RunBreakdown['byActivity'] = {};
@@ -95,36 +136,72 @@ function analyze(events: HistoryEvent[], status: RunStatus): RunBreakdown {
     if (a.started !== undefined) row.queueMs += a.started - a.scheduled;
     if (a.started !== undefined && a.closed !== undefined) row.execMs += a.closed - a.started;
   }
-  const steps = status.steps.filter((s) => s.startedAt && s.endedAt).map((s) => {
-    const from = Date.parse(s.startedAt!), to = Date.parse(s.endedAt!);
-    const w = unionMs(waiting, from, to);
-    return { name: s.name, state: s.state, durationMs: to - from, waitingMs: w, overheadMs: to - from - w };
-  });
+  const steps = status.steps
+    .filter((s) => s.startedAt && s.endedAt)
+    .map((s) => {
+      const from = Date.parse(s.startedAt!),
+        to = Date.parse(s.endedAt!);
+      const w = unionMs(waiting, from, to);
+      return { name: s.name, state: s.state, durationMs: to - from, waitingMs: w, overheadMs: to - from - w };
+    });
   const activityExecMs = unionMs(exec);
   const timerMs = unionMs(timerIntervals);
   return {
-    totalMs, activityExecMs, timerMs, overheadMs: totalMs - unionMs(waiting),
+    totalMs,
+    activityExecMs,
+    timerMs,
+    overheadMs: totalMs - unionMs(waiting),
     activityQueueMs: list.reduce((n, a) => n + (a.started !== undefined ? a.started - a.scheduled : 0), 0),
-    workflowTaskMs, workflowTasks, byActivity, steps,
+    workflowTaskMs,
+    workflowTasks,
+    byActivity,
+    steps,
   };
 }
 
 async function oneRollback(world: World, i: number): Promise<RunBreakdown> {
   const bad = await world.repo.promote('users-api', 'staging', '1.43.0');
   await world.kube.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
-    { group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: APP, body: { metadata: { annotations: { [ARGO_REFRESH]: 'normal' } } } }, mergePatch);
-  await until(`${APP} synced at the bad release`, async () => {
-    const app = await argoApp(world.kube.kc, APP);
-    return app.status?.sync?.revision === bad.sha && app.status.sync.status === 'Synced' && app.status.operationState?.phase !== 'Running' ? true : undefined;
-  }, 60_000, 100);
-  const run = await start(world, { app: 'users-api', env: 'staging', as: 'alice', reason: `bench run ${i}: 5xx after 1.43.0` });
+    {
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: 'argocd',
+      plural: 'applications',
+      name: APP,
+      body: { metadata: { annotations: { [ARGO_REFRESH]: 'normal' } } },
+    },
+    mergePatch,
+  );
+  await until(
+    `${APP} synced at the bad release`,
+    async () => {
+      const app = await argoApp(world.kube.kc, APP);
+      return app.status?.sync?.revision === bad.sha &&
+        app.status.sync.status === 'Synced' &&
+        app.status.operationState?.phase !== 'Running'
+        ? true
+        : undefined;
+    },
+    60_000,
+    100,
+  );
+  const run = await start(world, {
+    app: 'users-api',
+    env: 'staging',
+    as: 'alice',
+    reason: `bench run ${i}: 5xx after 1.43.0`,
+  });
   const status = await Promise.race([
     run.handle.result() as Promise<RunStatus>,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('rollback did not finish within 120 s')), 120_000).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('rollback did not finish within 120 s')), 120_000).unref(),
+    ),
   ]);
   const history = await run.handle.fetchHistory();
   const b = analyze(history.events ?? [], status);
-  console.log(`  run ${i}: ${status.phase} in ${b.totalMs} ms; activities ${b.activityExecMs} ms; overhead ${b.overheadMs} ms (${b.workflowTasks} workflow tasks, ${b.workflowTaskMs} ms; activity queueing ${b.activityQueueMs} ms)`);
+  console.log(
+    `  run ${i}: ${status.phase} in ${b.totalMs} ms; activities ${b.activityExecMs} ms; overhead ${b.overheadMs} ms (${b.workflowTasks} workflow tasks, ${b.workflowTaskMs} ms; activity queueing ${b.activityQueueMs} ms)`,
+  );
   if (status.phase !== 'restored') console.log(`  run ${i} ended ${status.phase}: ${status.result}`);
   return b;
 }
@@ -133,42 +210,95 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 const world = await startWorld({ temporal: 'dev', health: { window: '2s', timeout: '60s' } });
 try {
   await world.startWorker();
-  await until(`${APP} Healthy`, async () => ((await argoApp(world.kube.kc, APP)).status?.health?.status === 'Healthy' ? true : undefined), 90_000, 200);
+  await until(
+    `${APP} Healthy`,
+    async () => ((await argoApp(world.kube.kc, APP)).status?.health?.status === 'Healthy' ? true : undefined),
+    90_000,
+    200,
+  );
   console.log('warm-up run (cold caches):');
   const warm = await oneRollback(world, 0);
   console.log(`${runs} measured runs:`);
   const measured: RunBreakdown[] = [];
   for (let i = 1; i <= runs; i++) measured.push(await oneRollback(world, i));
 
-  const agg = (f: (b: RunBreakdown) => number) => ({ median: r1(median(measured.map(f))), max: r1(Math.max(...measured.map(f))) });
+  const agg = (f: (b: RunBreakdown) => number) => ({
+    median: r1(median(measured.map(f))),
+    max: r1(Math.max(...measured.map(f))),
+  });
   const stepNames = measured[0]?.steps.map((s) => s.name) ?? [];
-  const perStep = Object.fromEntries(stepNames.map((name) => {
-    const rows = measured.map((b) => b.steps.find((s) => s.name === name)).filter((s): s is RunBreakdown['steps'][number] => s !== undefined);
-    const pick = (f: (s: RunBreakdown['steps'][number]) => number) => ({ median: r1(median(rows.map(f))), max: r1(Math.max(...rows.map(f))) });
-    return [name, { durationMs: pick((s) => s.durationMs), waitingMs: pick((s) => s.waitingMs), overheadMs: pick((s) => s.overheadMs) }];
-  }));
+  const perStep = Object.fromEntries(
+    stepNames.map((name) => {
+      const rows = measured
+        .map((b) => b.steps.find((s) => s.name === name))
+        .filter((s): s is RunBreakdown['steps'][number] => s !== undefined);
+      const pick = (f: (s: RunBreakdown['steps'][number]) => number) => ({
+        median: r1(median(rows.map(f))),
+        max: r1(Math.max(...rows.map(f))),
+      });
+      return [
+        name,
+        {
+          durationMs: pick((s) => s.durationMs),
+          waitingMs: pick((s) => s.waitingMs),
+          overheadMs: pick((s) => s.overheadMs),
+        },
+      ];
+    }),
+  );
   const activityNames = [...new Set(measured.flatMap((b) => Object.keys(b.byActivity)))];
-  const perActivity = Object.fromEntries(activityNames.map((n) => [n, {
-    count: median(measured.map((b) => b.byActivity[n]?.count ?? 0)),
-    execMs: agg((b) => b.byActivity[n]?.execMs ?? 0), queueMs: agg((b) => b.byActivity[n]?.queueMs ?? 0),
-  }]));
+  const perActivity = Object.fromEntries(
+    activityNames.map((n) => [
+      n,
+      {
+        count: median(measured.map((b) => b.byActivity[n]?.count ?? 0)),
+        execMs: agg((b) => b.byActivity[n]?.execMs ?? 0),
+        queueMs: agg((b) => b.byActivity[n]?.queueMs ?? 0),
+      },
+    ]),
+  );
   const totals = {
-    runMs: agg((b) => b.totalMs), activityExecMs: agg((b) => b.activityExecMs), timerMs: agg((b) => b.timerMs),
-    overheadMs: agg((b) => b.overheadMs), activityQueueMs: agg((b) => b.activityQueueMs), workflowTaskMs: agg((b) => b.workflowTaskMs),
+    runMs: agg((b) => b.totalMs),
+    activityExecMs: agg((b) => b.activityExecMs),
+    timerMs: agg((b) => b.timerMs),
+    overheadMs: agg((b) => b.overheadMs),
+    activityQueueMs: agg((b) => b.activityQueueMs),
+    workflowTaskMs: agg((b) => b.workflowTaskMs),
     workflowTasks: agg((b) => b.workflowTasks),
   };
-  console.log(`run ${totals.runMs.median} ms median; overhead ${totals.overheadMs.median} ms median (max ${totals.overheadMs.max})`);
-  for (const [name, s] of Object.entries(perStep)) console.log(`  ${name.padEnd(16)} ${String(s.durationMs.median).padStart(7)} ms, of which overhead ${s.overheadMs.median} ms (max ${s.overheadMs.max})`);
+  console.log(
+    `run ${totals.runMs.median} ms median; overhead ${totals.overheadMs.median} ms median (max ${totals.overheadMs.max})`,
+  );
+  for (const [name, s] of Object.entries(perStep))
+    console.log(
+      `  ${name.padEnd(16)} ${String(s.durationMs.median).padStart(7)} ms, of which overhead ${s.overheadMs.median} ms (max ${s.overheadMs.max})`,
+    );
 
   await writeResult('worker-overhead', {
-    description: 'Real rollbacks of users-api staging on the world (Temporal dev server, one worker, git over loopback HTTP, sandbox Argo CD, kube-apiserver; health window 2 s). '
-      + 'From the workflow history: run time = WorkflowExecutionStarted to Completed; waiting = union of activity executions (ActivityTaskStarted to Completed: git, engine, rollout, Slack) and timers; '
-      + 'overhead = run time - waiting (task dispatch, workflow tasks, activity queueing). Per step, the same within the step\'s startedAt..endedAt from the RunStatus (ms resolution).',
+    description:
+      'Real rollbacks of users-api staging on the world (Temporal dev server, one worker, git over loopback HTTP, sandbox Argo CD, kube-apiserver; health window 2 s). ' +
+      'From the workflow history: run time = WorkflowExecutionStarted to Completed; waiting = union of activity executions (ActivityTaskStarted to Completed: git, engine, rollout, Slack) and timers; ' +
+      "overhead = run time - waiting (task dispatch, workflow tasks, activity queueing). Per step, the same within the step's startedAt..endedAt from the RunStatus (ms resolution).",
     note: 'Everything runs on one machine: the Temporal dev server (in-memory), the worker and the world share its cores. waitForSynced and verifyHealth are activities, so engine and rollout waits (including their polling and the 2 s health window) count as waiting, not overhead.',
-    runs, unit: 'ms',
-    totals, perStep, perActivity,
-    warmupRun: { totalMs: warm.totalMs, overheadMs: warm.overheadMs, activityExecMs: warm.activityExecMs, steps: warm.steps },
-    runsDetail: measured.map((b) => ({ totalMs: b.totalMs, activityExecMs: b.activityExecMs, overheadMs: b.overheadMs, activityQueueMs: b.activityQueueMs, workflowTaskMs: b.workflowTaskMs, workflowTasks: b.workflowTasks })),
+    runs,
+    unit: 'ms',
+    totals,
+    perStep,
+    perActivity,
+    warmupRun: {
+      totalMs: warm.totalMs,
+      overheadMs: warm.overheadMs,
+      activityExecMs: warm.activityExecMs,
+      steps: warm.steps,
+    },
+    runsDetail: measured.map((b) => ({
+      totalMs: b.totalMs,
+      activityExecMs: b.activityExecMs,
+      overheadMs: b.overheadMs,
+      activityQueueMs: b.activityQueueMs,
+      workflowTaskMs: b.workflowTaskMs,
+      workflowTasks: b.workflowTasks,
+    })),
   });
 } finally {
   await world.stop();
