@@ -3,7 +3,12 @@ import type { Scorecard } from '../../workflows/drills/types.js';
 
 type Block = { type: string } & Record<string, unknown>;
 const secs = (ms?: number) => (ms === undefined ? 'n/a' : `${Math.round(ms / 1000)}s`);
-const ICON = { passed: ':white_check_mark:', failed: ':x:', skipped: ':fast_forward:', aborted: ':octagonal_sign:' } as const;
+const ICON = {
+  passed: ':white_check_mark:',
+  failed: ':x:',
+  skipped: ':fast_forward:',
+  aborted: ':octagonal_sign:',
+} as const;
 
 export function scorecardMessage(card: Scorecard): { text: string; blocks: Block[] } {
   const outcome = card.outcome ?? 'failed';
@@ -13,9 +18,26 @@ export function scorecardMessage(card: Scorecard): { text: string; blocks: Block
     text: title,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
-      { type: 'section', text: { type: 'mrkdwn', text: `${ICON[outcome]} ${card.reason ?? ''}\nTime to detect: *${secs(card.timeToDetectMs)}* (target ${secs(card.targets.timeToDetectMs)}) · Time to restore: *${secs(card.timeToRestoreMs)}* (target ${secs(card.targets.timeToRestoreMs)})`.trim() } },
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `${ICON[outcome]} ${card.reason ?? ''}\nTime to detect: *${secs(card.timeToDetectMs)}* (target ${secs(card.targets.timeToDetectMs)}) · Time to restore: *${secs(card.timeToRestoreMs)}* (target ${secs(card.targets.timeToRestoreMs)})`.trim(),
+        },
+      },
       ...(lines.length ? [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } }] : []),
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `Cleanup: ${card.cleanup.verified ? 'verified' : 'NOT verified'}: ${card.cleanup.detail}`.slice(0, 2900) }] },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: `Cleanup: ${card.cleanup.verified ? 'verified' : 'NOT verified'}: ${card.cleanup.detail}`.slice(
+              0,
+              2900,
+            ),
+          },
+        ],
+      },
     ],
   };
 }
