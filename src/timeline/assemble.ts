@@ -5,7 +5,15 @@
 import { deriveFollowUps } from './follow-ups.js';
 import { duration, ms, short, utc } from './format.js';
 import { derivePhases } from './phases.js';
-import { TIMELINE_SCHEMA, type RunTimeline, type SourceNote, type TimelineDocument, type TimelineEntry, type TimelineRun, type TimelineScope } from './model.js';
+import {
+  TIMELINE_SCHEMA,
+  type RunTimeline,
+  type SourceNote,
+  type TimelineDocument,
+  type TimelineEntry,
+  type TimelineRun,
+  type TimelineScope,
+} from './model.js';
 
 export interface AssembleOptions {
   scope: TimelineScope;
@@ -26,11 +34,18 @@ export function assembleDocument(runTimelines: RunTimeline[], opts: AssembleOpti
     .sort((a, b) => a.t - b.t || a.i - b.i)
     .map((x) => x.e);
   const spans = runTimelines.flatMap((r) => r.spans);
-  const { phases, durations } = derivePhases({ runs, spans, events, ...(opts.detectedAt ? { detectedAt: opts.detectedAt } : {}) });
+  const { phases, durations } = derivePhases({
+    runs,
+    spans,
+    events,
+    ...(opts.detectedAt ? { detectedAt: opts.detectedAt } : {}),
+  });
   const followUps = deriveFollowUps(runs, spans, now);
 
   const times = [
-    ...events.map((e) => ms(e.at)), ...runs.flatMap((r) => [ms(r.startedAt), ms(r.endedAt)]), ...spans.flatMap((s) => [ms(s.start), ms(s.end)]),
+    ...events.map((e) => ms(e.at)),
+    ...runs.flatMap((r) => [ms(r.startedAt), ms(r.endedAt)]),
+    ...spans.flatMap((s) => [ms(s.start), ms(s.end)]),
     ...phases.map((p) => ms(p.at)),
   ].filter((x): x is number => x !== undefined);
   if (runs.some((r) => r.execution === 'running')) times.push(now.getTime());
@@ -44,7 +59,12 @@ export function assembleDocument(runTimelines: RunTimeline[], opts: AssembleOpti
     summary: '',
     scope: opts.scope,
     window: { start: new Date(start).toISOString(), end: new Date(end).toISOString() },
-    runs, events, spans, phases, durations, followUps,
+    runs,
+    events,
+    spans,
+    phases,
+    durations,
+    followUps,
     sources: [...runTimelines.flatMap((r) => r.notes), ...(opts.notes ?? [])],
   };
   doc.summary = summaryOf(doc);
@@ -57,7 +77,9 @@ function titleOf(scope: TimelineScope, runs: TimelineRun[]): string {
   const targets = targetsOf(runs).join(', ') || 'no runs';
   if (scope.kind === 'incident') return `Incident ${scope.incidentId ?? '?'}: ${targets}`;
   const r = runs[0];
-  return r ? `${r.runbook} of ${r.app}/${r.env}${r.incidentId ? ` (incident ${r.incidentId})` : ''}` : `Run ${scope.workflowId ?? '?'}`;
+  return r
+    ? `${r.runbook} of ${r.app}/${r.env}${r.incidentId ? ` (incident ${r.incidentId})` : ''}`
+    : `Run ${scope.workflowId ?? '?'}`;
 }
 
 function summaryOf(doc: TimelineDocument): string {
@@ -78,6 +100,7 @@ function summaryOf(doc: TimelineDocument): string {
     d.timeToRestoreMs !== undefined ? `resolved after ${duration(d.timeToRestoreMs)}` : 'not resolved yet',
   ].filter(Boolean);
   parts.push(`${said.join(', ')}.`.replace(/^./, (c) => c.toUpperCase()));
-  if (doc.followUps.length) parts.push(`${doc.followUps.length} open follow-up${doc.followUps.length === 1 ? '' : 's'}.`);
+  if (doc.followUps.length)
+    parts.push(`${doc.followUps.length} open follow-up${doc.followUps.length === 1 ? '' : 's'}.`);
   return parts.join(' ');
 }

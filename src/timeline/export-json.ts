@@ -4,7 +4,10 @@ import { validateTimelineDocument } from './schema.js';
 
 /** Thrown when a document about to be exported breaks the schema rules (a bug in rewind, not bad input). */
 export class InvalidTimelineError extends Error {
-  constructor(readonly issues: string[]) { super(`timeline document breaks rewind.timeline/v1: ${issues.slice(0, 5).join('; ')}`); this.name = 'InvalidTimelineError'; }
+  constructor(readonly issues: string[]) {
+    super(`timeline document breaks rewind.timeline/v1: ${issues.slice(0, 5).join('; ')}`);
+    this.name = 'InvalidTimelineError';
+  }
 }
 
 export function exportJson(doc: TimelineDocument): string {

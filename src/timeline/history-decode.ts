@@ -14,7 +14,10 @@ import type { ExecutionState } from './model.js';
 
 type HistoryEvent = NonNullable<History['events']>[number];
 type Payloads = { payloads?: Payload[] | null } | null | undefined;
-interface FailureLike { message?: string | null; cause?: FailureLike | null }
+interface FailureLike {
+  message?: string | null;
+  cause?: FailureLike | null;
+}
 
 export interface ActivityRecord {
   scheduledEventId: string;
@@ -31,8 +34,19 @@ export interface ActivityRecord {
   lastFailure?: string;
 }
 
-export interface MessageRecord { name: string; args: unknown[]; at: string; identity?: string }
-export interface TimerRecord { timerId: string; startedAt: string; durationMs: number; firedAt?: string; cancelled?: boolean }
+export interface MessageRecord {
+  name: string;
+  args: unknown[];
+  at: string;
+  identity?: string;
+}
+export interface TimerRecord {
+  timerId: string;
+  startedAt: string;
+  durationMs: number;
+  firedAt?: string;
+  cancelled?: boolean;
+}
 
 export interface DecodedHistory {
   workflowType: string;
@@ -49,7 +63,10 @@ export interface DecodedHistory {
   eventCount: number;
 }
 
-interface TimestampLike { seconds?: unknown; nanos?: number | null }
+interface TimestampLike {
+  seconds?: unknown;
+  nanos?: number | null;
+}
 
 /** Protobuf Timestamp (seconds as a Long) → ISO with ms. */
 export function timestampIso(ts: TimestampLike | null | undefined): string {
@@ -85,7 +102,16 @@ const id = (v: unknown): string => String(v ?? '');
 
 export function decodeHistory(history: History): DecodedHistory {
   const events: HistoryEvent[] = history.events ?? [];
-  const out: DecodedHistory = { workflowType: '', input: [], startedAt: new Date(0).toISOString(), activities: [], updates: [], signals: [], timers: [], eventCount: events.length };
+  const out: DecodedHistory = {
+    workflowType: '',
+    input: [],
+    startedAt: new Date(0).toISOString(),
+    activities: [],
+    updates: [],
+    signals: [],
+    timers: [],
+    eventCount: events.length,
+  };
   const activities = new Map<string, ActivityRecord>();
   const timers = new Map<string, TimerRecord>();
 
@@ -101,7 +127,14 @@ export function decodeHistory(history: History): DecodedHistory {
       out.firstTaskAt ??= at;
     } else if (e.activityTaskScheduledEventAttributes) {
       const a = e.activityTaskScheduledEventAttributes;
-      const rec: ActivityRecord = { scheduledEventId: eid, type: a.activityType?.name ?? '?', input: decodePayloads(a.input)[0], scheduledAt: at, attempt: 1, status: 'scheduled' };
+      const rec: ActivityRecord = {
+        scheduledEventId: eid,
+        type: a.activityType?.name ?? '?',
+        input: decodePayloads(a.input)[0],
+        scheduledAt: at,
+        attempt: 1,
+        status: 'scheduled',
+      };
       activities.set(eid, rec);
       out.activities.push(rec);
     } else if (e.activityTaskStartedEventAttributes) {
@@ -119,24 +152,48 @@ export function decodeHistory(history: History): DecodedHistory {
     } else if (e.activityTaskFailedEventAttributes) {
       const a = e.activityTaskFailedEventAttributes;
       const rec = activities.get(id(a.scheduledEventId));
-      if (rec) Object.assign(rec, { status: 'failed', closedAt: at, failure: failureText(a.failure as FailureLike) ?? 'failed' });
+      if (rec)
+        Object.assign(rec, {
+          status: 'failed',
+          closedAt: at,
+          failure: failureText(a.failure as FailureLike) ?? 'failed',
+        });
     } else if (e.activityTaskTimedOutEventAttributes) {
       const a = e.activityTaskTimedOutEventAttributes;
       const rec = activities.get(id(a.scheduledEventId));
-      if (rec) Object.assign(rec, { status: 'timed-out', closedAt: at, failure: failureText(a.failure as FailureLike) ?? 'timed out' });
+      if (rec)
+        Object.assign(rec, {
+          status: 'timed-out',
+          closedAt: at,
+          failure: failureText(a.failure as FailureLike) ?? 'timed out',
+        });
     } else if (e.activityTaskCanceledEventAttributes) {
       const a = e.activityTaskCanceledEventAttributes;
       const rec = activities.get(id(a.scheduledEventId));
       if (rec) Object.assign(rec, { status: 'cancelled', closedAt: at });
     } else if (e.workflowExecutionUpdateAcceptedEventAttributes) {
       const req = e.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
-      out.updates.push({ name: req?.input?.name ?? '?', args: decodePayloads(req?.input?.args), at, ...(req?.meta?.identity ? { identity: req.meta.identity } : {}) });
+      out.updates.push({
+        name: req?.input?.name ?? '?',
+        args: decodePayloads(req?.input?.args),
+        at,
+        ...(req?.meta?.identity ? { identity: req.meta.identity } : {}),
+      });
     } else if (e.workflowExecutionSignaledEventAttributes) {
       const a = e.workflowExecutionSignaledEventAttributes;
-      out.signals.push({ name: a.signalName ?? '?', args: decodePayloads(a.input), at, ...(a.identity ? { identity: a.identity } : {}) });
+      out.signals.push({
+        name: a.signalName ?? '?',
+        args: decodePayloads(a.input),
+        at,
+        ...(a.identity ? { identity: a.identity } : {}),
+      });
     } else if (e.timerStartedEventAttributes) {
       const a = e.timerStartedEventAttributes;
-      const rec: TimerRecord = { timerId: a.timerId ?? eid, startedAt: at, durationMs: durationMs(a.startToFireTimeout as TimestampLike) };
+      const rec: TimerRecord = {
+        timerId: a.timerId ?? eid,
+        startedAt: at,
+        durationMs: durationMs(a.startToFireTimeout as TimestampLike),
+      };
       timers.set(rec.timerId, rec);
       out.timers.push(rec);
     } else if (e.timerFiredEventAttributes) {
@@ -146,12 +203,25 @@ export function decodeHistory(history: History): DecodedHistory {
       const rec = timers.get(e.timerCanceledEventAttributes.timerId ?? '');
       if (rec) rec.cancelled = true;
     } else if (e.workflowExecutionCompletedEventAttributes) {
-      out.close = { state: 'completed', at, result: decodePayloads(e.workflowExecutionCompletedEventAttributes.result)[0] };
+      out.close = {
+        state: 'completed',
+        at,
+        result: decodePayloads(e.workflowExecutionCompletedEventAttributes.result)[0],
+      };
     } else if (e.workflowExecutionFailedEventAttributes) {
-      out.close = { state: 'failed', at, failure: failureText(e.workflowExecutionFailedEventAttributes.failure as FailureLike) ?? 'failed' };
+      out.close = {
+        state: 'failed',
+        at,
+        failure: failureText(e.workflowExecutionFailedEventAttributes.failure as FailureLike) ?? 'failed',
+      };
     } else if (e.workflowExecutionTerminatedEventAttributes) {
       const a = e.workflowExecutionTerminatedEventAttributes;
-      out.close = { state: 'terminated', at, ...(a.reason ? { reason: a.reason } : {}), ...(a.identity ? { identity: a.identity } : {}) };
+      out.close = {
+        state: 'terminated',
+        at,
+        ...(a.reason ? { reason: a.reason } : {}),
+        ...(a.identity ? { identity: a.identity } : {}),
+      };
     } else if (e.workflowExecutionCanceledEventAttributes) {
       out.close = { state: 'cancelled', at };
     } else if (e.workflowExecutionTimedOutEventAttributes) {

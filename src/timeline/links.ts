@@ -4,14 +4,8 @@
  * itself. Only http(s) URLs become links, so an exported Markdown file cannot carry a
  * `javascript:` link from a crafted value.
  */
+import { isFullSha, shaOfRevision } from '../git/sha.js';
 import type { EvidenceValue, TimelineLink } from './model.js';
-
-const FULL_SHA = /^[0-9a-f]{40}$/;
-/** Flux reports `main@sha1:<sha>`; Argo CD the bare sha. */
-export const shaOf = (value: string): string | undefined => {
-  const m = /(?:^|[:@])([0-9a-f]{40})$/.exec(value);
-  return m?.[1];
-};
 
 export const isHttpUrl = (value: string): boolean => {
   try {
@@ -23,10 +17,20 @@ export const isHttpUrl = (value: string): boolean => {
 };
 
 /** Evidence keys whose value names a commit of the config repo. */
-const COMMIT_KEYS = new Set(['promotion', 'revertSha', 'reverted', 'commitSha', 'gitRevision', 'gitBase', 'syncRevision', 'engineRevision', 'sha']);
+const COMMIT_KEYS = new Set([
+  'promotion',
+  'revertSha',
+  'reverted',
+  'commitSha',
+  'gitRevision',
+  'gitBase',
+  'syncRevision',
+  'engineRevision',
+  'sha',
+]);
 
 export function commitUrl(webUrl: string | undefined, sha: string): string | undefined {
-  if (!webUrl || !isHttpUrl(webUrl) || !FULL_SHA.test(sha)) return undefined;
+  if (!webUrl || !isHttpUrl(webUrl) || !isFullSha(sha)) return undefined;
   return `${webUrl.replace(/\/+$/, '')}/commit/${sha}`;
 }
 
@@ -41,7 +45,7 @@ export function evidenceLinks(evidence: Record<string, EvidenceValue> | undefine
     if (key === 'permalink') add('Slack message', value);
     else if (key === 'commitUrl') add('commit', value);
     else if (COMMIT_KEYS.has(key)) {
-      const sha = shaOf(value);
+      const sha = shaOfRevision(value);
       if (sha) add(`${key} ${sha.slice(0, 7)}`, commitUrl(webUrl, sha));
     }
   }

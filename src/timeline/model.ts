@@ -13,13 +13,26 @@ export const TIMELINE_SCHEMA = 'rewind.timeline/v1' as const;
 /** Evidence values as the workflow records them: flat, so they print in a table cell. */
 export type EvidenceValue = string | number | boolean;
 
-export interface TimelineLink { label: string; url: string }
+export interface TimelineLink {
+  label: string;
+  url: string;
+}
 
 /** Where an event came from. `run` events are the workflow's own record (query) or rebuilt from its history. */
 export type EventSource = 'run' | 'kubernetes' | 'git' | 'external';
 
 /** The workflow's event kinds plus what the incident merge adds. */
-export type EventKind = 'run' | 'step' | 'approval' | 'evidence' | 'retry' | 'failure' | 'note' | 'kube-event' | 'commit' | 'alert';
+export type EventKind =
+  | 'run'
+  | 'step'
+  | 'approval'
+  | 'evidence'
+  | 'retry'
+  | 'failure'
+  | 'note'
+  | 'kube-event'
+  | 'commit'
+  | 'alert';
 
 export interface TimelineEntry {
   /** ISO 8601, UTC. */
@@ -50,7 +63,15 @@ export interface StepSpan {
 }
 
 /** How a run ended, in Temporal's terms: `completed` runs carry their final RunStatus. */
-export type ExecutionState = 'running' | 'completed' | 'failed' | 'terminated' | 'cancelled' | 'timed-out' | 'continued-as-new' | 'unknown';
+export type ExecutionState =
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'terminated'
+  | 'cancelled'
+  | 'timed-out'
+  | 'continued-as-new'
+  | 'unknown';
 
 export interface TimelineRun {
   workflowId: string;
@@ -79,10 +100,25 @@ export interface TimelineRun {
   /** Set while rewind holds auto-sync paused for this run. */
   pause?: { since: string; leaseExpiresAt?: string; engine: string };
   slackPermalink?: string;
-  target: { cluster: string; namespace: string; engine: { kind: 'argocd' | 'flux'; namespace: string; name: string }; workloads: string[]; repo: string; path: string; webUrl?: string };
+  target: {
+    cluster: string;
+    namespace: string;
+    engine: { kind: 'argocd' | 'flux'; namespace: string; name: string };
+    workloads: string[];
+    repo: string;
+    path: string;
+    webUrl?: string;
+  };
 }
 
-export const PHASE_KEYS = ['detected', 'acknowledged', 'mitigated', 'git-converged', 'auto-sync-restored', 'resolved'] as const;
+export const PHASE_KEYS = [
+  'detected',
+  'acknowledged',
+  'mitigated',
+  'git-converged',
+  'auto-sync-restored',
+  'resolved',
+] as const;
 export type PhaseKey = (typeof PHASE_KEYS)[number];
 
 export const PHASE_LABELS: Record<PhaseKey, string> = {
@@ -115,9 +151,21 @@ export interface Durations {
   timeToRestoreMs?: number;
 }
 
-export type FollowUpKind = 'auto-sync-paused' | 'lease-expired' | 'not-restored' | 'run-failed' | 'run-open' | 'abandoned' | 'cancelled-after-change';
+export type FollowUpKind =
+  | 'auto-sync-paused'
+  | 'lease-expired'
+  | 'not-restored'
+  | 'run-failed'
+  | 'run-open'
+  | 'abandoned'
+  | 'cancelled-after-change';
 
-export interface FollowUp { kind: FollowUpKind; text: string; runId?: string; since?: string }
+export interface FollowUp {
+  kind: FollowUpKind;
+  text: string;
+  runId?: string;
+  since?: string;
+}
 
 export interface TimelineScope {
   kind: 'run' | 'incident';
@@ -126,7 +174,11 @@ export interface TimelineScope {
   runId?: string;
 }
 
-export interface SourceNote { kind: 'query' | 'history' | 'kubernetes' | 'git' | 'visibility'; detail: string; ok: boolean }
+export interface SourceNote {
+  kind: 'query' | 'history' | 'kubernetes' | 'git' | 'visibility';
+  detail: string;
+  ok: boolean;
+}
 
 export interface TimelineDocument {
   schema: typeof TIMELINE_SCHEMA;
@@ -147,7 +199,12 @@ export interface TimelineDocument {
 }
 
 /** One run as a source yields it, before the document is assembled. */
-export interface RunTimeline { run: TimelineRun; events: TimelineEntry[]; spans: StepSpan[]; notes: SourceNote[] }
+export interface RunTimeline {
+  run: TimelineRun;
+  events: TimelineEntry[];
+  spans: StepSpan[];
+  notes: SourceNote[];
+}
 
 export const GOOD_OUTCOMES: readonly RunPhase[] = ['restored', 'resolved'];
 export const OPEN_OUTCOMES: readonly RunPhase[] = ['planning', 'awaiting-approval', 'running', 'held-paused'];

@@ -6,12 +6,26 @@
  */
 import { z } from 'zod';
 import { STEP_KINDS } from '../../workflows/types.js';
+import { FULL_SHA } from '../git/sha.js';
 import { PHASE_KEYS, TIMELINE_SCHEMA, type TimelineDocument } from './model.js';
 
 const time = z.iso.datetime();
 const evidence = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 const link = z.strictObject({ label: z.string().min(1), url: z.url({ protocol: /^https?$/ }) });
-const runPhase = z.enum(['planning', 'awaiting-approval', 'running', 'restored', 'not-restored', 'failed', 'cancelled', 'rejected', 'expired', 'held-paused', 'resolved', 'abandoned']);
+const runPhase = z.enum([
+  'planning',
+  'awaiting-approval',
+  'running',
+  'restored',
+  'not-restored',
+  'failed',
+  'cancelled',
+  'rejected',
+  'expired',
+  'held-paused',
+  'resolved',
+  'abandoned',
+]);
 
 const entry = z.strictObject({
   at: time,
@@ -50,20 +64,33 @@ const run = z.strictObject({
   reason: z.string(),
   incidentId: z.string().optional(),
   source: z.enum(['query', 'history']),
-  execution: z.enum(['running', 'completed', 'failed', 'terminated', 'cancelled', 'timed-out', 'continued-as-new', 'unknown']),
+  execution: z.enum([
+    'running',
+    'completed',
+    'failed',
+    'terminated',
+    'cancelled',
+    'timed-out',
+    'continued-as-new',
+    'unknown',
+  ]),
   outcome: runPhase,
   result: z.string().optional(),
   startedAt: time,
   endedAt: time.optional(),
-  revertSha: z.string().regex(/^[0-9a-f]{40}$/).optional(),
-  commitSha: z.string().regex(/^[0-9a-f]{40}$/).optional(),
+  revertSha: z.string().regex(FULL_SHA).optional(),
+  commitSha: z.string().regex(FULL_SHA).optional(),
   timeToRestoreMs: z.number().optional(),
   pause: z.strictObject({ since: time, leaseExpiresAt: time.optional(), engine: z.string() }).optional(),
   slackPermalink: z.url({ protocol: /^https?$/ }).optional(),
   target: z.strictObject({
-    cluster: z.string(), namespace: z.string(),
+    cluster: z.string(),
+    namespace: z.string(),
     engine: z.strictObject({ kind: z.enum(['argocd', 'flux']), namespace: z.string(), name: z.string() }),
-    workloads: z.array(z.string()), repo: z.string(), path: z.string(), webUrl: z.url({ protocol: /^https?$/ }).optional(),
+    workloads: z.array(z.string()),
+    repo: z.string(),
+    path: z.string(),
+    webUrl: z.url({ protocol: /^https?$/ }).optional(),
   }),
 });
 
@@ -85,18 +112,46 @@ export const timelineDocumentSchema = z.strictObject({
   generatedAt: time,
   title: z.string().min(1),
   summary: z.string(),
-  scope: z.strictObject({ kind: z.enum(['run', 'incident']), incidentId: z.string().optional(), workflowId: z.string().optional(), runId: z.string().optional() }),
+  scope: z.strictObject({
+    kind: z.enum(['run', 'incident']),
+    incidentId: z.string().optional(),
+    workflowId: z.string().optional(),
+    runId: z.string().optional(),
+  }),
   window: z.strictObject({ start: time, end: time }),
   runs: z.array(run),
   events: z.array(entry),
   spans: z.array(span),
   phases: z.array(phase).length(PHASE_KEYS.length),
-  durations: z.strictObject({ timeToAcknowledgeMs: ms, timeToMitigateMs: ms, timeToGitConvergedMs: ms, timeToRestoreMs: ms }),
-  followUps: z.array(z.strictObject({
-    kind: z.enum(['auto-sync-paused', 'lease-expired', 'not-restored', 'run-failed', 'run-open', 'abandoned', 'cancelled-after-change']),
-    text: z.string().min(1), runId: z.string().optional(), since: time.optional(),
-  })),
-  sources: z.array(z.strictObject({ kind: z.enum(['query', 'history', 'kubernetes', 'git', 'visibility']), detail: z.string(), ok: z.boolean() })),
+  durations: z.strictObject({
+    timeToAcknowledgeMs: ms,
+    timeToMitigateMs: ms,
+    timeToGitConvergedMs: ms,
+    timeToRestoreMs: ms,
+  }),
+  followUps: z.array(
+    z.strictObject({
+      kind: z.enum([
+        'auto-sync-paused',
+        'lease-expired',
+        'not-restored',
+        'run-failed',
+        'run-open',
+        'abandoned',
+        'cancelled-after-change',
+      ]),
+      text: z.string().min(1),
+      runId: z.string().optional(),
+      since: time.optional(),
+    }),
+  ),
+  sources: z.array(
+    z.strictObject({
+      kind: z.enum(['query', 'history', 'kubernetes', 'git', 'visibility']),
+      detail: z.string(),
+      ok: z.boolean(),
+    }),
+  ),
 });
 
 // Compile-time check that the zod rules and the TypeScript model describe the same document.
@@ -110,7 +165,8 @@ export type Validation = { ok: true; document: TimelineDocument } | { ok: false;
 /** Types, then relations: events sorted, run ids known, phases unique and in order, windows consistent. */
 export function validateTimelineDocument(value: unknown): Validation {
   const parsed = timelineDocumentSchema.safeParse(value);
-  if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
+  if (!parsed.success)
+    return { ok: false, issues: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
   const doc = parsed.data as TimelineDocument;
   const issues: string[] = [];
   const t = (s: string) => Date.parse(s);

@@ -17,7 +17,10 @@ describe('timeline exports', () => {
     assert.equal(parsed.schema, 'rewind.timeline/v1');
     const broken = structuredClone(doc);
     broken.events.reverse();
-    assert.throws(() => exportJson(broken), (e: Error) => e instanceof InvalidTimelineError && /out of time order/.test(e.message));
+    assert.throws(
+      () => exportJson(broken),
+      (e: Error) => e instanceof InvalidTimelineError && /out of time order/.test(e.message),
+    );
     assert.equal(validateTimelineDocument({ ...doc, extra: 1 }).ok, false, 'unknown fields are refused');
   });
 
@@ -27,7 +30,10 @@ describe('timeline exports', () => {
     assert.equal(tables.length, 3, 'runs, phases, timeline');
     for (const t of tables) {
       const width = t[0]!.length;
-      assert.ok(t[1]!.every((c) => c === '---'), 'separator row');
+      assert.ok(
+        t[1]!.every((c) => c === '---'),
+        'separator row',
+      );
       for (const row of t) assert.equal(row.length, width, `row ${row.join(' | ')}`);
     }
     assert.doesNotMatch(md, /<script>/);
@@ -46,12 +52,18 @@ describe('timeline exports', () => {
     assert.equal(findAll(root, hasClass('phase-bar')).length, reached);
     assert.equal(findAll(root, hasClass('event-mark')).length, doc.events.length);
     const labels = findAll(root, hasClass('event-label')).map((t) => {
-      const x = Number(t.attrs.x), w = t.text.length * 11 * 0.58;
-      return { y: Number(t.attrs.y), from: t.attrs['text-anchor'] === 'end' ? x - w : x, to: t.attrs['text-anchor'] === 'end' ? x : x + w };
+      const x = Number(t.attrs.x),
+        w = t.text.length * 11 * 0.58;
+      return {
+        y: Number(t.attrs.y),
+        from: t.attrs['text-anchor'] === 'end' ? x - w : x,
+        to: t.attrs['text-anchor'] === 'end' ? x : x + w,
+      };
     });
-    for (const a of labels) for (const b of labels) {
-      if (a !== b && a.y === b.y) assert.ok(a.to <= b.from || b.to <= a.from, `labels overlap on y=${a.y}`);
-    }
+    for (const a of labels)
+      for (const b of labels) {
+        if (a !== b && a.y === b.y) assert.ok(a.to <= b.from || b.to <= a.from, `labels overlap on y=${a.y}`);
+      }
     assert.ok(!svg.includes('<script>'), 'text is escaped');
     assert.equal(esc(`<a href='x'>&"`), '&lt;a href=&apos;x&apos;&gt;&amp;&quot;');
   });
@@ -65,7 +77,10 @@ describe('timeline exports', () => {
 
   it('a held pause becomes a follow-up with its time, and an expired lease a second one', () => {
     const held = syntheticDocument({ outcome: 'held-paused' });
-    assert.deepEqual(held.followUps.map((f) => f.kind), ['auto-sync-paused', 'lease-expired']);
+    assert.deepEqual(
+      held.followUps.map((f) => f.kind),
+      ['auto-sync-paused', 'lease-expired'],
+    );
     assert.match(held.followUps[0]!.text, /Auto-sync still paused on users-api\/prod since 2026-03-01 14:01:00 UTC/);
     assert.equal(held.phases.find((p) => p.key === 'resolved')!.state, 'pending');
     assert.match(exportMarkdown(held), /- \[ \] Auto-sync still paused/);

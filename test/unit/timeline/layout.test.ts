@@ -23,16 +23,30 @@ describe('SVG layout', () => {
     const { placed, lanes, dropped } = staggerLabels(items, 400, 6);
     assert.equal(lanes, 6);
     assert.equal(placed.length + dropped, 50);
-    const span = (b: (typeof placed)[number]) => (b.anchor === 'start' ? [b.x, b.x + b.width + 4] : [b.x - b.width - 4, b.x]) as [number, number];
-    for (const a of placed) for (const b of placed) {
-      if (a === b || a.lane !== b.lane) continue;
-      const [a0, a1] = span(a), [b0, b1] = span(b);
-      assert.ok(a1 <= b0 || b1 <= a0, 'no overlap in a lane');
-    }
-    assert.equal(staggerLabels([{ x: 390, width: 80 }], 400, 6).placed[0]!.anchor, 'end', 'a label near the right edge ends at its mark');
+    const span = (b: (typeof placed)[number]) =>
+      (b.anchor === 'start' ? [b.x, b.x + b.width + 4] : [b.x - b.width - 4, b.x]) as [number, number];
+    for (const a of placed)
+      for (const b of placed) {
+        if (a === b || a.lane !== b.lane) continue;
+        const [a0, a1] = span(a),
+          [b0, b1] = span(b);
+        assert.ok(a1 <= b0 || b1 <= a0, 'no overlap in a lane');
+      }
+    assert.equal(
+      staggerLabels([{ x: 390, width: 80 }], 400, 6).placed[0]!.anchor,
+      'end',
+      'a label near the right edge ends at its mark',
+    );
   });
 
   it('durations read the way people write them', () => {
-    assert.deepEqual([0, 350, 4200, 42_000, 187_000, 3_720_000].map(duration), ['0s', '350ms', '4.2s', '42s', '3m 07s', '1h 02m']);
+    assert.deepEqual([0, 350, 4200, 42_000, 187_000, 3_720_000].map(duration), [
+      '0s',
+      '350ms',
+      '4.2s',
+      '42s',
+      '3m 07s',
+      '1h 02m',
+    ]);
   });
 });
