@@ -15,14 +15,14 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { simpleGit } from 'simple-git';
 import type { GitEdit, LiveChange, PersonRef, TargetSnapshot } from '../../workflows/types.js';
 import type { CachedClone, CloneStore } from '../../src/git/cached-clone.js';
 import { changedFiles, literal, resolveCommit } from '../../src/git/git-read.js';
 import { liveChangeMessage } from '../../src/git/live-change-message.js';
 import type { RemainingField } from '../../src/git/live-render-check.js';
-import { compareWithLive, planLiveChangeIn, type PlanOptions } from '../../src/git/plan-live-change.js';
+import { compareWithLive, planLiveChangeIn, type OtherEnvs, type PlanOptions } from '../../src/git/plan-live-change.js';
 import { pushHead, redactCredentials } from '../../src/git/push.js';
+import { gitAt } from '../../src/git/run-git.js';
 import { commitsForRun } from '../../src/git/revert-message.js';
 import { assertTrailerValue, formatIdent } from '../../src/git/validate.js';
 import type { KubeObject } from '../../src/gitops/render.js';
@@ -47,6 +47,12 @@ export interface PlanGitEditsResult {
   rendersLive: boolean;
   /** The patched fields Git would still render differently (`path` is a JSON pointer). */
   remaining: RemainingField[];
+  /**
+   * The app's other environments, rendered before and after the edits: `checked` lists every one
+   * (directories), `changed` those whose render differs, which only a change with gitScope 'base'
+   * allows (without it planGitEdits refuses).
+   */
+  otherEnvs: OtherEnvs;
 }
 
 export interface CommitLiveChangeInput {
@@ -94,34 +100,74 @@ function assertChanges(changes: unknown): asserts changes is LiveChange[] {
   if (!Array.isArray(changes) || changes.length === 0) throw badInput('there are no live changes to carry to Git');
   for (const c of changes as LiveChange[]) {
     const o = c?.object;
-    const ok = o && [o.apiVersion, o.kind, o.name].every((v) => typeof v === 'string' && v.trim() !== '') && typeof o.namespace === 'string';
+    const ok =
+      o &&
+      [o.apiVersion, o.kind, o.name].every((v) => typeof v === 'string' && v.trim() !== '') &&
+      typeof o.namespace === 'string';
     if (!ok) throw badInput('each live change needs object.apiVersion, kind, namespace and name');
-    if (c.patchType !== 'merge' && c.patchType !== 'strategic') throw badInput(`patchType of ${o.kind}/${o.name} must be "merge" or "strategic"`);
-    if (c.patch === null || typeof c.patch !== 'object' || Array.isArray(c.patch)) throw badInput(`the patch for ${o.kind}/${o.name} must be an object`);
+    if (c.patchType !== 'merge' && c.patchType !== 'strategic')
+      throw badInput(`patchType of ${o.kind}/${o.name} must be "merge" or "strategic"`);
+    if (c.patch === null || typeof c.patch !== 'object' || Array.isArray(c.patch))
+      throw badInput(`the patch for ${o.kind}/${o.name} must be an object`);
   }
 }
 
-const planOptions = (target: TargetSnapshot, options: LiveChangeOptions): PlanOptions =>
-  ({ defaultNamespace: target.namespace, ...(options.kustomize ? { kustomize: options.kustomize } : {}) });
+const planOptions = (target: TargetSnapshot, options: LiveChangeOptions): PlanOptions => ({
+  defaultNamespace: target.namespace,
+  ...(options.kustomize ? { kustomize: options.kustomize } : {}),
+});
 
 const describeRemaining = (remaining: readonly RemainingField[]): string =>
-  remaining.map((r) => `${r.object}${r.path} (Git: ${JSON.stringify(r.desired) ?? 'absent'}, live: ${JSON.stringify(r.live) ?? 'absent'})`).join(', ');
+  remaining
+    .map(
+      (r) =>
+        `${r.object}${r.path} (Git: ${JSON.stringify(r.desired) ?? 'absent'}, live: ${JSON.stringify(r.live) ?? 'absent'})`,
+    )
+    .join(', ');
 
 export function createPlanGitEdits(store: CloneStore, options: LiveChangeOptions = {}) {
   return async function planGitEdits(input: PlanGitEditsInput): Promise<PlanGitEditsResult> {
     assertChanges(input.changes);
-    if (!Array.isArray(input.liveAfter)) throw badInput('planGitEdits needs the live objects after the patch (liveAfter)');
-    return refusingUnsafeInput(() => store.use(input.target.repo.url, async (clone) => {
-      const co = await checkout(clone, input.target);
-      heartbeat({ step: 'planGitEdits', base: co.tip });
-      return clone.withWorktree(co.tip, async (dir) => {
-        const plan = await planLiveChangeIn(dir, co.envPath, input.changes, input.liveAfter, planOptions(input.target, options));
-        // A git bound to the worktree; --no-ext-diff/--no-textconv: no configured program runs on repository content.
-        const diff = plan.files.length === 0 ? '' : await simpleGit({ baseDir: dir, config: ['core.quotePath=false'] })
-          .raw(['diff', '--no-color', '--no-ext-diff', '--no-textconv', '--', ...plan.files.map(literal)]);
-        return { base: co.tip, edits: plan.edits, diff, rendersLive: plan.rendersLive, remaining: plan.remaining };
-      });
-    }));
+    if (!Array.isArray(input.liveAfter))
+      throw badInput('planGitEdits needs the live objects after the patch (liveAfter)');
+    return refusingUnsafeInput(() =>
+      store.use(input.target.repo.url, async (clone) => {
+        const co = await checkout(clone, input.target);
+        heartbeat({ step: 'planGitEdits', base: co.tip });
+        return clone.withWorktree(co.tip, async (dir) => {
+          const plan = await planLiveChangeIn(
+            dir,
+            co.envPath,
+            input.changes,
+            input.liveAfter,
+            planOptions(input.target, options),
+          );
+          // A git bound to the worktree; --no-ext-diff/--no-textconv: no configured program runs on repository content.
+          const wt = gitAt(dir, { config: ['core.quotePath=false'] });
+          // Intent to add, so a new patch file shows in the diff too (the worktree is thrown away).
+          if (plan.files.length > 0) await wt.raw(['add', '--intent-to-add', '--', ...plan.files.map(literal)]);
+          const diff =
+            plan.files.length === 0
+              ? ''
+              : await wt.raw([
+                  'diff',
+                  '--no-color',
+                  '--no-ext-diff',
+                  '--no-textconv',
+                  '--',
+                  ...plan.files.map(literal),
+                ]);
+          return {
+            base: co.tip,
+            edits: plan.edits,
+            diff,
+            rendersLive: plan.rendersLive,
+            remaining: plan.remaining,
+            otherEnvs: plan.otherEnvs,
+          };
+        });
+      }),
+    );
   };
 }
 
@@ -131,26 +177,47 @@ export function createCommitLiveChange(store: CloneStore, options: LiveChangeOpt
   const runSearchDepth = options.runSearchDepth ?? 500;
 
   /** Builds the commit on `base` in the clone; undefined when `base` already renders the live values. */
-  async function commitOn(co: Checkout, input: CommitLiveChangeInput, base: string): Promise<{ sha: string; files: string[] } | undefined> {
+  async function commitOn(
+    co: Checkout,
+    input: CommitLiveChangeInput,
+    base: string,
+  ): Promise<{ sha: string; files: string[] } | undefined> {
     const { git, dir } = co.clone;
     await git.raw(['checkout', '--force', '--quiet', '-B', WORK_BRANCH, base]);
     const opts = planOptions(input.target, options);
     if ((await compareWithLive(dir, co.envPath, input.changes, input.liveAfter, opts)).length === 0) return undefined;
     const plan = await planLiveChangeIn(dir, co.envPath, input.changes, input.liveAfter, opts);
     if (!plan.rendersLive || plan.files.length === 0) {
-      throw badInput(`on ${co.branch} at ${base.slice(0, 12)}, the edits would not make Git render the live state: ` +
-        `${describeRemaining(plan.remaining)}; nothing was pushed. Name the place with --git-file <path> --git-path <yaml.path>.`,
-      { base, remaining: plan.remaining, edits: plan.edits });
+      throw badInput(
+        `on ${co.branch} at ${base.slice(0, 12)}, the edits would not make Git render the live state: ` +
+          `${describeRemaining(plan.remaining)}; nothing was pushed. Name the place with --git-file <path> --git-path <yaml.path>.`,
+        { base, remaining: plan.remaining, edits: plan.edits },
+      );
     }
     await git.raw(['add', '--', ...plan.files.map(literal)]);
     // Via a file, not -m: the reason is free text from Slack or a terminal and stays message text only.
     const messageFile = path.join(dir, '.git', 'REWIND_LIVE_CHANGE_MSG');
-    await writeFile(messageFile, liveChangeMessage({
-      changes: input.changes, edits: plan.edits, reason: input.reason, runId: input.runId, requestedBy: input.requester.handle,
-      ...(input.incidentId ? { incidentId: input.incidentId } : {}),
-      ...(input.message ?? {}),
-    }));
-    await git.raw(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', `--author=${formatIdent('requester', input.requester)}`, '-F', messageFile]);
+    await writeFile(
+      messageFile,
+      liveChangeMessage({
+        changes: input.changes,
+        edits: plan.edits,
+        reason: input.reason,
+        runId: input.runId,
+        requestedBy: input.requester.handle,
+        ...(input.incidentId ? { incidentId: input.incidentId } : {}),
+        ...(input.message ?? {}),
+      }),
+    );
+    await git.raw([
+      'commit',
+      '--quiet',
+      '--no-verify',
+      '--cleanup=whitespace',
+      `--author=${formatIdent('requester', input.requester)}`,
+      '-F',
+      messageFile,
+    ]);
     return { sha: (await git.raw(['rev-parse', 'HEAD'])).trim(), files: plan.files };
   }
 
@@ -180,12 +247,18 @@ export function createCommitLiveChange(store: CloneStore, options: LiveChangeOpt
         );
       }
       if (attempts >= maxPushAttempts) {
-        throw pushRejected(`push of the emergency change to ${co.branch} was rejected ${attempts} times: others keep pushing; will retry`, { attempts, branch: co.branch });
+        throw pushRejected(
+          `push of the emergency change to ${co.branch} was rejected ${attempts} times: others keep pushing; will retry`,
+          { attempts, branch: co.branch },
+        );
       }
       await sleep(backoffMs * 2 ** (attempts - 1));
       await clone.fetch();
       const tip = await resolveCommit(git, `refs/remotes/origin/${co.branch}`);
-      if (!tip) throw badInput(`branch ${co.branch} disappeared from ${redactCredentials(clone.url)} while committing`, { branch: co.branch });
+      if (!tip)
+        throw badInput(`branch ${co.branch} disappeared from ${redactCredentials(clone.url)} while committing`, {
+          branch: co.branch,
+        });
       base = tip;
     }
   }

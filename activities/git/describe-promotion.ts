@@ -7,6 +7,7 @@
 import type { PromotionDescription, TargetSnapshot } from '../../workflows/types.js';
 import type { CommitInfo } from '../../src/git/git-read.js';
 import type { RenderAt } from '../../src/git/render-at-revision.js';
+import { migrationsIn, rollbackContractOf } from '../../src/git/promotion-risks.js';
 import { diffRendered } from '../../src/git/rendered-diff.js';
 
 /** `<webUrl>/commit/<sha>`, the link form GitHub, GitLab and Gitea share. */
@@ -14,11 +15,24 @@ export const commitUrl = (target: TargetSnapshot, sha: string): string | undefin
   target.repo.webUrl ? `${target.repo.webUrl.replace(/\/+$/, '')}/commit/${sha}` : undefined;
 
 /** `info` must be a commit with exactly one parent. */
-export async function describePromotion(target: TargetSnapshot, info: CommitInfo, renderAt: RenderAt): Promise<PromotionDescription> {
+export async function describePromotion(
+  target: TargetSnapshot,
+  info: CommitInfo,
+  renderAt: RenderAt,
+): Promise<PromotionDescription> {
   const parent = info.parents[0];
   if (parent === undefined) throw new Error(`commit ${info.sha} has no parent`);
   const [before, after] = [await renderAt(parent), await renderAt(info.sha)];
   const url = commitUrl(target, info.sha);
+  const diff = diffRendered(before, after);
+  const migrations = migrationsIn(before, after);
+  const changed = new Set([
+    ...diff.images.map((i) => i.object),
+    ...diff.config.map((c) => c.object),
+    ...diff.added,
+    ...diff.otherChanged,
+  ]);
+  const rollbackContract = rollbackContractOf(info.rollbackContract ?? [], after, changed);
   return {
     sha: info.sha,
     parent,
@@ -26,6 +40,8 @@ export async function describePromotion(target: TargetSnapshot, info: CommitInfo
     author: info.author,
     date: info.date,
     ...(url ? { url } : {}),
-    ...diffRendered(before, after),
+    ...diff,
+    ...(migrations.length ? { migrations } : {}),
+    ...(rollbackContract ? { rollbackContract } : {}),
   };
 }

@@ -9,25 +9,31 @@ import { UnsafeGitInputError } from '../../src/git/validate.js';
 type Details = Record<string, unknown>;
 
 /** Thrown when a request or the target config names something unusable: nothing was changed. */
-export const badInput = (message: string, details: Details = {}) => ApplicationFailure.nonRetryable(message, FailureType.BadInput, details);
+export const badInput = (message: string, details: Details = {}) =>
+  ApplicationFailure.nonRetryable(message, FailureType.BadInput, details);
 
 /** Thrown when no commit in the environment's history changed an image. */
-export const noPromotion = (message: string, details: Details) => ApplicationFailure.nonRetryable(message, FailureType.NoPromotion, details);
+export const noPromotion = (message: string, details: Details) =>
+  ApplicationFailure.nonRetryable(message, FailureType.NoPromotion, details);
 
 /** Thrown when the revert does not apply cleanly; nothing was pushed. */
-export const revertConflict = (message: string, details: Details) => ApplicationFailure.nonRetryable(message, FailureType.RevertConflict, details);
+export const revertConflict = (message: string, details: Details) =>
+  ApplicationFailure.nonRetryable(message, FailureType.RevertConflict, details);
 
 /** Thrown when the branch already holds the state before the commit; nothing was pushed. */
-export const revertNotNeeded = (message: string, details: Details) => ApplicationFailure.nonRetryable(message, FailureType.RevertNotNeeded, details);
+export const revertNotNeeded = (message: string, details: Details) =>
+  ApplicationFailure.nonRetryable(message, FailureType.RevertNotNeeded, details);
 
 /** Thrown after repeated non-fast-forward rejections; retryable, so Temporal's retry policy takes over. */
-export const pushRejected = (message: string, details: Details) => ApplicationFailure.retryable(message, FailureType.PushRejected, details);
+export const pushRejected = (message: string, details: Details) =>
+  ApplicationFailure.retryable(message, FailureType.PushRejected, details);
 
 /**
  * Thrown when the remote refuses a push for a reason retrying cannot fix (a pre-receive hook,
  * branch protection, permissions); not retryable, so a person looks at git's message.
  */
-export const pushRefused = (message: string, details: Details) => ApplicationFailure.nonRetryable(message, FailureType.PushRejected, details);
+export const pushRefused = (message: string, details: Details) =>
+  ApplicationFailure.nonRetryable(message, FailureType.PushRejected, details);
 
 /** Runs `fn`, turning unsafe config or request values into BadInput. */
 export async function refusingUnsafeInput<T>(fn: () => Promise<T>): Promise<T> {

@@ -5,10 +5,19 @@
  */
 import type { PromotionDescription, TargetSnapshot } from '../../workflows/types.js';
 import type { CachedClone, CloneStore } from '../../src/git/cached-clone.js';
-import { changedFiles, commitInfo, isAncestor, literal, pathType, resolveCommit } from '../../src/git/git-read.js';
+import {
+  changedFiles,
+  commitInfo,
+  isAncestor,
+  literal,
+  pathType,
+  resolveCommit,
+  type CommitInfo,
+} from '../../src/git/git-read.js';
 import { kustomizeSourcePaths } from '../../src/git/kustomize-sources.js';
 import { createRenderAt, type RenderAt } from '../../src/git/render-at-revision.js';
-import { assertBranchName, isSha, normalizeRepoPath } from '../../src/git/validate.js';
+import { isShaPrefix } from '../../src/git/sha.js';
+import { assertBranchName, normalizeRepoPath } from '../../src/git/validate.js';
 import { RenderError } from '../../src/gitops/render.js';
 import { describePromotion } from './describe-promotion.js';
 import { badInput, noPromotion, refusingUnsafeInput } from './failures.js';
@@ -16,7 +25,7 @@ import { heartbeat } from '../heartbeat.js';
 
 export interface FindPromotionInput {
   target: TargetSnapshot;
-  /** Describe this commit instead of searching (`--commit <sha>`). */
+  /** Describe this commit instead of searching (`--to <sha>`). */
   commit?: string;
 }
 
@@ -28,7 +37,12 @@ export interface FindPromotionOptions {
 }
 
 /** Validated target fields, and the branch tip every answer is relative to. */
-export interface Checkout { clone: CachedClone; branch: string; envPath: string; tip: string }
+export interface Checkout {
+  clone: CachedClone;
+  branch: string;
+  envPath: string;
+  tip: string;
+}
 
 /** Resolves origin/<branch> on a freshly fetched clone; BadInput when the branch or path is missing. */
 export async function checkout(clone: CachedClone, target: TargetSnapshot): Promise<Checkout> {
@@ -36,44 +50,85 @@ export async function checkout(clone: CachedClone, target: TargetSnapshot): Prom
   const envPath = normalizeRepoPath('path', target.path);
   assertBranchName(branch);
   const tip = await resolveCommit(clone.git, `refs/remotes/origin/${branch}`);
-  if (!tip) throw badInput(`branch "${branch}" does not exist in ${target.repo.url}; fix repos.${target.repo.name}.branch in rewind.yaml`, { branch });
+  if (!tip)
+    throw badInput(
+      `branch "${branch}" does not exist in ${target.repo.url}; fix repos.${target.repo.name}.branch in rewind.yaml`,
+      { branch },
+    );
   if ((await pathType(clone.git, tip, envPath)) !== 'tree') {
-    throw badInput(`${target.app}/${target.env}: path "${envPath}" is not a directory on ${branch} of ${target.repo.url}; fix its path in rewind.yaml`, { path: envPath });
+    throw badInput(
+      `${target.app}/${target.env}: path "${envPath}" is not a directory on ${branch} of ${target.repo.url}; fix its path in rewind.yaml`,
+      { path: envPath },
+    );
   }
   return { clone, branch, envPath, tip };
 }
 
 /** Resolves a requested sha to a single-parent commit on the branch; BadInput otherwise. */
 export async function requestedCommit(co: Checkout, requested: string): Promise<string> {
+  return (await requestedCommitInfo(co, requested)).sha;
+}
+
+export interface RequestedCommitOptions {
+  /** Shas already known to be on the branch (read from its history): no ancestry check for these. */
+  onBranch?: ReadonlySet<string>;
+  /** How to read the commit's info. @default commitInfo (`git show -s`) */
+  info?: (sha: string) => Promise<CommitInfo>;
+}
+
+/** requestedCommit, with what `git show` says about the commit (its subject, author, parents). */
+export async function requestedCommitInfo(
+  co: Checkout,
+  requested: string,
+  options: RequestedCommitOptions = {},
+): Promise<CommitInfo> {
   const hint = 'pass the full or abbreviated (7+ hex) sha of a commit on that branch';
-  if (!isSha(requested)) throw badInput(`"${requested}" is not a commit sha; ${hint}`, { commit: requested });
+  if (!isShaPrefix(requested)) throw badInput(`"${requested}" is not a commit sha; ${hint}`, { commit: requested });
   const sha = await resolveCommit(co.clone.git, requested);
   if (!sha) throw badInput(`commit ${requested} does not exist in ${co.clone.url}; ${hint}`, { commit: requested });
-  if (!(await isAncestor(co.clone.git, sha, co.tip))) {
-    throw badInput(`commit ${requested} is not on branch ${co.branch}, so reverting it would not change what is deployed; ${hint}`, { commit: sha });
+  if (!options.onBranch?.has(sha) && !(await isAncestor(co.clone.git, sha, co.tip))) {
+    throw badInput(
+      `commit ${requested} is not on branch ${co.branch}, so reverting it would not change what is deployed; ${hint}`,
+      { commit: sha },
+    );
   }
-  const { parents } = await commitInfo(co.clone.git, sha);
-  if (parents.length !== 1) {
-    throw badInput(`commit ${requested} is ${parents.length === 0 ? 'the first commit' : 'a merge commit'}; pick the commit that made the change`, { commit: sha });
+  const info = await (options.info ?? ((s: string) => commitInfo(co.clone.git, s)))(sha);
+  if (info.parents.length !== 1) {
+    throw badInput(
+      `commit ${requested} is ${info.parents.length === 0 ? 'the first commit' : 'a merge commit'}; pick the commit that made the change`,
+      { commit: sha },
+    );
   }
-  return sha;
+  return info;
 }
 
 const renderFailure = (sha: string, err: RenderError) =>
-  badInput(`cannot render ${err.relPath} around commit ${sha.slice(0, 12)}: ${err.message}`, { commit: sha, path: err.relPath });
+  badInput(`cannot render ${err.relPath} around commit ${sha.slice(0, 12)}: ${err.message}`, {
+    commit: sha,
+    path: err.relPath,
+  });
 
 export function createFindPromotion(store: CloneStore, options: FindPromotionOptions = {}) {
   const maxCandidates = options.maxCandidates ?? 100;
   const renderOptions = options.kustomize ? { kustomize: options.kustomize } : {};
 
-  async function explicit(co: Checkout, target: TargetSnapshot, requested: string, renderAt: RenderAt): Promise<PromotionDescription> {
-    const sha = await requestedCommit(co, requested);
+  async function explicit(
+    co: Checkout,
+    target: TargetSnapshot,
+    requested: string,
+    renderAt: RenderAt,
+  ): Promise<PromotionDescription> {
+    const info = await requestedCommitInfo(co, requested);
+    const { sha } = info;
     const paths = await kustomizeSourcePaths(co.clone.git, co.tip, co.envPath);
     if ((await changedFiles(co.clone.git, sha, paths)).length === 0) {
-      throw badInput(`commit ${requested} does not touch ${target.app}/${target.env} (searched ${paths.join(', ')}); pick a commit that changed one of them`, { commit: sha, paths });
+      throw badInput(
+        `commit ${requested} does not touch ${target.app}/${target.env} (searched ${paths.join(', ')}); pick a commit that changed one of them`,
+        { commit: sha, paths },
+      );
     }
     try {
-      return await describePromotion(target, await commitInfo(co.clone.git, sha), renderAt);
+      return await describePromotion(target, info, renderAt);
     } catch (err) {
       if (err instanceof RenderError) throw renderFailure(sha, err);
       throw err;
@@ -83,7 +138,15 @@ export function createFindPromotion(store: CloneStore, options: FindPromotionOpt
   async function search(co: Checkout, target: TargetSnapshot, renderAt: RenderAt): Promise<PromotionDescription> {
     const { git } = co.clone;
     const paths = await kustomizeSourcePaths(git, co.tip, co.envPath);
-    const log = await git.raw(['log', '--no-merges', '--format=%H', `--max-count=${maxCandidates}`, co.tip, '--', ...paths.map(literal)]);
+    const log = await git.raw([
+      'log',
+      '--no-merges',
+      '--format=%H',
+      `--max-count=${maxCandidates}`,
+      co.tip,
+      '--',
+      ...paths.map(literal),
+    ]);
     const candidates = log.split('\n').filter(Boolean);
     const unrenderable: string[] = [];
     for (const [i, sha] of candidates.entries()) {
@@ -99,21 +162,24 @@ export function createFindPromotion(store: CloneStore, options: FindPromotionOpt
         unrenderable.push(sha);
       }
     }
-    const scope = candidates.length === maxCandidates ? `the last ${maxCandidates} commits` : `all ${candidates.length} commits`;
+    const scope =
+      candidates.length === maxCandidates ? `the last ${maxCandidates} commits` : `all ${candidates.length} commits`;
     throw noPromotion(
       `no commit changed a container image of ${target.app}/${target.env}: searched ${scope} on ${co.branch} touching ${paths.join(', ')}` +
         `${unrenderable.length ? ` (${unrenderable.length} could not be rendered)` : ''}. ` +
-        'To roll back another kind of change, name the commit: --commit <sha>.',
+        'To roll back another kind of change, name the commit: rewind rollback … --to <sha> (/rollback … --to <sha>).',
       { paths, branch: co.branch, inspected: candidates.length, unrenderable },
     );
   }
 
   return async function findPromotion(input: FindPromotionInput): Promise<PromotionDescription> {
     const { target, commit } = input;
-    return refusingUnsafeInput(() => store.use(target.repo.url, async (clone) => {
-      const co = await checkout(clone, target);
-      const renderAt = createRenderAt(clone, co.envPath, renderOptions);
-      return commit !== undefined ? explicit(co, target, commit, renderAt) : search(co, target, renderAt);
-    }));
+    return refusingUnsafeInput(() =>
+      store.use(target.repo.url, async (clone) => {
+        const co = await checkout(clone, target);
+        const renderAt = createRenderAt(clone, co.envPath, renderOptions);
+        return commit !== undefined ? explicit(co, target, commit, renderAt) : search(co, target, renderAt);
+      }),
+    );
   };
 }

@@ -5,13 +5,20 @@
  */
 import { createCloneStore, type GitIdentity } from '../../src/git/cached-clone.js';
 import { isAncestor } from '../../src/git/git-read.js';
+import { isFullSha } from '../../src/git/sha.js';
 import { createCommitLiveChange, createPlanGitEdits, type LiveChangeOptions } from './commit-live-change.js';
 import { createFindPromotion, type FindPromotionOptions } from './find-promotion.js';
-import { createRevertPromotion, type RevertPromotionOptions } from './revert-promotion.js';
+import { createCheckRevert, createRevertPromotion, type RevertPromotionOptions } from './revert-promotion.js';
+import { createClassifySync } from './classify-sync.js';
 
 export type { FindPromotionInput } from './find-promotion.js';
 export type { RevertPromotionInput, RevertPromotionResult } from './revert-promotion.js';
-export type { CommitLiveChangeInput, CommitLiveChangeResult, PlanGitEditsInput, PlanGitEditsResult } from './commit-live-change.js';
+export type {
+  CommitLiveChangeInput,
+  CommitLiveChangeResult,
+  PlanGitEditsInput,
+  PlanGitEditsResult,
+} from './commit-live-change.js';
 
 export interface GitActivityDeps {
   /** Where cached clones and temporary worktrees live. */
@@ -28,11 +35,21 @@ export function createGitActivities(deps: GitActivityDeps) {
   return {
     findPromotion: createFindPromotion(store, deps.find),
     revertPromotion: createRevertPromotion(store, deps.revert),
+    checkRevert: createCheckRevert(store),
     planGitEdits: createPlanGitEdits(store, deps.liveChange),
     commitLiveChange: createCommitLiveChange(store, deps.liveChange),
+    ...createClassifySync(store),
     /** Whether `descendant` contains `ancestor` on the remote: a foreign commit pushed after the revert still carries it. */
-    async commitContains({ repoUrl, ancestor, descendant }: { repoUrl: string; ancestor: string; descendant: string }): Promise<boolean> {
-      if (!/^[0-9a-f]{40}$/.test(ancestor) || !/^[0-9a-f]{40}$/.test(descendant)) return false;
+    async commitContains({
+      repoUrl,
+      ancestor,
+      descendant,
+    }: {
+      repoUrl: string;
+      ancestor: string;
+      descendant: string;
+    }): Promise<boolean> {
+      if (!isFullSha(ancestor) || !isFullSha(descendant)) return false;
       return store.use(repoUrl, (clone) => isAncestor(clone.git, ancestor, descendant));
     },
   };

@@ -3,7 +3,15 @@
  *
  * Idempotent by run: the revert carries a `Rewind-Run: <runId>` trailer, and every attempt first
  * looks for that trailer on the branch, so a worker killed after pushing (before Temporal recorded
- * the result) makes the retry return the existing revert instead of a second one.
+ * the result) makes the retry return the existing revert instead of a second one. That first look
+ * reads the newest `runSearchDepth` commits of the branch, not every commit since the promotion
+ * (20,000 of them cost ~150 ms on every revert of an old promotion): a retry follows the attempt
+ * that pushed within the activity's retry backoff, and the branch would need more commits than
+ * that in between to hide the revert. Even then nothing is reverted twice: reverting again on a
+ * branch that holds this run's revert comes out empty (or conflicts, if later commits edited the
+ * same lines), and before saying so the whole range promotion..tip is searched for the trailer.
+ * Only if more than `runSearchDepth` commits came in between and one of them re-applied the
+ * promotion's change would a retry revert that re-application.
  *
  * Nothing is pushed unless the revert applies cleanly and changes something. A push rejected
  * because someone else pushed first is retried on the new tip, re-checking both conditions.
@@ -13,13 +21,20 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PersonRef, TargetSnapshot } from '../../workflows/types.js';
 import type { CachedClone, CloneStore } from '../../src/git/cached-clone.js';
-import { changedFiles, commitInfo, literal, resolveCommit } from '../../src/git/git-read.js';
+import { changedFiles, commitChanges, literal, resolveCommit } from '../../src/git/git-read.js';
 import { kustomizeSourcePaths } from '../../src/git/kustomize-sources.js';
 import { pushHead, redactCredentials } from '../../src/git/push.js';
-import { commitsForRun, revertMessage } from '../../src/git/revert-message.js';
+import { commitsForRun, revertMessage, runTrailerLog } from '../../src/git/revert-message.js';
 import { assertTrailerValue, formatIdent } from '../../src/git/validate.js';
-import { badInput, pushRefused, pushRejected, refusingUnsafeInput, revertConflict, revertNotNeeded } from './failures.js';
-import { checkout, requestedCommit, type Checkout } from './find-promotion.js';
+import {
+  badInput,
+  pushRefused,
+  pushRejected,
+  refusingUnsafeInput,
+  revertConflict,
+  revertNotNeeded,
+} from './failures.js';
+import { checkout, requestedCommit, requestedCommitInfo, type Checkout } from './find-promotion.js';
 import { heartbeat } from '../heartbeat.js';
 
 export interface RevertPromotionInput {
@@ -49,42 +64,172 @@ export interface RevertPromotionOptions {
   backoffMs?: number;
   /** Test seam: runs right before each push, e.g. to let another clone push first. */
   beforePush?: (info: { attempt: number; sha: string }) => Promise<void>;
+  /** How many of the branch's newest commits are searched for this run's revert before reverting (see the module comment). @default 500 */
+  runSearchDepth?: number;
 }
 
 /** Local branch the revert is built on; the clone's other branches are never touched. */
 const WORK_BRANCH = 'rewind-work';
 
+/**
+ * Applies the revert of `sha` to the index and work tree on a fresh work branch at `base`;
+ * returns the files that conflict (the clone is left as is for the caller to commit or clean).
+ */
+async function applyRevert(co: Checkout, sha: string, base: string): Promise<string[]> {
+  const { git } = co.clone;
+  await git.raw(['checkout', '--force', '--quiet', '-B', WORK_BRANCH, base]);
+  try {
+    await git.raw(['revert', '--no-commit', sha]);
+    return [];
+  } catch (err) {
+    const conflicted = (await git.raw(['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
+    if (conflicted.length === 0) {
+      await co.clone.clean();
+      throw err;
+    }
+    return conflicted;
+  }
+}
+
+export interface RevertCheck {
+  /** Files where the revert conflicts with what the branch has now; empty when it applies. */
+  conflicts: string[];
+  /** The later commits that touched those files, newest first: what the person must look at. */
+  laterCommits: Array<{ sha: string; subject: string; author: string }>;
+}
+
+/**
+ * checkRevert: would reverting `sha` on the branch tip apply cleanly? Answered before approval, so
+ * the plan can say "this revert will conflict with 9c1e2f0" instead of failing after it.
+ */
+export function createCheckRevert(store: CloneStore) {
+  return async function checkRevert({ target, sha }: { target: TargetSnapshot; sha: string }): Promise<RevertCheck> {
+    return store.use(target.repo.url, async (clone) => {
+      const co = await checkout(clone, target);
+      const commit = await requestedCommit(co, sha);
+      try {
+        const conflicts = await applyRevert(co, commit, co.tip);
+        if (!conflicts.length) return { conflicts, laterCommits: [] };
+        const log = await clone.git.raw([
+          'log',
+          '-n',
+          '5',
+          '--format=%H%x1f%s%x1f%an',
+          `${commit}..${co.tip}`,
+          '--',
+          ...conflicts.map(literal),
+        ]);
+        const laterCommits = log
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => {
+            const [h = '', subject = '', author = ''] = l.split('\x1f');
+            return { sha: h, subject, author };
+          });
+        return { conflicts, laterCommits };
+      } finally {
+        await clone.clean();
+      }
+    });
+  };
+}
+
 export function createRevertPromotion(store: CloneStore, options: RevertPromotionOptions = {}) {
   const maxPushAttempts = options.maxPushAttempts ?? 5;
   const backoffMs = options.backoffMs ?? 200;
+  const runSearchDepth = options.runSearchDepth ?? 500;
+
+  /** This run's revert anywhere after the promotion: the unbounded search, for when the revert would come out empty or conflict. */
+  async function mineSince(
+    clone: CachedClone,
+    input: RevertPromotionInput,
+    sha: string,
+    base: string,
+  ): Promise<string | undefined> {
+    return (await commitsForRun(clone.git, `${sha}..${base}`, input.runId))[0];
+  }
 
   /** The commit that already undid `sha` between it and `base`: git's own revert wording first, then the last edit of its files. */
   async function undoneBy(clone: CachedClone, sha: string, base: string): Promise<string | undefined> {
     const { git } = clone;
-    const byMessage = (await git.raw(['log', '-n1', '--format=%H', '--fixed-strings', `--grep=This reverts commit ${sha}`, `${sha}..${base}`])).trim();
+    const byMessage = (
+      await git.raw([
+        'log',
+        '-n1',
+        '--format=%H',
+        '--fixed-strings',
+        `--grep=This reverts commit ${sha}`,
+        `${sha}..${base}`,
+      ])
+    ).trim();
     if (byMessage) return byMessage;
     const files = await changedFiles(git, sha);
     if (files.length === 0) return undefined;
-    return (await git.raw(['log', '-n1', '--format=%H', `${sha}..${base}`, '--', ...files.map(literal)])).trim() || undefined;
+    return (
+      (await git.raw(['log', '-n1', '--format=%H', `${sha}..${base}`, '--', ...files.map(literal)])).trim() || undefined
+    );
   }
 
-  /** Builds the revert commit on `base`, or throws RevertConflict / RevertNotNeeded with the clone cleaned. */
-  async function commitRevert(co: Checkout, input: RevertPromotionInput, sha: string, base: string, subject: string): Promise<string> {
+  /**
+   * Builds the revert commit on `base` (`mine: false`), or finds this run's revert further back than
+   * the first search looked (`mine: true`), or throws RevertConflict / RevertNotNeeded; the clone
+   * is cleaned in all but the first case.
+   */
+  async function commitRevert(
+    co: Checkout,
+    input: RevertPromotionInput,
+    sha: string,
+    base: string,
+    subject: string,
+  ): Promise<{ sha: string; mine: boolean }> {
     const { git } = co.clone;
-    await git.raw(['checkout', '--force', '--quiet', '-B', WORK_BRANCH, base]);
-    try {
-      await git.raw(['revert', '--no-commit', sha]);
-    } catch (err) {
-      const conflicted = (await git.raw(['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
+    const conflicted = await applyRevert(co, sha, base);
+    if (conflicted.length) {
+      const mine = await mineSince(co.clone, input, sha, base);
       await co.clone.clean();
-      if (conflicted.length === 0) throw err;
+      if (mine) return { sha: mine, mine: true };
       throw revertConflict(
         `reverting ${sha.slice(0, 12)} ("${subject}") conflicts with later changes on ${co.branch} in ${conflicted.join(', ')}; ` +
-          'nothing was pushed. Revert it by hand, or roll back another commit with --commit <sha>.',
+          'nothing was pushed. Revert it by hand, or roll back another commit with --to <sha>.',
         { sha, files: conflicted, base },
       );
     }
-    if ((await git.raw(['diff', '--cached', '--name-only'])).trim() === '') {
+    // Via a file, not -m: the reason is free text from Slack or a terminal and stays message text only.
+    const messageFile = path.join(co.clone.dir, '.git', 'REWIND_REVERT_MSG');
+    await writeFile(
+      messageFile,
+      revertMessage({
+        sha,
+        subject,
+        reason: input.reason,
+        runId: input.runId,
+        requestedBy: input.requester.handle,
+        ...(input.incidentId ? { incidentId: input.incidentId } : {}),
+      }),
+    );
+    try {
+      // No automatic maintenance after this commit (git would start `git maintenance run --auto`):
+      // the fetch at the start of every use runs it.
+      await git.raw([
+        '-c',
+        'maintenance.auto=false',
+        'commit',
+        '--quiet',
+        '--no-verify',
+        '--cleanup=whitespace',
+        `--author=${formatIdent('requester', input.requester)}`,
+        '-F',
+        messageFile,
+      ]);
+    } catch (err) {
+      // git commit refuses an empty commit: then the revert changed nothing (asked only now, so a
+      // revert that applies costs no extra command). Any other failure is the commit's own.
+      if ((await git.raw(['diff', '--cached', '--name-only'])).trim() !== '') throw err;
+      const mine = await mineSince(co.clone, input, sha, base);
+      if (mine) {
+        await co.clone.clean();
+        return { sha: mine, mine: true };
+      }
       const by = await undoneBy(co.clone, sha, base);
       await co.clone.clean();
       throw revertNotNeeded(
@@ -93,14 +238,9 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
         { sha, ...(by ? { undoneBy: by } : {}), base },
       );
     }
-    // Via a file, not -m: the reason is free text from Slack or a terminal and stays message text only.
-    const messageFile = path.join(co.clone.dir, '.git', 'REWIND_REVERT_MSG');
-    await writeFile(messageFile, revertMessage({
-      sha, subject, reason: input.reason, runId: input.runId, requestedBy: input.requester.handle,
-      ...(input.incidentId ? { incidentId: input.incidentId } : {}),
-    }));
-    await git.raw(['commit', '--quiet', '--no-verify', '--cleanup=whitespace', `--author=${formatIdent('requester', input.requester)}`, '-F', messageFile]);
-    return (await git.raw(['rev-parse', 'HEAD'])).trim();
+    // The commit took everything the revert staged (it touches tracked files only): nothing is left to clean.
+    co.clone.markClean();
+    return { sha: (await git.raw(['rev-parse', 'HEAD'])).trim(), mine: false };
   }
 
   /** True when pushed; false when rejected as not fast-forward. A refusal (hook, permissions) is final; other failures throw. */
@@ -108,38 +248,60 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
     const out = await pushHead(co.clone.git, co.branch);
     if (out.kind === 'refused') {
       await co.clone.clean();
-      throw pushRefused(`${redactCredentials(co.clone.url)} refused the push of the revert to ${co.branch}; nothing was pushed. Git said:\n${out.message}`, { branch: co.branch, gitMessage: out.message });
+      throw pushRefused(
+        `${redactCredentials(co.clone.url)} refused the push of the revert to ${co.branch}; nothing was pushed. Git said:\n${out.message}`,
+        { branch: co.branch, gitMessage: out.message },
+      );
     }
     return out.kind === 'pushed';
   }
 
   async function revert(clone: CachedClone, input: RevertPromotionInput): Promise<RevertPromotionResult> {
     const co = await checkout(clone, input.target);
-    const sha = await requestedCommit(co, input.sha);
+    // The first look for this run's revert also lists the newest commits on the branch: a promotion
+    // among them needs no separate ancestry walk.
+    const recent = await runTrailerLog(clone.git, co.tip, input.runId, runSearchDepth);
     const paths = await kustomizeSourcePaths(clone.git, co.tip, co.envPath);
-    if ((await changedFiles(clone.git, sha, paths)).length === 0) {
-      throw badInput(`commit ${input.sha} does not touch ${input.target.app}/${input.target.env} (${paths.join(', ')}); reverting it would not roll this environment back`, { sha, paths });
+    let touched: string[] = [];
+    const { sha, subject } = await requestedCommitInfo(co, input.sha, {
+      onBranch: new Set(recent.read),
+      info: async (s) => {
+        const c = await commitChanges(clone.git, s, paths);
+        touched = c.files;
+        return c.info;
+      },
+    });
+    if (touched.length === 0) {
+      throw badInput(
+        `commit ${input.sha} does not touch ${input.target.app}/${input.target.env} (${paths.join(', ')}); reverting it would not roll this environment back`,
+        { sha, paths },
+      );
     }
-    const { subject } = await commitInfo(clone.git, sha);
     let base = co.tip;
     let attempts = 0;
     let foreignCommitsRebased = 0;
     for (;;) {
-      const mine = await commitsForRun(clone.git, `${sha}..${base}`, input.runId);
+      const mine = attempts === 0 ? recent.mine : await commitsForRun(clone.git, base, input.runId, runSearchDepth);
       if (mine[0]) return { revertSha: mine[0], reused: true, attempts, foreignCommitsRebased };
-      const revertSha = await commitRevert(co, input, sha, base, subject);
+      const built = await commitRevert(co, input, sha, base, subject);
+      if (built.mine) return { revertSha: built.sha, reused: true, attempts, foreignCommitsRebased };
+      const revertSha = built.sha;
       attempts += 1;
       heartbeat({ step: 'revertPromotion', attempt: attempts, base });
       await options.beforePush?.({ attempt: attempts, sha: revertSha });
       if (await push(co)) return { revertSha, reused: false, attempts, foreignCommitsRebased };
       if (attempts >= maxPushAttempts) {
         await clone.clean();
-        throw pushRejected(`push of the revert of ${sha.slice(0, 12)} to ${co.branch} was rejected ${attempts} times: others keep pushing; will retry`, { sha, attempts });
+        throw pushRejected(
+          `push of the revert of ${sha.slice(0, 12)} to ${co.branch} was rejected ${attempts} times: others keep pushing; will retry`,
+          { sha, attempts },
+        );
       }
       await sleep(backoffMs * 2 ** (attempts - 1));
       await clone.fetch();
       const tip = await resolveCommit(clone.git, `refs/remotes/origin/${co.branch}`);
-      if (!tip) throw badInput(`branch ${co.branch} disappeared from ${clone.url} while reverting`, { branch: co.branch });
+      if (!tip)
+        throw badInput(`branch ${co.branch} disappeared from ${clone.url} while reverting`, { branch: co.branch });
       // Rebase by re-applying the revert on the new tip: the same checks (already reverted by this
       // run? still needed? still applies?) run again against what others pushed.
       foreignCommitsRebased += Number((await clone.git.raw(['rev-list', '--count', `${base}..${tip}`])).trim());

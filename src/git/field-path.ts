@@ -9,7 +9,10 @@ export type FieldStep = string | { name: string };
 export type FieldPath = FieldStep[];
 
 /** One field a patch sets. `value: null` means the patch deletes it. */
-export interface PatchLeaf { path: FieldPath; value: unknown }
+export interface PatchLeaf {
+  path: FieldPath;
+  value: unknown;
+}
 
 /** Thrown when a patch or a --git-path has a shape rewind cannot map onto Git. */
 export class FieldPathError extends Error {
@@ -38,7 +41,9 @@ export function patchLeaves(patch: Record<string, unknown>, patchType: 'merge' |
     if (isMap(value) && Object.keys(value).length > 0) {
       for (const [k, v] of Object.entries(value)) {
         if (k.startsWith('$')) {
-          throw new FieldPathError(`the patch uses the strategic-merge directive "${k}" at ${formatFieldPath(at) || '(root)'}; rewind can only carry plain field values to Git`);
+          throw new FieldPathError(
+            `the patch uses the strategic-merge directive "${k}" at ${formatFieldPath(at) || '(root)'}; rewind can only carry plain field values to Git`,
+          );
         }
         walk(v, [...at, k]);
       }
@@ -109,7 +114,9 @@ export function parseGitPath(text: string): Array<string | number> {
     consumed = re.lastIndex;
   }
   if (text === '' || consumed !== text.length || expectSegment || out.length === 0) {
-    throw new FieldPathError(`--git-path "${text}" is not a YAML path: use dot-separated keys of letters, digits, _ and - (e.g. data.DB_HOST), [key.with.dots] for keys with dots, and numbers for list items (spec.template.spec.containers.0.image)`);
+    throw new FieldPathError(
+      `--git-path "${text}" is not a YAML path: use dot-separated keys of letters, digits, _ and - (e.g. data.DB_HOST), [key.with.dots] for keys with dots, and numbers for list items (spec.template.spec.containers.0.image)`,
+    );
   }
   return out;
 }

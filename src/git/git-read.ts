@@ -3,54 +3,113 @@
  * sha or a ref rewind built itself; repository paths go after `--` with `:(literal)` magic, because
  * file names come from repository content and a name like `:(exclude)x` would otherwise be a pattern.
  */
-import type { SimpleGit } from 'simple-git';
+import type { Git } from './run-git.js';
+import { isFullSha } from './sha.js';
 
 export const literal = (repoPath: string): string => `:(literal)${repoPath}`;
 
-/** Full sha of a commit, or undefined when `rev` names no commit. */
-export async function resolveCommit(git: SimpleGit, rev: string): Promise<string | undefined> {
-  const out = await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]).catch(() => '');
-  const sha = out.trim();
-  return /^[0-9a-f]{40}$/.test(sha) ? sha : undefined;
+/** Full sha of a commit, or undefined when `rev` names no commit (as `rev-parse --verify <rev>^{commit}`). */
+export async function resolveCommit(git: Git, rev: string): Promise<string | undefined> {
+  const o = await git.object(`${rev}^{commit}`).catch(() => undefined);
+  return o?.type === 'commit' && isFullSha(o.oid) ? o.oid : undefined;
 }
 
 /**
- * Whether `ancestor` is reachable from `of`. Not `merge-base --is-ancestor`: it answers with an
- * exit code and no output, and simple-git resolves a failing command that printed nothing, so
- * "no" would read as "yes". The merge base of the two is `ancestor` exactly when it is one.
+ * Whether `ancestor` is reachable from `of`: `merge-base --is-ancestor`, which answers by exit
+ * code (0 yes, 1 no). A name that is not a full sha is resolved first; one that names no commit,
+ * or any other failure, answers no.
  */
-export async function isAncestor(git: SimpleGit, ancestor: string, of: string): Promise<boolean> {
-  const [a, b] = [await resolveCommit(git, ancestor), await resolveCommit(git, of)];
+export async function isAncestor(git: Git, ancestor: string, of: string): Promise<boolean> {
+  const full = (rev: string) => (isFullSha(rev) ? rev : resolveCommit(git, rev));
+  const [a, b] = [await full(ancestor), await full(of)];
   if (!a || !b) return false;
   try {
-    return (await git.raw(['merge-base', a, b])).trim() === a;
+    await git.raw(['merge-base', '--is-ancestor', a, b]);
+    return true;
   } catch {
     return false;
   }
 }
 
-export interface CommitInfo { sha: string; parents: string[]; subject: string; author: string; date: string }
+export interface CommitInfo {
+  sha: string;
+  parents: string[];
+  subject: string;
+  author: string;
+  date: string;
+  /** The commit's `Rollback-Contract:` trailer values, as written (see src/git/promotion-risks.ts). */
+  rollbackContract?: string[];
+}
 
-export async function commitInfo(git: SimpleGit, sha: string): Promise<CommitInfo> {
-  const out = await git.raw(['show', '-s', '--format=%H%x1f%P%x1f%an <%ae>%x1f%aI%x1f%s', sha]);
-  const [full = '', parents = '', author = '', date = '', subject = ''] = out.replace(/\n$/, '').split('\x1f');
-  return { sha: full, parents: parents.split(' ').filter(Boolean), subject, author, date };
+export async function commitInfo(git: Git, sha: string): Promise<CommitInfo> {
+  const out = await git.raw(['show', '-s', `--format=${INFO_FORMAT}`, sha]);
+  return parseInfo(out.replace(/\n$/, ''));
+}
+
+// The subject comes last: it is the one field a person writes freely.
+const INFO_FORMAT = '%H%x1f%P%x1f%an <%ae>%x1f%aI%x1f%(trailers:key=Rollback-Contract,valueonly,separator=%x1d)%x1f%s';
+const parseInfo = (line: string): CommitInfo => {
+  const [full = '', parents = '', author = '', date = '', contract = '', ...subject] = line.split('\x1f');
+  const rollbackContract = contract
+    .split('\x1d')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  return {
+    sha: full,
+    parents: parents.split(' ').filter(Boolean),
+    subject: subject.join('\x1f'),
+    author,
+    date,
+    ...(rollbackContract.length ? { rollbackContract } : {}),
+  };
+};
+
+/** commitInfo and changedFiles in one `git diff-tree`. */
+export async function commitChanges(
+  git: Git,
+  sha: string,
+  paths: readonly string[] = [],
+): Promise<{ info: CommitInfo; files: string[] }> {
+  const out = await git.raw([
+    'diff-tree',
+    '--always',
+    '--name-only',
+    '-r',
+    `--format=${INFO_FORMAT}%x1e`,
+    sha,
+    '--',
+    ...paths.map(literal),
+  ]);
+  const end = out.indexOf('\x1e');
+  return {
+    info: parseInfo(out.slice(0, end)),
+    files: out
+      .slice(end + 1)
+      .split('\n')
+      .filter(Boolean),
+  };
 }
 
 /** Files a commit changed relative to its first parent. */
-export async function changedFiles(git: SimpleGit, sha: string, paths: readonly string[] = []): Promise<string[]> {
+export async function changedFiles(git: Git, sha: string, paths: readonly string[] = []): Promise<string[]> {
   const out = await git.raw(['diff-tree', '--no-commit-id', '--name-only', '-r', sha, '--', ...paths.map(literal)]);
   return out.split('\n').filter(Boolean);
 }
 
 /** `git cat-file -t rev:path`, or 'missing'. */
-export async function pathType(git: SimpleGit, rev: string, repoPath: string): Promise<'tree' | 'blob' | 'missing'> {
-  const t = (await git.raw(['cat-file', '-t', `${rev}:${repoPath}`]).catch(() => '')).trim();
+export async function pathType(git: Git, rev: string, repoPath: string): Promise<'tree' | 'blob' | 'missing'> {
+  const t = (await git.object(`${rev}:${repoPath}`).catch(() => undefined))?.type;
   return t === 'tree' || t === 'blob' ? t : 'missing';
 }
 
 /** Object id of `rev:path`, or '-' when absent; equal ids mean equal content. */
-export async function pathObject(git: SimpleGit, rev: string, repoPath: string): Promise<string> {
-  const out = await git.raw(['rev-parse', '--verify', '--quiet', `${rev}:${repoPath}`]).catch(() => '');
-  return out.trim() || '-';
+export async function pathObject(git: Git, rev: string, repoPath: string): Promise<string> {
+  return (await git.object(`${rev}:${repoPath}`).catch(() => undefined))?.oid ?? '-';
+}
+
+/** Text of the file `rev:path` (`git show rev:path`), or undefined when there is none. A directory reads as '' (no file content). */
+export async function fileText(git: Git, rev: string, repoPath: string): Promise<string | undefined> {
+  const o = await git.object(`${rev}:${repoPath}`, true).catch(() => undefined);
+  if (!o) return undefined;
+  return o.type === 'blob' ? (o.content ?? Buffer.alloc(0)).toString('utf8') : '';
 }

@@ -13,10 +13,15 @@ export function createKeyedMutex(): KeyedMutex {
     run<T>(key: string, op: () => Promise<T>): Promise<T> {
       const previous = tails.get(key) ?? Promise.resolve();
       const result = previous.then(op, op);
-      const tail = result.then(() => undefined, () => undefined);
+      const tail = result.then(
+        () => undefined,
+        () => undefined,
+      );
       tails.set(key, tail);
       // Drop the entry once idle so a long-lived worker does not keep one promise per repo forever.
-      void tail.then(() => { if (tails.get(key) === tail) tails.delete(key); });
+      void tail.then(() => {
+        if (tails.get(key) === tail) tails.delete(key);
+      });
       return result;
     },
   };

@@ -4,30 +4,46 @@
  * restricted to the overlay directory would miss a change made in the base.
  */
 import path from 'node:path';
-import type { SimpleGit } from 'simple-git';
+import type { Git } from './run-git.js';
 import { parse } from 'yaml';
-import { pathType } from './git-read.js';
+import { fileText, pathType } from './git-read.js';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 /** Fields whose values are paths (files or directories) relative to the kustomization. */
-const PATH_LIST_FIELDS = ['resources', 'bases', 'components', 'crds', 'transformers', 'generators', 'validators', 'configurations', 'patchesStrategicMerge'];
+const PATH_LIST_FIELDS = [
+  'resources',
+  'bases',
+  'components',
+  'crds',
+  'transformers',
+  'generators',
+  'validators',
+  'configurations',
+  'patchesStrategicMerge',
+];
 const PATH_OBJECT_LIST_FIELDS = ['patches', 'patchesJson6902', 'replacements'];
 const GENERATOR_FIELDS = ['configMapGenerator', 'secretGenerator'];
 
 export const isRemote = (ref: string): boolean =>
-  /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith('git@') || ref.startsWith('github.com/') || ref.includes('?ref=');
+  /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) ||
+  ref.startsWith('git@') ||
+  ref.startsWith('github.com/') ||
+  ref.includes('?ref=');
 
 /** Every path-like string in a kustomization, as written. Inline patches (multi-line) are skipped. */
 export function referencedPaths(kustomization: unknown): string[] {
   if (typeof kustomization !== 'object' || kustomization === null) return [];
   const k = kustomization as Record<string, unknown>;
   const out: string[] = [];
-  const push = (v: unknown) => { if (typeof v === 'string' && v.trim() !== '' && !v.includes('\n')) out.push(v.trim()); };
+  const push = (v: unknown) => {
+    if (typeof v === 'string' && v.trim() !== '' && !v.includes('\n')) out.push(v.trim());
+  };
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
   for (const field of PATH_LIST_FIELDS) list(k[field]).forEach(push);
   for (const field of PATH_OBJECT_LIST_FIELDS) {
-    for (const item of list(k[field])) if (typeof item === 'object' && item !== null) push((item as Record<string, unknown>).path);
+    for (const item of list(k[field]))
+      if (typeof item === 'object' && item !== null) push((item as Record<string, unknown>).path);
   }
   for (const field of GENERATOR_FIELDS) {
     for (const item of list(k[field])) {
@@ -58,7 +74,7 @@ const covers = (dir: string, p: string): boolean => p === dir || p.startsWith(`$
  * The environment's directory plus every local directory or file its kustomization pulls in,
  * recursively, as they are at `rev`. Minimal: a path inside another listed directory is dropped.
  */
-export async function kustomizeSourcePaths(git: SimpleGit, rev: string, envPath: string): Promise<string[]> {
+export async function kustomizeSourcePaths(git: Git, rev: string, envPath: string): Promise<string[]> {
   const found = new Set<string>([envPath]);
   const visited = new Set<string>();
   const queue = [envPath];
@@ -68,12 +84,16 @@ export async function kustomizeSourcePaths(git: SimpleGit, rev: string, envPath:
     visited.add(dir);
     let text: string | undefined;
     for (const name of KUSTOMIZATION_FILES) {
-      text = await git.raw(['show', `${rev}:${dir}/${name}`]).catch(() => undefined);
+      text = await fileText(git, rev, `${dir}/${name}`);
       if (text !== undefined) break;
     }
     if (text === undefined) continue; // a plain-YAML directory: the directory itself is the source
     let parsed: unknown;
-    try { parsed = parse(text); } catch { continue; } // kustomize will report it when rendering
+    try {
+      parsed = parse(text);
+    } catch {
+      continue;
+    } // kustomize will report it when rendering
     for (const ref of referencedPaths(parsed)) {
       const target = resolveInRepo(dir, ref);
       if (target === undefined) continue;

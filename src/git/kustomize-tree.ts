@@ -5,15 +5,21 @@
  *
  * Only what locating a field needs is kept: patch files (with their `target`), resource files,
  * and the name prefix/suffix and namespace transformers between the layer and the rendered object.
+ *
+ * The repository's kustomizations as a graph tell which other environments render a layer too,
+ * so that a change meant for one environment is kept out of the layers it shares.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { isRemote, KUSTOMIZATION_FILES, resolveInRepo } from './kustomize-sources.js';
 
-
 /** A kustomize patch `target` selector (only the fields rewind matches on). */
-export interface PatchTarget { kind?: string; name?: string; namespace?: string }
+export interface PatchTarget {
+  kind?: string;
+  name?: string;
+  namespace?: string;
+}
 
 export interface KustomizeLayer {
   /** Repo-relative directory. */
@@ -50,7 +56,9 @@ export async function kustomizationFileIn(root: string, dir: string): Promise<st
 
 /** Every manifest file below `dir`, sorted per level, dot-entries skipped (as render.ts reads plain directories). */
 async function manifestFiles(root: string, dir: string): Promise<string[]> {
-  const entries = (await readdir(path.join(root, dir), { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = (await readdir(path.join(root, dir), { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   const out: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
@@ -70,11 +78,21 @@ export async function kustomizeLayers(checkoutDir: string, envPath: string): Pro
     seen.add(dir);
     const kfile = await kustomizationFileIn(checkoutDir, dir);
     if (!kfile) {
-      layers.push({ dir, patchFiles: [], resourceFiles: await manifestFiles(checkoutDir, dir), ...outer, inlinePatches: 0 });
+      layers.push({
+        dir,
+        patchFiles: [],
+        resourceFiles: await manifestFiles(checkoutDir, dir),
+        ...outer,
+        inlinePatches: 0,
+      });
       return;
     }
     let k: unknown;
-    try { k = parse(await readFile(path.join(checkoutDir, kfile), 'utf8')); } catch { k = undefined; }
+    try {
+      k = parse(await readFile(path.join(checkoutDir, kfile), 'utf8'));
+    } catch {
+      k = undefined;
+    }
     const doc = isObj(k) ? k : {};
     const str = (v: unknown) => (typeof v === 'string' ? v : '');
     const here = {
@@ -82,7 +100,14 @@ export async function kustomizeLayers(checkoutDir: string, envPath: string): Pro
       suffix: str(doc.nameSuffix) + outer.suffix,
       namespaced: outer.namespaced || (typeof doc.namespace === 'string' && doc.namespace !== ''),
     };
-    const layer: KustomizeLayer = { dir, kustomization: kfile, patchFiles: [], resourceFiles: [], ...here, inlinePatches: 0 };
+    const layer: KustomizeLayer = {
+      dir,
+      kustomization: kfile,
+      patchFiles: [],
+      resourceFiles: [],
+      ...here,
+      inlinePatches: 0,
+    };
     layers.push(layer);
     for (const p of list(doc.patches)) {
       if (!isObj(p)) continue;
@@ -91,13 +116,20 @@ export async function kustomizeLayers(checkoutDir: string, envPath: string): Pro
       if (!file || (await kind(checkoutDir, file)) !== 'file') continue;
       const t = isObj(p.target) ? p.target : undefined;
       const target: PatchTarget | undefined = t
-        ? { ...(typeof t.kind === 'string' ? { kind: t.kind } : {}), ...(typeof t.name === 'string' ? { name: t.name } : {}), ...(typeof t.namespace === 'string' ? { namespace: t.namespace } : {}) }
+        ? {
+            ...(typeof t.kind === 'string' ? { kind: t.kind } : {}),
+            ...(typeof t.name === 'string' ? { name: t.name } : {}),
+            ...(typeof t.namespace === 'string' ? { namespace: t.namespace } : {}),
+          }
         : undefined;
       layer.patchFiles.push({ file, ...(target ? { target } : {}) });
     }
     for (const p of list(doc.patchesStrategicMerge)) {
       if (typeof p !== 'string') continue;
-      if (p.includes('\n')) { layer.inlinePatches += 1; continue; }
+      if (p.includes('\n')) {
+        layer.inlinePatches += 1;
+        continue;
+      }
       const file = inRepo(dir, p);
       if (file && (await kind(checkoutDir, file)) === 'file') layer.patchFiles.push({ file });
     }
@@ -116,27 +148,79 @@ export async function kustomizeLayers(checkoutDir: string, envPath: string): Pro
   return layers;
 }
 
-/**
- * Directories outside `exclude` whose kustomization names `dir` (as a resource, base or component):
- * other environments that render a base too, and would get an edit made in it.
- */
-export async function otherUsersOf(checkoutDir: string, dir: string, exclude: ReadonlySet<string>): Promise<string[]> {
-  const users: string[] = [];
+/** Every kustomization directory of a checkout, with the in-repo directories it pulls in (resources, bases, components). */
+export type KustomizeGraph = ReadonlyMap<string, readonly string[]>;
+
+export async function kustomizeGraph(checkoutDir: string): Promise<KustomizeGraph> {
+  const graph = new Map<string, string[]>();
   const walk = async (rel: string, depth: number): Promise<void> => {
     if (depth > 12) return;
     const entries = await readdir(path.join(checkoutDir, rel), { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === 'node_modules') continue;
       const child = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) { await walk(child, depth + 1); continue; }
-      if (!KUSTOMIZATION_FILES.includes(e.name) || exclude.has(rel)) continue;
+      if (e.isDirectory()) {
+        await walk(child, depth + 1);
+        continue;
+      }
+      if (!KUSTOMIZATION_FILES.includes(e.name) || graph.has(rel)) continue;
       let k: unknown;
-      try { k = parse(await readFile(path.join(checkoutDir, child), 'utf8')); } catch { continue; }
+      try {
+        k = parse(await readFile(path.join(checkoutDir, child), 'utf8'));
+      } catch {
+        continue;
+      }
       if (!isObj(k)) continue;
-      const refs = [...list(k.resources), ...list(k.bases), ...list(k.components)].filter((r): r is string => typeof r === 'string');
-      if (refs.some((r) => inRepo(rel, r) === dir)) users.push(rel);
+      const refs = [...list(k.resources), ...list(k.bases), ...list(k.components)].filter(
+        (r): r is string => typeof r === 'string',
+      );
+      graph.set(
+        rel,
+        refs.map((r) => inRepo(rel, r)).filter((d): d is string => d !== undefined),
+      );
     }
   };
   await walk('', 0);
-  return users.sort();
+  return graph;
+}
+
+/** `dir` and every directory it pulls in, directly or through others. */
+function reachFrom(graph: KustomizeGraph, dir: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [dir];
+  for (let d = stack.pop(); d !== undefined; d = stack.pop()) {
+    if (seen.has(d)) continue;
+    seen.add(d);
+    stack.push(...(graph.get(d) ?? []));
+  }
+  return seen;
+}
+
+/** Kustomizations no other kustomization pulls in: what an engine points at, an environment. */
+function topLevel(graph: KustomizeGraph): string[] {
+  const pulled = new Set([...graph.values()].flat());
+  return [...graph.keys()].filter((d) => !pulled.has(d));
+}
+
+/**
+ * Environments outside `exclude` (the layers of the environment being changed) that render
+ * `layerDir` too, directly or through an intermediate layer: an edit made in it changes them.
+ */
+export function environmentsReaching(graph: KustomizeGraph, layerDir: string, exclude: ReadonlySet<string>): string[] {
+  return topLevel(graph)
+    .filter((d) => !exclude.has(d) && reachFrom(graph, d).has(layerDir))
+    .sort();
+}
+
+/**
+ * The other environments of `envPath`'s app: top-level kustomizations that share a layer with it
+ * (for users-api prod, the dev and staging overlays, which render the same base), plus any that
+ * pull `envPath` itself in. A plain-manifest directory that no kustomization names shares nothing.
+ */
+export async function siblingEnvironments(checkoutDir: string, envPath: string): Promise<string[]> {
+  const graph = await kustomizeGraph(checkoutDir);
+  const mine = reachFrom(graph, envPath);
+  return topLevel(graph)
+    .filter((d) => d !== envPath && [...reachFrom(graph, d)].some((x) => mine.has(x)))
+    .sort();
 }

@@ -29,7 +29,7 @@ const POD_TEMPLATE = /^spec\.(?:jobTemplate\.spec\.)?template\.spec\./;
 const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
 
 function shown(value: unknown, max = 40): string {
-  const text = oneLine(typeof value === 'string' ? value : JSON.stringify(value) ?? 'null');
+  const text = oneLine(typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null'));
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -53,10 +53,15 @@ export function liveChangeMessage(m: LiveChangeMessageInput): string {
   const reason = normalizeReason(m.reason);
   // Edits do not say which change they came from; with any Secret in the run, hide every value.
   const hide = m.changes.some((c) => SECRET_KINDS.has(c.object.kind));
-  const where = m.edits.map((e) => `- ${e.file}: ${e.yamlPath.join('.')} ${e.remove ? 'removed' : `= ${hide ? '(hidden)' : shown(e.value, 80)}`}`);
+  const where = m.edits.map((e) =>
+    e.newFile
+      ? `- ${e.file}: new file`
+      : `- ${e.file}: ${e.yamlPath.join('.')} ${e.remove ? 'removed' : `= ${hide ? '(hidden)' : shown(e.value, 80)}`}`,
+  );
   const body = [
-    m.body ?? 'Applied live first by rewind (emergency path); this commit makes Git render the patched live state, so auto-sync can be resumed without undoing it.',
+    m.body ??
+      'Applied live first by rewind (emergency path); this commit makes Git render the patched live state, so auto-sync can be resumed without undoing it.',
     ...(where.length > 0 ? [where.join('\n')] : []),
   ].join('\n\n');
-  return [subject, ...(reason ? [reason] : []), body, trailerBlock({ ...m, change: m.change ?? 'live-first' })].join('\n\n') + '\n';
+  return `${[subject, ...(reason ? [reason] : []), body, trailerBlock({ ...m, change: m.change ?? 'live-first' })].join('\n\n')}\n`;
 }

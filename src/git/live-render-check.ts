@@ -13,22 +13,42 @@ import type { LiveChange } from '../../workflows/types.js';
 import { groupOf, objectKey, type KubeObject } from '../gitops/render.js';
 import { escapePointer, getField, patchLeaves, type FieldPath } from './field-path.js';
 
-export interface RemainingField { object: string; path: string; desired: unknown; live: unknown }
+export interface RemainingField {
+  object: string;
+  path: string;
+  desired: unknown;
+  live: unknown;
+}
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A pointer for a field neither side has; a named item it cannot index shows as `[name]`. */
-const namedPointer = (path: FieldPath): string => path.map((s) => `/${typeof s === 'string' ? escapePointer(s) : `[${s.name}]`}`).join('');
+const namedPointer = (path: FieldPath): string =>
+  path.map((s) => `/${typeof s === 'string' ? escapePointer(s) : `[${s.name}]`}`).join('');
 
 /** The object a change names, among `objects`; a missing namespace counts as `defaultNamespace`. */
-export function findObject(objects: readonly KubeObject[], c: LiveChange, defaultNamespace = ''): KubeObject | undefined {
+export function findObject(
+  objects: readonly KubeObject[],
+  c: LiveChange,
+  defaultNamespace = '',
+): KubeObject | undefined {
   const o = c.object;
-  return objects.find((x) => x.kind === o.kind && x.metadata.name === o.name && groupOf(x.apiVersion) === groupOf(o.apiVersion) &&
-    (x.metadata.namespace ?? defaultNamespace) === o.namespace);
+  return objects.find(
+    (x) =>
+      x.kind === o.kind &&
+      x.metadata.name === o.name &&
+      groupOf(x.apiVersion) === groupOf(o.apiVersion) &&
+      (x.metadata.namespace ?? defaultNamespace) === o.namespace,
+  );
 }
 
 /** Every field the changes set whose rendered value is not the live one. `path` is a JSON pointer. */
-export function remainingFields(rendered: readonly KubeObject[], changes: readonly LiveChange[], liveAfter: readonly KubeObject[], defaultNamespace = ''): RemainingField[] {
+export function remainingFields(
+  rendered: readonly KubeObject[],
+  changes: readonly LiveChange[],
+  liveAfter: readonly KubeObject[],
+  defaultNamespace = '',
+): RemainingField[] {
   const out: RemainingField[] = [];
   changes.forEach((c, i) => {
     const live = liveAfter[i];
@@ -40,10 +60,12 @@ export function remainingFields(rendered: readonly KubeObject[], changes: readon
       return;
     }
     for (const leaf of patchLeaves(c.patch, c.patchType)) {
-      const d = getField(desired, leaf.path), l = getField(live, leaf.path);
+      const d = getField(desired, leaf.path),
+        l = getField(live, leaf.path);
       if (isDeepStrictEqual(d.value, l.value)) continue;
       const path = l.found ? l.pointer : d.found ? d.pointer : namedPointer(leaf.path);
-      if (!out.some((r) => r.object === object && r.path === path)) out.push({ object, path, desired: d.value, live: l.value });
+      if (!out.some((r) => r.object === object && r.path === path))
+        out.push({ object, path, desired: d.value, live: l.value });
     }
   });
   return out;
@@ -59,7 +81,10 @@ export function patchedObject<T>(obj: T, patch: Record<string, unknown>, patchTy
     if (!isMap(p)) return structuredClone(p);
     const out: Record<string, unknown> = isMap(target) ? { ...target } : {};
     for (const [k, v] of Object.entries(p)) {
-      if (v === null) { delete out[k]; continue; }
+      if (v === null) {
+        delete out[k];
+        continue;
+      }
       const cur = out[k];
       if (patchType === 'strategic' && Array.isArray(v) && v.every((it) => isMap(it) && typeof it.name === 'string')) {
         const list = Array.isArray(cur) ? [...cur] : [];

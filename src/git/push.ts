@@ -6,12 +6,16 @@
  * - anything else (network, timeouts) is thrown, for the activity's retry policy.
  * Git's messages can carry the remote URL, and an HTTPS URL can carry a token: redact first.
  */
-import type { SimpleGit } from 'simple-git';
+import type { Git } from './run-git.js';
 
-export type PushOutcome = { kind: 'pushed' } | { kind: 'non-fast-forward'; message: string } | { kind: 'refused'; message: string };
+export type PushOutcome =
+  | { kind: 'pushed' }
+  | { kind: 'non-fast-forward'; message: string }
+  | { kind: 'refused'; message: string };
 
 const NON_FAST_FORWARD = /non-fast-forward|fetch first|\[rejected\]|failed to update ref|cannot lock ref/i;
-const REFUSED = /remote rejected|hook declined|permission|denied|forbidden|\b403\b|authentication failed|could not read username|protected branch|not allowed/i;
+const REFUSED =
+  /remote rejected|hook declined|permission|denied|forbidden|\b403\b|authentication failed|could not read username|protected branch|not allowed/i;
 /** A remote-side race (two pushes updating the ref at once) is reported as "remote rejected" too. */
 const REMOTE_RACE = /cannot lock ref|failed to update ref|incorrect old value/i;
 
@@ -25,7 +29,10 @@ export function redactCredentials(text: string): string {
 /** The lines of a push failure a person needs: the remote's own messages and the refusal line. */
 export function pushMessage(err: unknown): string {
   const text = redactCredentials(String(err instanceof Error ? err.message : err));
-  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => /^remote:|^ ?! |\[remote rejected\]|\[rejected\]|^error:|^fatal:/.test(l.trim()) || /^ ?! /.test(l));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => /^remote:|^ ?! |\[remote rejected\]|\[rejected\]|^error:|^fatal:/.test(l.trim()) || /^ ?! /.test(l));
   const out = (lines.length > 0 ? lines : text.split('\n').filter(Boolean)).join('\n');
   return out.length > 2000 ? `${out.slice(0, 2000)}…` : out;
 }
@@ -33,13 +40,14 @@ export function pushMessage(err: unknown): string {
 export function classifyPushError(err: unknown): Exclude<PushOutcome, { kind: 'pushed' }> | undefined {
   const text = String(err instanceof Error ? err.message : err);
   const remoteRejected = /remote rejected/i.test(text);
-  if (remoteRejected ? REMOTE_RACE.test(text) : NON_FAST_FORWARD.test(text)) return { kind: 'non-fast-forward', message: pushMessage(err) };
+  if (remoteRejected ? REMOTE_RACE.test(text) : NON_FAST_FORWARD.test(text))
+    return { kind: 'non-fast-forward', message: pushMessage(err) };
   if (REFUSED.test(text)) return { kind: 'refused', message: pushMessage(err) };
   return undefined;
 }
 
 /** `git push origin HEAD:refs/heads/<branch>`; throws (redacted) on errors that may be transient. */
-export async function pushHead(git: SimpleGit, branch: string): Promise<PushOutcome> {
+export async function pushHead(git: Git, branch: string): Promise<PushOutcome> {
   try {
     await git.raw(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
     return { kind: 'pushed' };

@@ -24,7 +24,9 @@ export function createRenderAt(clone: CachedClone, envPath: string, options: Ren
     const key = (await Promise.all(sources.map(async (p) => `${p}=${await pathObject(clone.git, sha, p)}`))).join('\n');
     let rendered = cache.get(key);
     if (!rendered) {
-      rendered = clone.withWorktree(sha, (dir) => renderManifests(dir, envPath, options.kustomize ? { kustomize: options.kustomize } : {}));
+      rendered = clone.withWorktree(sha, (dir) =>
+        renderManifests(dir, envPath, options.kustomize ? { kustomize: options.kustomize } : {}),
+      );
       cache.set(key, rendered);
       rendered.catch(() => cache.delete(key));
     }

@@ -22,27 +22,44 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /** `id` is render.ts's objectKey (`group/Kind/namespace/name`), the same key drift reports use. */
-interface Keyed { id: string; kind: string; namespace: string; name: string; obj: Obj }
+interface Keyed {
+  id: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  obj: Obj;
+}
 
-const keyed = (o: KubeObject): Keyed =>
-  ({ id: objectKey(o), kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name, obj: o });
+const keyed = (o: KubeObject): Keyed => ({
+  id: objectKey(o),
+  kind: o.kind,
+  namespace: o.metadata.namespace ?? '',
+  name: o.metadata.name,
+  obj: o,
+});
 
 /** The pod template's spec for the workload kinds that carry one. */
-function podSpec(o: Obj): Obj | undefined {
+export function podSpec(o: Obj): Obj | undefined {
   const spec = o.spec;
   if (!isObj(spec)) return undefined;
   switch (o.kind) {
-    case 'Pod': return spec;
+    case 'Pod':
+      return spec;
     case 'CronJob': {
       const job = spec.jobTemplate;
       const tpl = isObj(job) && isObj(job.spec) ? job.spec.template : undefined;
       return isObj(tpl) && isObj(tpl.spec) ? tpl.spec : undefined;
     }
-    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': case 'Job': {
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job': {
       const tpl = spec.template;
       return isObj(tpl) && isObj(tpl.spec) ? tpl.spec : undefined;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -61,7 +78,12 @@ function containers(o: Obj): Map<string, string> {
 /** Stable JSON: key order does not count as a change. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isObj(v)) return `{${Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  if (isObj(v))
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => v[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v) ?? 'null';
 }
 
@@ -69,12 +91,19 @@ function canonical(v: unknown): string {
 function remainder(o: Obj, renames: ReadonlyMap<string, string>): unknown {
   const copy = structuredClone(o) as Obj;
   const pod = podSpec(copy);
-  if (pod) for (const field of ['initContainers', 'containers']) {
-    const list = pod[field];
-    if (Array.isArray(list)) for (const c of list) if (isObj(c)) delete c.image;
+  if (pod)
+    for (const field of ['initContainers', 'containers']) {
+      const list = pod[field];
+      if (Array.isArray(list)) for (const c of list) if (isObj(c)) delete c.image;
+    }
+  if (copy.kind === 'ConfigMap') {
+    delete copy.data;
+    delete copy.binaryData;
   }
-  if (copy.kind === 'ConfigMap') { delete copy.data; delete copy.binaryData; }
-  if (copy.kind === 'Secret') { delete copy.data; delete copy.stringData; }
+  if (copy.kind === 'Secret') {
+    delete copy.data;
+    delete copy.stringData;
+  }
   return renames.size === 0 ? copy : rename(copy, renames);
 }
 
@@ -110,7 +139,8 @@ function configChanges(id: string, before: Obj, after: Obj): ConfigChange[] {
     compare(stringMap(before.binaryData), stringMap(after.binaryData), true, 'binaryData.');
   } else if (after.kind === 'Secret') {
     // Values are compared as written (base64 `data`, plain `stringData`) and only key names are reported.
-    const merged = (o: Obj) => new Map([...stringMap(o.data), ...[...stringMap(o.stringData)].map(([k, v]) => [k, `s:${v}`] as const)]);
+    const merged = (o: Obj) =>
+      new Map([...stringMap(o.data), ...[...stringMap(o.stringData)].map(([k, v]) => [k, `s:${v}`] as const)]);
     compare(merged(before), merged(after), true);
   }
   return out;
@@ -125,11 +155,16 @@ const GENERATED_SUFFIX = /^(.*)-[a-z0-9]{10}$/;
 function pairGenerated(removed: Keyed[], added: Keyed[]): Array<[Keyed, Keyed]> {
   const base = (k: Keyed) => {
     const m = GENERATED_SUFFIX.exec(k.name);
-    return m && (k.kind === 'ConfigMap' || k.kind === 'Secret') ? `${k.id.slice(0, k.id.length - k.name.length)}${m[1]}` : undefined;
+    return m && (k.kind === 'ConfigMap' || k.kind === 'Secret')
+      ? `${k.id.slice(0, k.id.length - k.name.length)}${m[1]}`
+      : undefined;
   };
   const group = (list: Keyed[]) => {
     const g = new Map<string, Keyed[]>();
-    for (const k of list) { const b = base(k); if (b) g.set(b, [...(g.get(b) ?? []), k]); }
+    for (const k of list) {
+      const b = base(k);
+      if (b) g.set(b, [...(g.get(b) ?? []), k]);
+    }
     return g;
   };
   const r = group(removed);
@@ -143,12 +178,21 @@ function pairGenerated(removed: Keyed[], added: Keyed[]): Array<[Keyed, Keyed]> 
 }
 
 export function diffRendered(before: readonly KubeObject[], after: readonly KubeObject[]): RenderedDiff {
-  const index = (list: readonly KubeObject[]) => new Map(list.map((o) => { const k = keyed(o); return [k.id, k] as const; }));
+  const index = (list: readonly KubeObject[]) =>
+    new Map(
+      list.map((o) => {
+        const k = keyed(o);
+        return [k.id, k] as const;
+      }),
+    );
   const a = index(before);
   const b = index(after);
   let removed = [...a.values()].filter((k) => !b.has(k.id));
   let added = [...b.values()].filter((k) => !a.has(k.id));
-  const pairs: Array<[Keyed, Keyed]> = [...a.values()].flatMap((k) => { const n = b.get(k.id); return n ? [[k, n] as [Keyed, Keyed]] : []; });
+  const pairs: Array<[Keyed, Keyed]> = [...a.values()].flatMap((k) => {
+    const n = b.get(k.id);
+    return n ? [[k, n] as [Keyed, Keyed]] : [];
+  });
   const generated = pairGenerated(removed, added);
   const renames = new Map(generated.map(([o, n]) => [o.name, n.name]));
   pairs.push(...generated);
@@ -165,7 +209,8 @@ export function diffRendered(before: readonly KubeObject[], after: readonly Kube
       if (from !== undefined && from !== to) images.push({ object: next.id, container, from, to });
     }
     config.push(...configChanges(next.id, old.obj, next.obj));
-    if (canonical(remainder(old.obj, renames)) !== canonical(remainder(next.obj, new Map()))) otherChanged.push(next.id);
+    if (canonical(remainder(old.obj, renames)) !== canonical(remainder(next.obj, new Map())))
+      otherChanged.push(next.id);
   }
   const byObject = <T extends { object: string }>(x: T, y: T) => x.object.localeCompare(y.object);
   return {

@@ -3,7 +3,7 @@
  * trailer is what makes a revert idempotent across worker crashes: a retried activity looks for
  * its own run id on the branch before reverting a second time.
  */
-import type { SimpleGit } from 'simple-git';
+import type { Git } from './run-git.js';
 
 export const TRAILER = {
   run: 'Rewind-Run',
@@ -28,7 +28,7 @@ export interface RevertMessageInput {
  */
 export function revertMessage(m: RevertMessageInput): string {
   const reason = normalizeReason(m.reason);
-  return [`Revert "${m.subject}"`, `This reverts commit ${m.sha}.`, ...(reason ? [reason] : []), trailerBlock(m)].join('\n\n') + '\n';
+  return `${[`Revert "${m.subject}"`, `This reverts commit ${m.sha}.`, ...(reason ? [reason] : []), trailerBlock(m)].join('\n\n')}\n`;
 }
 
 export const normalizeReason = (reason: string): string => reason.replace(/\r\n?/g, '\n').trim();
@@ -50,13 +50,34 @@ const RECORD = '\x1e';
  * Commits in `range` (e.g. `<sha>..origin/main`) whose `Rewind-Run` trailer equals `runId`,
  * newest first. `range` must be built from validated shas and ref names only.
  */
-export async function commitsForRun(git: SimpleGit, range: string, runId: string, maxCount?: number): Promise<string[]> {
+export async function commitsForRun(git: Git, range: string, runId: string, maxCount?: number): Promise<string[]> {
+  return (await runTrailerLog(git, range, runId, maxCount)).mine;
+}
+
+/**
+ * One `git log` of `range` (at most `maxCount` commits): the shas it read, newest first, and those
+ * whose `Rewind-Run` trailer equals `runId`. A sha it read is reachable from the range's tip.
+ */
+export async function runTrailerLog(
+  git: Git,
+  range: string,
+  runId: string,
+  maxCount?: number,
+): Promise<{ mine: string[]; read: string[] }> {
   const limit = maxCount !== undefined ? [`--max-count=${Math.max(1, Math.floor(maxCount))}`] : [];
-  const out = await git.raw(['log', ...limit, `--format=%H${FIELD}%(trailers:key=${TRAILER.run},valueonly,separator=%x1d)${RECORD}`, range]);
-  const hits: string[] = [];
+  const out = await git.raw([
+    'log',
+    ...limit,
+    `--format=%H${FIELD}%(trailers:key=${TRAILER.run},valueonly,separator=%x1d)${RECORD}`,
+    range,
+  ]);
+  const mine: string[] = [];
+  const read: string[] = [];
   for (const record of out.split(RECORD)) {
     const [sha, values] = record.trim().split(FIELD);
-    if (sha && values !== undefined && values.split('\x1d').some((v) => v.trim() === runId)) hits.push(sha);
+    if (!sha) continue;
+    read.push(sha);
+    if (values?.split('\x1d').some((v) => v.trim() === runId)) mine.push(sha);
   }
-  return hits;
+  return { mine, read };
 }

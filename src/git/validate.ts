@@ -4,13 +4,12 @@
  */
 import path from 'node:path';
 
-export const SHA_PATTERN = /^[0-9a-f]{7,40}$/;
-
-export const isSha = (value: string): boolean => SHA_PATTERN.test(value);
-
 /** Thrown when a value from config or a request cannot be given to git safely. */
 export class UnsafeGitInputError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'UnsafeGitInputError';
   }
@@ -21,15 +20,28 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A branch name git would accept, that cannot be read as an option or a revision range. */
 export function assertBranchName(branch: string): void {
-  const ok = /^[A-Za-z0-9._/-]+$/.test(branch) && !branch.startsWith('-') && !branch.startsWith('/') &&
-    !branch.endsWith('/') && !branch.endsWith('.lock') && !branch.includes('..') && !branch.includes('//');
-  if (!ok) throw new UnsafeGitInputError('repo.branch', `branch "${branch}" is not a plain branch name (letters, digits, . _ / -)`);
+  const ok =
+    /^[A-Za-z0-9._/-]+$/.test(branch) &&
+    !branch.startsWith('-') &&
+    !branch.startsWith('/') &&
+    !branch.endsWith('/') &&
+    !branch.endsWith('.lock') &&
+    !branch.includes('..') &&
+    !branch.includes('//');
+  if (!ok)
+    throw new UnsafeGitInputError(
+      'repo.branch',
+      `branch "${branch}" is not a plain branch name (letters, digits, . _ / -)`,
+    );
 }
 
 /** Clone URLs come from rewind.yaml; refuse anything git could read as an option. */
 export function assertCloneUrl(url: string): void {
   if (url === '' || url.startsWith('-') || CONTROL.test(url)) {
-    throw new UnsafeGitInputError('repo.url', `repository URL "${url}" must be non-empty, must not start with "-" and must not contain control characters`);
+    throw new UnsafeGitInputError(
+      'repo.url',
+      `repository URL "${url}" must be non-empty, must not start with "-" and must not contain control characters`,
+    );
   }
 }
 
@@ -37,9 +49,21 @@ export function assertCloneUrl(url: string): void {
 export function normalizeRepoPath(field: string, rel: string): string {
   const posix = rel.replace(/\\/g, '/');
   const norm = path.posix.normalize(posix).replace(/\/+$/, '');
-  if (posix === '' || posix.startsWith('/') || posix.startsWith('-') || posix.startsWith(':') || CONTROL.test(posix) ||
-      norm === '.' || norm === '..' || norm.startsWith('../') || norm.split('/')[0] === '.git') {
-    throw new UnsafeGitInputError(field, `path "${rel}" must be a directory relative to the repository root, inside it`);
+  if (
+    posix === '' ||
+    posix.startsWith('/') ||
+    posix.startsWith('-') ||
+    posix.startsWith(':') ||
+    CONTROL.test(posix) ||
+    norm === '.' ||
+    norm === '..' ||
+    norm.startsWith('../') ||
+    norm.split('/')[0] === '.git'
+  ) {
+    throw new UnsafeGitInputError(
+      field,
+      `path "${rel}" must be a directory relative to the repository root, inside it`,
+    );
   }
   return norm;
 }
@@ -48,7 +72,10 @@ export function normalizeRepoPath(field: string, rel: string): string {
 export function formatIdent(field: string, who: { name: string; email: string }): string {
   const bad = (s: string) => s.trim() === '' || /[<>]/.test(s) || CONTROL.test(s);
   if (bad(who.name) || bad(who.email) || !who.email.includes('@')) {
-    throw new UnsafeGitInputError(field, `"${who.name} <${who.email}>" is not a usable git identity (name and email without < > or line breaks)`);
+    throw new UnsafeGitInputError(
+      field,
+      `"${who.name} <${who.email}>" is not a usable git identity (name and email without < > or line breaks)`,
+    );
   }
   return `${who.name.trim()} <${who.email.trim()}>`;
 }

@@ -10,7 +10,11 @@ import { realpath, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node, type Scalar } from 'yaml';
 
-export interface YamlStyle { indent: number; indentSeq: boolean; flowCollectionPadding: boolean }
+export interface YamlStyle {
+  indent: number;
+  indentSeq: boolean;
+  flowCollectionPadding: boolean;
+}
 
 export interface YamlFile {
   /** Repo-relative path. */
@@ -22,7 +26,10 @@ export interface YamlFile {
 
 /** Thrown when a file cannot be read or edited as YAML; names the file. */
 export class YamlEditError extends Error {
-  constructor(readonly file: string, message: string) {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(`${file}: ${message}`);
     this.name = 'YamlEditError';
   }
@@ -48,7 +55,8 @@ export function detectStyle(text: string): YamlStyle {
       indent = nextIndent - own;
     }
   }
-  const padded = /[{[] \S/.test(text), tight = /[{[][^\s\]}]/.test(text.replace(/#.*$/gm, ''));
+  const padded = /[{[] \S/.test(text),
+    tight = /[{[][^\s\]}]/.test(text.replace(/#.*$/gm, ''));
   return { indent: indent ?? 2, indentSeq: indentSeq ?? true, flowCollectionPadding: padded || !tight };
 }
 
@@ -57,7 +65,8 @@ export async function repoFile(checkoutDir: string, rel: string): Promise<string
   const root = await realpath(checkoutDir);
   const abs = path.resolve(root, rel);
   const inside = (p: string) => p === root || p.startsWith(root + path.sep);
-  if (!inside(abs) || rel.split('/').includes('.git')) throw new YamlEditError(rel, 'is not a file inside the repository');
+  if (!inside(abs) || rel.split('/').includes('.git'))
+    throw new YamlEditError(rel, 'is not a file inside the repository');
   const real = await realpath(abs).catch(() => abs);
   if (!inside(real)) throw new YamlEditError(rel, 'is a link to outside the repository');
   return real;
@@ -68,6 +77,11 @@ export async function readYamlFile(checkoutDir: string, rel: string): Promise<Ya
   const text = await readFile(abs, 'utf8').catch(() => {
     throw new YamlEditError(rel, 'cannot be read');
   });
+  return yamlFromText(rel, text);
+}
+
+/** A file not written yet (or not read from disk): `text` parsed as `rel` would be. */
+export function yamlFromText(rel: string, text: string): YamlFile {
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) return { file: rel, text, docs: [], style: detectStyle(text) };
   const bad = docs.find((d) => d.errors.length > 0);
@@ -88,16 +102,23 @@ export async function writeYamlFile(checkoutDir: string, f: YamlFile): Promise<v
  * string, but Argo CD and kubectl read plain manifests with go-yaml v2 (YAML 1.1), where `on` is
  * `true`: an env value `FEATURE_X: on` would then be refused as a non-string.
  */
-const YAML11_AMBIGUOUS = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|[-+]?[0-9_]+(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0[0-7_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const YAML11_AMBIGUOUS =
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|[-+]?[0-9_]+(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0[0-7_]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
 function quoteIfAmbiguous(s: Scalar): void {
-  if (typeof s.value === 'string' && YAML11_AMBIGUOUS.test(s.value) && (s.type === undefined || s.type === 'PLAIN')) s.type = 'QUOTE_DOUBLE';
+  if (typeof s.value === 'string' && YAML11_AMBIGUOUS.test(s.value) && (s.type === undefined || s.type === 'PLAIN'))
+    s.type = 'QUOTE_DOUBLE';
 }
 
 function makeNode(doc: Document, value: unknown): Node {
   const node = doc.createNode(value) as Node;
   if (isScalar(node)) quoteIfAmbiguous(node);
-  else visit(node, { Scalar(key, s) { if (key === 'value' || typeof key === 'number') quoteIfAmbiguous(s); } });
+  else
+    visit(node, {
+      Scalar(key, s) {
+        if (key === 'value' || typeof key === 'number') quoteIfAmbiguous(s);
+      },
+    });
   return node;
 }
 
@@ -137,9 +158,17 @@ export function setAt(doc: Document, yamlPath: YamlPath, value: unknown): void {
 }
 
 function setChild(parent: unknown, key: string | number, child: unknown, full: YamlPath): void {
-  if (isMap(parent) && typeof key === 'string') { parent.set(key, child); return; }
-  if (isSeq(parent) && typeof key === 'number' && key <= parent.items.length) { parent.set(key, child); return; }
-  throw new Error(`cannot set ${full.join('.')}: ${String(key)} is not a ${typeof key === 'number' ? 'list index' : 'map key'} there`);
+  if (isMap(parent) && typeof key === 'string') {
+    parent.set(key, child);
+    return;
+  }
+  if (isSeq(parent) && typeof key === 'number' && key <= parent.items.length) {
+    parent.set(key, child);
+    return;
+  }
+  throw new Error(
+    `cannot set ${full.join('.')}: ${String(key)} is not a ${typeof key === 'number' ? 'list index' : 'map key'} there`,
+  );
 }
 
 /** Deletes the key at `path` (no-op when absent). */

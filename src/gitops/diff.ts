@@ -12,10 +12,15 @@
  * live keys. The rollback and emergency runbooks build their drift report from these functions.
  */
 import { groupOf, objectKey, type KubeObject } from './render.js';
+import { pointerSegments } from './patch-paths.js';
 import { ARGO_INSTANCE_LABEL, CONTROLLER_ANNOTATIONS, CONTROLLER_LABELS } from './tracking.js';
 
 /** One difference; `path` is a JSON pointer (array indexes address the live array when the item exists live). */
-export interface DiffEntry { path: string; desired: unknown; live: unknown }
+export interface DiffEntry {
+  path: string;
+  desired: unknown;
+  live: unknown;
+}
 
 /** Argo CD `spec.ignoreDifferences[]`; only `jsonPointers` are applied (`jqPathExpressions`, `managedFieldsManagers` are not). */
 export interface IgnoreDifference {
@@ -28,7 +33,9 @@ export interface IgnoreDifference {
   managedFieldsManagers?: string[];
 }
 
-export interface DiffOptions { ignoreDifferences?: readonly IgnoreDifference[] }
+export interface DiffOptions {
+  ignoreDifferences?: readonly IgnoreDifference[];
+}
 
 export type ResourceState = 'synced' | 'modified' | 'missing' | 'extra';
 
@@ -50,14 +57,24 @@ export interface AppComparison {
   synced: boolean;
 }
 
-const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
 const DROPPED_LABELS = [...CONTROLLER_LABELS, ARGO_INSTANCE_LABEL];
 const EXACT_MAPS = /^\/(data|binaryData|stringData)$/;
 const QUANTITY_PATH = /\/(resources\/(limits|requests)|hard|capacity)\//;
 
 /** Differences between one desired object and its live counterpart. */
 export function diffObject(desired: KubeObject, live: KubeObject, opts: DiffOptions = {}): DiffEntry[] {
-  const d = normalize(desired, opts), l = normalize(live, opts);
+  const d = normalize(desired, opts),
+    l = normalize(live, opts);
   const exactMaps = desired.kind === 'ConfigMap' || desired.kind === 'Secret';
   const out: DiffEntry[] = [];
   compare(d, l, '', exactMaps, out);
@@ -65,10 +82,15 @@ export function diffObject(desired: KubeObject, live: KubeObject, opts: DiffOpti
 }
 
 /** Classifies every object of an app: `live` is every live object that belongs to it (found by key or by tracking). */
-export function compareApp(desired: readonly KubeObject[], live: readonly KubeObject[], opts: DiffOptions = {}): AppComparison {
+export function compareApp(
+  desired: readonly KubeObject[],
+  live: readonly KubeObject[],
+  opts: DiffOptions = {},
+): AppComparison {
   const liveByKey = new Map(live.map((o) => [objectKey(o), o]));
   const resources: ResourceComparison[] = desired.map((d) => {
-    const key = objectKey(d), l = liveByKey.get(key);
+    const key = objectKey(d),
+      l = liveByKey.get(key);
     if (!l) return { key, state: 'missing', desired: d, diffs: [] };
     const diffs = diffObject(d, l, opts);
     return { key, state: diffs.length > 0 ? 'modified' : 'synced', desired: d, live: l, diffs };
@@ -85,9 +107,12 @@ export function compareApp(desired: readonly KubeObject[], live: readonly KubeOb
 
 /** Whether an ignore rule names this object (group `''` is the core group, as in Argo). */
 export function ignoreRuleMatches(rule: IgnoreDifference, o: KubeObject): boolean {
-  return (rule.group ?? '') === groupOf(o.apiVersion) && rule.kind === o.kind
-    && (rule.name === undefined || rule.name === o.metadata.name)
-    && (rule.namespace === undefined || rule.namespace === (o.metadata.namespace ?? ''));
+  return (
+    (rule.group ?? '') === groupOf(o.apiVersion) &&
+    rule.kind === o.kind &&
+    (rule.name === undefined || rule.name === o.metadata.name) &&
+    (rule.namespace === undefined || rule.namespace === (o.metadata.namespace ?? ''))
+  );
 }
 
 function normalize(o: KubeObject, opts: DiffOptions): Record<string, unknown> {
@@ -95,7 +120,10 @@ function normalize(o: KubeObject, opts: DiffOptions): Record<string, unknown> {
   delete copy['status'];
   const meta = copy.metadata as Record<string, unknown>;
   for (const f of SERVER_METADATA) delete meta[f];
-  for (const [field, drop] of [['annotations', CONTROLLER_ANNOTATIONS], ['labels', DROPPED_LABELS]] as const) {
+  for (const [field, drop] of [
+    ['annotations', CONTROLLER_ANNOTATIONS],
+    ['labels', DROPPED_LABELS],
+  ] as const) {
     const m = meta[field] as Record<string, string> | undefined;
     if (!m) continue;
     for (const k of drop) delete m[k];
@@ -110,7 +138,7 @@ function normalize(o: KubeObject, opts: DiffOptions): Record<string, unknown> {
 
 /** Removes the value a JSON pointer addresses, if it exists. */
 export function removePointer(root: unknown, pointer: string): void {
-  const parts = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = pointerSegments(pointer);
   let cur: unknown = root;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
@@ -119,11 +147,13 @@ export function removePointer(root: unknown, pointer: string): void {
     if (Array.isArray(cur)) {
       const idx = Number(part);
       if (!Number.isInteger(idx) || idx < 0 || idx >= cur.length) return;
-      if (last) cur.splice(idx, 1); else cur = cur[idx];
+      if (last) cur.splice(idx, 1);
+      else cur = cur[idx];
     } else {
       const rec = cur as Record<string, unknown>;
       if (!(part in rec)) return;
-      if (last) delete rec[part]; else cur = rec[part];
+      if (last) delete rec[part];
+      else cur = rec[part];
     }
   }
 }
@@ -134,7 +164,10 @@ const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof
 function compare(d: unknown, l: unknown, path: string, exactMaps: boolean, out: DiffEntry[]): void {
   if (d === undefined) return;
   if (Array.isArray(d)) {
-    if (!Array.isArray(l)) { if (d.length > 0 || l != null) out.push({ path, desired: d, live: l }); return; }
+    if (!Array.isArray(l)) {
+      if (d.length > 0 || l != null) out.push({ path, desired: d, live: l });
+      return;
+    }
     compareArrays(d, l, path, exactMaps, out);
     return;
   }
@@ -146,7 +179,8 @@ function compare(d: unknown, l: unknown, path: string, exactMaps: boolean, out: 
     }
     for (const [k, v] of Object.entries(d)) compare(v, l[k], `${path}/${esc(k)}`, exactMaps, out);
     if (exactMaps && EXACT_MAPS.test(path)) {
-      for (const k of Object.keys(l)) if (!(k in d)) out.push({ path: `${path}/${esc(k)}`, desired: undefined, live: l[k] });
+      for (const k of Object.keys(l))
+        if (!(k in d)) out.push({ path: `${path}/${esc(k)}`, desired: undefined, live: l[k] });
     }
     return;
   }
@@ -154,7 +188,8 @@ function compare(d: unknown, l: unknown, path: string, exactMaps: boolean, out: 
 }
 
 function compareArrays(d: unknown[], l: unknown[], path: string, exactMaps: boolean, out: DiffEntry[]): void {
-  const dNames = names(d), lNames = names(l);
+  const dNames = names(d),
+    lNames = names(l);
   if (dNames && lNames) {
     const liveIndex = new Map(lNames.map((n, i) => [n, i]));
     dNames.forEach((n, i) => {
@@ -163,10 +198,15 @@ function compareArrays(d: unknown[], l: unknown[], path: string, exactMaps: bool
       else compare(d[i], l[j], `${path}/${j}`, exactMaps, out);
     });
     const wanted = new Set(dNames);
-    lNames.forEach((n, j) => { if (!wanted.has(n)) out.push({ path: `${path}/${j}`, desired: undefined, live: l[j] }); });
+    lNames.forEach((n, j) => {
+      if (!wanted.has(n)) out.push({ path: `${path}/${j}`, desired: undefined, live: l[j] });
+    });
     return;
   }
-  if (d.length !== l.length) { out.push({ path, desired: d, live: l }); return; }
+  if (d.length !== l.length) {
+    out.push({ path, desired: d, live: l });
+    return;
+  }
   d.forEach((item, i) => compare(item, l[i], `${path}/${i}`, exactMaps, out));
 }
 
@@ -184,16 +224,31 @@ function names(items: unknown[]): string[] | undefined {
 function scalarEqual(d: unknown, l: unknown, path: string): boolean {
   if (d === l || (d === null && l === undefined)) return true;
   // The apiserver canonicalises resource quantities (`1000m` → `1`, `1024Mi` → `1Gi`).
-  if (QUANTITY_PATH.test(path + '/') && (typeof d === 'string' || typeof d === 'number') && typeof l === 'string') {
-    const a = parseQuantity(String(d)), b = parseQuantity(l);
+  if (QUANTITY_PATH.test(`${path}/`) && (typeof d === 'string' || typeof d === 'number') && typeof l === 'string') {
+    const a = parseQuantity(String(d)),
+      b = parseQuantity(l);
     return a !== undefined && a === b;
   }
   return false;
 }
 
 const SUFFIX: Record<string, number> = {
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 
 /** A Kubernetes quantity as a number, rounded to avoid float noise; undefined when it is not one. */

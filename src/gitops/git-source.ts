@@ -10,33 +10,46 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { isFullSha, isShaPrefix } from '../git/sha.js';
 
 const run = promisify(execFile);
 
-const SHA = /^[0-9a-f]{7,40}$/;
 const REF = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
 
 /** Thrown when a ref cannot be resolved or a revision cannot be read; carries the repo and the ref. */
 export class GitSourceError extends Error {
-  constructor(message: string, readonly url: string, readonly ref?: string) {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly ref?: string,
+  ) {
     super(message);
     this.name = 'GitSourceError';
   }
 }
-
-export function isSha(value: string): boolean { return SHA.test(value); }
 
 export class GitSource {
   private queue: Promise<unknown> = Promise.resolve();
   private cloned = false;
 
   /** `workDir` holds the mirror (`git/<hash>.git`) and the trees (`trees/<hash>/<sha>`). */
-  constructor(readonly url: string, readonly workDir: string) {}
+  constructor(
+    readonly url: string,
+    readonly workDir: string,
+  ) {}
 
-  private get id(): string { return createHash('sha256').update(this.url).digest('hex').slice(0, 16); }
-  private get mirrorDir(): string { return path.join(this.workDir, 'git', `${this.id}.git`); }
-  private get treesDir(): string { return path.join(this.workDir, 'trees', this.id); }
-  private git(): SimpleGit { return simpleGit({ baseDir: this.mirrorDir }); }
+  private get id(): string {
+    return createHash('sha256').update(this.url).digest('hex').slice(0, 16);
+  }
+  private get mirrorDir(): string {
+    return path.join(this.workDir, 'git', `${this.id}.git`);
+  }
+  private get treesDir(): string {
+    return path.join(this.workDir, 'trees', this.id);
+  }
+  private git(): SimpleGit {
+    return simpleGit({ baseDir: this.mirrorDir });
+  }
 
   /** Runs git operations of one source one at a time (a fetch must not race an archive). */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -78,19 +91,32 @@ export class GitSource {
 
   private async resolveLocal(ref: string): Promise<string> {
     const wanted = ref.trim() === '' ? 'HEAD' : ref.trim();
-    if (!REF.test(wanted) || wanted.includes('..')) throw new GitSourceError(`invalid revision ${JSON.stringify(ref)}`, this.url, ref);
-    const candidates = wanted === 'HEAD' ? ['HEAD']
-      : [...(SHA.test(wanted) ? [wanted] : []), `refs/heads/${wanted}`, `refs/tags/${wanted}`, ...(wanted.startsWith('refs/') ? [wanted] : [])];
+    if (!REF.test(wanted) || wanted.includes('..'))
+      throw new GitSourceError(`invalid revision ${JSON.stringify(ref)}`, this.url, ref);
+    const candidates =
+      wanted === 'HEAD'
+        ? ['HEAD']
+        : [
+            ...(isShaPrefix(wanted) ? [wanted] : []),
+            `refs/heads/${wanted}`,
+            `refs/tags/${wanted}`,
+            ...(wanted.startsWith('refs/') ? [wanted] : []),
+          ];
     for (const c of candidates) {
-      const sha = (await this.git().raw(['rev-parse', '--verify', '--quiet', `${c}^{commit}`]).catch(() => '')).trim();
-      if (/^[0-9a-f]{40}$/.test(sha)) return sha;
+      const sha = (
+        await this.git()
+          .raw(['rev-parse', '--verify', '--quiet', `${c}^{commit}`])
+          .catch(() => '')
+      ).trim();
+      if (isFullSha(sha)) return sha;
     }
     throw new GitSourceError(`revision ${wanted} not found in ${this.url}`, this.url, ref);
   }
 
   /** A directory holding the tree of commit `sha` (extracted once, then reused). */
   checkout(sha: string): Promise<string> {
-    if (!SHA.test(sha)) return Promise.reject(new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha));
+    if (!isShaPrefix(sha))
+      return Promise.reject(new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha));
     return this.serial(async () => {
       if (!this.cloned) await this.fetchNow();
       const full = await this.resolveLocal(sha);
@@ -113,9 +139,23 @@ export class GitSource {
     });
   }
 
+  /** The first parent of commit `sha`, or undefined for a root commit (no fetch: `sha` is already here). */
+  firstParent(sha: string): Promise<string | undefined> {
+    if (!isShaPrefix(sha))
+      return Promise.reject(new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha));
+    return this.serial(async () => {
+      if (!this.cloned) await this.fetchNow();
+      const out = await this.git()
+        .raw(['rev-parse', '--verify', '--quiet', `${sha}^1^{commit}`])
+        .catch(() => '');
+      return isFullSha(out.trim()) ? out.trim() : undefined;
+    });
+  }
+
   /** Commit subject and author time, for messages and history (`git log -1`). */
   commitInfo(sha: string): Promise<{ subject: string; author: string; date: string }> {
-    if (!SHA.test(sha)) return Promise.reject(new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha));
+    if (!isShaPrefix(sha))
+      return Promise.reject(new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha));
     return this.serial(async () => {
       const out = await this.git().raw(['log', '-1', '--format=%s%x00%an <%ae>%x00%aI', sha, '--']);
       const [subject = '', author = '', date = ''] = out.trim().split('\0');
@@ -131,7 +171,10 @@ export class GitSourceCache {
 
   get(url: string): GitSource {
     let s = this.sources.get(url);
-    if (!s) { s = new GitSource(url, this.workDir); this.sources.set(url, s); }
+    if (!s) {
+      s = new GitSource(url, this.workDir);
+      this.sources.set(url, s);
+    }
     return s;
   }
 }

@@ -3,7 +3,10 @@
  * path must find again in Git before auto-sync may resume. Strategic-merge list items
  * (containers, env, ports) are matched by `name`, as the API server merges them.
  */
-export interface PatchedField { pointer: string; value: unknown }
+export interface PatchedField {
+  pointer: string;
+  value: unknown;
+}
 
 const esc = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
@@ -29,10 +32,16 @@ export function patchedFields(patch: unknown, live: unknown, strategic: boolean,
   return out;
 }
 
+/** The steps of a JSON pointer (RFC 6901), unescaped: `/data/a~1b` → `['data', 'a/b']`. */
+export const pointerSegments = (pointer: string): string[] =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+
 export function valueAt(obj: unknown, pointer: string): unknown {
   let cur: unknown = obj;
-  for (const raw of pointer.split('/').slice(1)) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+  for (const key of pointerSegments(pointer)) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = Array.isArray(cur) ? cur[Number(key)] : (cur as Record<string, unknown>)[key];
   }

@@ -10,7 +10,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { requireKustomize } from '../sandbox/world/binaries.js';
+import { requireKustomize } from '../tools/binaries.js';
 
 const run = promisify(execFile);
 
@@ -33,7 +33,11 @@ export type SourceType = 'Kustomize' | 'Directory';
 
 /** Thrown when a path cannot be rendered; names the path and carries the tool's own output. */
 export class RenderError extends Error {
-  constructor(message: string, readonly relPath: string, readonly toolOutput?: string) {
+  constructor(
+    message: string,
+    readonly relPath: string,
+    readonly toolOutput?: string,
+  ) {
     super(toolOutput ? `${message}\n${toolOutput}` : message);
     this.name = 'RenderError';
   }
@@ -58,14 +62,15 @@ export async function sourceTypeOf(dir: string, relPath: string): Promise<Source
 }
 
 export interface RenderOptions {
-  /** Path of the kustomize binary; default: the one the test world provisions (`requireKustomize()`). */
+  /** Path of the kustomize binary; default: `requireKustomize()` (REWIND_KUSTOMIZE_PATH, rewind's cache, then PATH). */
   kustomize?: string;
 }
 
 export async function renderManifests(dir: string, relPath: string, opts: RenderOptions = {}): Promise<KubeObject[]> {
   const target = resolveInside(dir, relPath, relPath);
   const info = await stat(target).catch(() => undefined);
-  if (!info?.isDirectory()) throw new RenderError(`app path ${relPath} does not exist in the revision (or is not a directory)`, relPath);
+  if (!info?.isDirectory())
+    throw new RenderError(`app path ${relPath} does not exist in the revision (or is not a directory)`, relPath);
   if (await kustomizationFile(target)) return kustomizeBuild(opts.kustomize ?? requireKustomize(), target, relPath);
   const objects: KubeObject[] = [];
   for (const file of await manifestFiles(target)) {
@@ -81,7 +86,8 @@ export function parseManifests(text: string, where: string): KubeObject[] {
     if (doc.errors.length > 0) throw new RenderError(`${where}: invalid YAML: ${doc.errors[0]!.message}`, where);
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
-    if (Array.isArray(value) || typeof value !== 'object') throw new RenderError(`${where}: a document is not a Kubernetes object`, where);
+    if (Array.isArray(value) || typeof value !== 'object')
+      throw new RenderError(`${where}: a document is not a Kubernetes object`, where);
     const o = value as Partial<KubeObject>;
     // A `kind: List` (as `kubectl get -o yaml` writes) holds its objects under items.
     if (o.kind === 'List' && Array.isArray(o['items'])) {
@@ -95,7 +101,13 @@ export function parseManifests(text: string, where: string): KubeObject[] {
 
 function checkObject(value: unknown, where: string): KubeObject {
   const o = value as Partial<KubeObject> | null;
-  if (!o || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string' || o.metadata.name === '') {
+  if (
+    !o ||
+    typeof o.apiVersion !== 'string' ||
+    typeof o.kind !== 'string' ||
+    typeof o.metadata?.name !== 'string' ||
+    o.metadata.name === ''
+  ) {
     throw new RenderError(`${where}: an object lacks apiVersion, kind or metadata.name`, where);
   }
   return o as KubeObject;
@@ -105,7 +117,8 @@ function checkObject(value: unknown, where: string): KubeObject {
 function resolveInside(root: string, relPath: string, what: string): string {
   const base = path.resolve(root);
   const target = path.resolve(base, relPath.replace(/^\/+/, ''));
-  if (target !== base && !target.startsWith(base + path.sep)) throw new RenderError(`app path ${what} points outside the repository`, what);
+  if (target !== base && !target.startsWith(base + path.sep))
+    throw new RenderError(`app path ${what} points outside the repository`, what);
   return target;
 }
 
@@ -130,7 +143,9 @@ async function kustomizeBuild(kustomize: string, target: string, relPath: string
 
 /** Every manifest file below `dir`, depth first, sorted by name at each level; dot-entries are skipped like Argo does. */
 async function manifestFiles(dir: string): Promise<string[]> {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   const files: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;

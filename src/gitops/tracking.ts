@@ -28,7 +28,13 @@ export const CONTROLLER_LABELS: readonly string[] = [FLUX_NAME_LABEL, FLUX_NAMES
 export type RefreshType = 'normal' | 'hard';
 
 /** What an Argo tracking id names. */
-export interface TrackedRef { app: string; group: string; kind: string; namespace: string; name: string }
+export interface TrackedRef {
+  app: string;
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
 
 /** The Argo tracking id for an object of `app`; the core group is the empty string. */
 export function argoTrackingId(app: string, ref: Omit<TrackedRef, 'app'>): string {
@@ -48,7 +54,9 @@ export function fluxInventoryId(ref: { group: string; kind: string; namespace: s
 }
 
 /** Parses a Flux inventory id; names and namespaces never contain `_`, groups never do. */
-export function parseFluxInventoryId(id: string): { namespace: string; name: string; group: string; kind: string } | undefined {
+export function parseFluxInventoryId(
+  id: string,
+): { namespace: string; name: string; group: string; kind: string } | undefined {
   const parts = id.split('_');
   if (parts.length !== 4) return undefined;
   const [namespace, name, group, kind] = parts as [string, string, string, string];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { clonePath, createCloneStore } from '../../../src/git/cached-clone.js';
@@ -9,8 +9,12 @@ import { gitWorld, type GitWorld } from './fixtures.js';
 
 describe('cached clone store', () => {
   let world: GitWorld;
-  before(async () => { world = await gitWorld(); });
-  after(async () => { await world.dispose(); });
+  before(async () => {
+    world = await gitWorld();
+  });
+  after(async () => {
+    await world.dispose();
+  });
 
   it('clones once per URL, then fetches: later uses see new commits in the same clone', async () => {
     const store = createCloneStore({ cacheDir: world.cacheDir });
@@ -34,15 +38,19 @@ describe('cached clone store', () => {
   it('serializes concurrent uses of one clone', async () => {
     const store = createCloneStore({ cacheDir: world.cacheDir });
     const events: string[] = [];
-    const op = (name: string) => store.use(world.repo.remote, async () => {
-      events.push(`${name}:start`);
-      await new Promise((r) => setTimeout(r, 30));
-      events.push(`${name}:end`);
-      if (name === 'b') throw new Error('b fails');
-    });
+    const op = (name: string) =>
+      store.use(world.repo.remote, async () => {
+        events.push(`${name}:start`);
+        await new Promise((r) => setTimeout(r, 30));
+        events.push(`${name}:end`);
+        if (name === 'b') throw new Error('b fails');
+      });
     const results = await Promise.allSettled([op('a'), op('b'), op('c')]);
     assert.deepEqual(events, ['a:start', 'a:end', 'b:start', 'b:end', 'c:start', 'c:end']);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
   });
 
   it('gives a detached worktree at a sha and removes it afterwards, also when the callback throws', async () => {
@@ -56,9 +64,17 @@ describe('cached clone store', () => {
         const overlay = await readFile(path.join(dir, 'apps/users-api/overlays/dev/kustomization.yaml'), 'utf8');
         assert.match(overlay, /newTag: 1\.41\.0/);
       });
-      await assert.rejects(c.withWorktree(first.sha, async () => { throw new Error('render failed'); }), /render failed/);
+      await assert.rejects(
+        c.withWorktree(first.sha, async () => {
+          throw new Error('render failed');
+        }),
+        /render failed/,
+      );
       assert.equal((await c.git.raw(['worktree', 'list'])).trim().split('\n').length, 1);
-      await assert.rejects(c.withWorktree('HEAD', async () => undefined), UnsafeGitInputError);
+      await assert.rejects(
+        c.withWorktree('HEAD', async () => undefined),
+        UnsafeGitInputError,
+      );
     });
     assert.equal(existsSync(seen), false);
     assert.deepEqual(await readdir(path.join(world.cacheDir, 'worktrees')), []);
@@ -74,6 +90,39 @@ describe('cached clone store', () => {
     assert.ok(existsSync(path.join(dir, '.git', 'REVERT_HEAD')));
     await store.use(world.repo.remote, async (c) => {
       assert.equal(existsSync(path.join(c.dir, '.git', 'REVERT_HEAD')), false);
+      assert.equal((await c.git.raw(['status', '--porcelain'])).trim(), '');
+    });
+  });
+
+  it('keeps a commit-graph beside the clone (history walks read it), also for a clone made before it did', async () => {
+    const graph = path.join(clonePath(world.cacheDir, world.repo.remote), '.git', 'objects', 'info', 'commit-graph');
+    await createCloneStore({ cacheDir: world.cacheDir }).use(world.repo.remote, async () => undefined);
+    assert.ok(existsSync(graph));
+    await rm(graph);
+    await createCloneStore({ cacheDir: world.cacheDir }).use(world.repo.remote, async (c) => {
+      assert.ok(existsSync(graph));
+      assert.equal((await c.git.raw(['commit-graph', 'verify'])).trim(), '');
+    });
+  });
+
+  it('recovers a clone left mid-cherry-pick, and one with a stale worktree entry', async () => {
+    const store = createCloneStore({ cacheDir: world.cacheDir });
+    const dir = clonePath(world.cacheDir, world.repo.remote);
+    const promotions = world.repo.promotions.filter((p) => p.app === 'users-api' && p.env === 'prod');
+    await store.use(world.repo.remote, async (c) => {
+      // The last prod promotion picked onto a commit that set another tag on the same line: a conflict.
+      await c.git.raw(['checkout', '--quiet', '--detach', promotions.at(-1)!.sha]);
+      const overlay = path.join(c.dir, 'apps/users-api/overlays/prod/kustomization.yaml');
+      await writeFile(overlay, (await readFile(overlay, 'utf8')).replace(/newTag: .*/, 'newTag: 9.9.9'));
+      await c.git.raw(['commit', '--quiet', '-am', 'local tag']);
+      await assert.rejects(c.git.raw(['cherry-pick', promotions.at(-1)!.sha]), /conflict/i);
+      await mkdir(path.join(c.dir, '.git', 'worktrees', 'gone'), { recursive: true });
+      await writeFile(path.join(c.dir, '.git', 'worktrees', 'gone', 'gitdir'), '/nonexistent/.git\n');
+    });
+    assert.ok(existsSync(path.join(dir, '.git', 'CHERRY_PICK_HEAD')));
+    await store.use(world.repo.remote, async (c) => {
+      assert.equal(existsSync(path.join(c.dir, '.git', 'CHERRY_PICK_HEAD')), false);
+      assert.equal(existsSync(path.join(c.dir, '.git', 'worktrees', 'gone')), false);
       assert.equal((await c.git.raw(['status', '--porcelain'])).trim(), '');
     });
   });

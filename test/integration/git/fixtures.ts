@@ -3,16 +3,30 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { seedConfigRepo, tagFile, type ConfigRepo, type PromotableApp } from '../../../src/sandbox/world/config-repo.js';
+import {
+  seedConfigRepo,
+  tagFile,
+  type ConfigRepo,
+  type PromotableApp,
+} from '../../../src/sandbox/world/config-repo.js';
 import type { PersonRef, TargetSnapshot } from '../../../workflows/types.js';
 
-export interface GitWorld { root: string; repo: ConfigRepo; cacheDir: string; bare: SimpleGit; dispose(): Promise<void> }
+export interface GitWorld {
+  root: string;
+  repo: ConfigRepo;
+  cacheDir: string;
+  bare: SimpleGit;
+  dispose(): Promise<void>;
+}
 
 export async function gitWorld(): Promise<GitWorld> {
   const root = await mkdtemp(path.join(tmpdir(), 'rewind-git-'));
   const repo = await seedConfigRepo(path.join(root, 'world'));
   return {
-    root, repo, cacheDir: path.join(root, 'cache'), bare: simpleGit({ baseDir: repo.remote }),
+    root,
+    repo,
+    cacheDir: path.join(root, 'cache'),
+    bare: simpleGit({ baseDir: repo.remote }),
     dispose: () => rm(root, { recursive: true, force: true }),
   };
 }
@@ -20,10 +34,17 @@ export async function gitWorld(): Promise<GitWorld> {
 export function target(repo: ConfigRepo, app: PromotableApp, env: string, webUrl?: string): TargetSnapshot {
   const file = tagFile(app, env);
   return {
-    app, env, cluster: 'test', engine: { kind: 'argocd', name: `${app}-${env}`, namespace: 'argocd' },
+    app,
+    env,
+    cluster: 'test',
+    engine: { kind: 'argocd', name: `${app}-${env}`, namespace: 'argocd' },
     repo: { name: 'config', url: repo.remote, branch: repo.branch, ...(webUrl ? { webUrl } : {}) },
-    path: path.posix.dirname(file), namespace: `${app}-${env}`, workloads: [`deployment/${app}`],
-    health: { windowMs: 1000, timeoutMs: 10_000 }, owners: [], approvers: [],
+    path: path.posix.dirname(file),
+    namespace: `${app}-${env}`,
+    workloads: [`deployment/${app}`],
+    health: { windowMs: 1000, timeoutMs: 10_000 },
+    owners: [],
+    approvers: [],
     approval: { required: false, minApprovers: 0, allowSelfApproval: true, timeoutMs: 60_000, allowCliYes: true },
     drillTarget: false,
   };
@@ -35,14 +56,24 @@ export const alice: PersonRef = { handle: 'alice', name: 'Alice Ops', email: 'al
 export async function otherClone(world: GitWorld, name: string): Promise<SimpleGit> {
   const dir = path.join(world.root, name);
   await simpleGit().clone(world.repo.remote, dir);
-  return simpleGit({ baseDir: dir, config: ['user.name=Other Eng', 'user.email=other@acme.test', 'commit.gpgsign=false'] });
+  return simpleGit({
+    baseDir: dir,
+    config: ['user.name=Other Eng', 'user.email=other@acme.test', 'commit.gpgsign=false'],
+  });
 }
 
 /** `git log` of main in the bare repo: sha, author, subject, body. */
-export async function remoteLog(world: GitWorld, n = 5): Promise<Array<{ sha: string; author: string; committer: string; subject: string; body: string }>> {
+export async function remoteLog(
+  world: GitWorld,
+  n = 5,
+): Promise<Array<{ sha: string; author: string; committer: string; subject: string; body: string }>> {
   const out = await world.bare.raw(['log', `-n${n}`, '--format=%H%x1f%an <%ae>%x1f%cn <%ce>%x1f%s%x1f%B%x1e', 'main']);
-  return out.split('\x1e').map((r) => r.trim()).filter(Boolean).map((r) => {
-    const [sha = '', author = '', committer = '', subject = '', body = ''] = r.split('\x1f');
-    return { sha, author, committer, subject, body };
-  });
+  return out
+    .split('\x1e')
+    .map((r) => r.trim())
+    .filter(Boolean)
+    .map((r) => {
+      const [sha = '', author = '', committer = '', subject = '', body = ''] = r.split('\x1f');
+      return { sha, author, committer, subject, body };
+    });
 }

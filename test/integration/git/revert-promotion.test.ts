@@ -9,13 +9,15 @@ import { createGitActivities, type RevertPromotionResult } from '../../../activi
 import { FailureType } from '../../../workflows/types.js';
 import { alice, gitWorld, otherClone, remoteLog, target, type GitWorld } from './fixtures.js';
 
-const failsWith = (type: string, message?: RegExp, nonRetryable = true) => (err: unknown) => {
-  assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
-  assert.equal(err.type, type, err.message);
-  assert.equal(err.nonRetryable, nonRetryable);
-  if (message) assert.match(err.message, message);
-  return true;
-};
+const failsWith =
+  (type: string, message?: RegExp, nonRetryable = true) =>
+  (err: unknown) => {
+    assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
+    assert.equal(err.type, type, err.message);
+    assert.equal(err.nonRetryable, nonRetryable);
+    if (message) assert.match(err.message, message);
+    return true;
+  };
 
 const OVERLAY = 'apps/users-api/overlays/prod/kustomization.yaml';
 const tagOf = (text: string) => /newTag: (\S+)/.exec(text)?.[1];
@@ -29,18 +31,28 @@ describe('revertPromotion', () => {
     assert.ok(p);
     promotion = p;
   });
-  afterEach(async () => { await world.dispose(); });
+  afterEach(async () => {
+    await world.dispose();
+  });
 
   const request = (over: Partial<{ runId: string; reason: string; incidentId: string }> = {}) => ({
-    target: target(world.repo, 'users-api', 'prod'), sha: promotion.sha, requester: alice,
-    reason: '5xx after 1.42', runId: 'run-1', incidentId: 'INC-42', ...over,
+    target: target(world.repo, 'users-api', 'prod'),
+    sha: promotion.sha,
+    requester: alice,
+    reason: '5xx after 1.42',
+    runId: 'run-1',
+    incidentId: 'INC-42',
+    ...over,
   });
   const trailer = async (key: string, rev = 'main') =>
     (await world.bare.raw(['log', '-1', `--format=%(trailers:key=${key},valueonly)`, rev])).trim();
 
   it('pushes one revert authored by the requester, with trailers, and the overlay back at the old tag', async () => {
     const before = await world.repo.head();
-    const { revertPromotion } = createGitActivities({ cacheDir: world.cacheDir, committer: { name: 'rewind-bot', email: 'bot@acme.test' } });
+    const { revertPromotion } = createGitActivities({
+      cacheDir: world.cacheDir,
+      committer: { name: 'rewind-bot', email: 'bot@acme.test' },
+    });
     const result = await revertPromotion(request());
     assert.deepEqual(result, { revertSha: result.revertSha, reused: false, attempts: 1, foreignCommitsRebased: 0 });
     assert.equal(await world.repo.head(), result.revertSha);
@@ -56,7 +68,10 @@ describe('revertPromotion', () => {
     assert.equal((await world.bare.raw(['rev-parse', 'main^'])).trim(), before);
     assert.equal(tagOf(await world.repo.show(OVERLAY)), promotion.from);
     // Only the overlay file changed.
-    assert.deepEqual((await world.bare.raw(['diff-tree', '--no-commit-id', '--name-only', '-r', 'main'])).trim(), OVERLAY);
+    assert.deepEqual(
+      (await world.bare.raw(['diff-tree', '--no-commit-id', '--name-only', '-r', 'main'])).trim(),
+      OVERLAY,
+    );
   });
 
   it('heartbeats its push attempts when run as an activity', async () => {
@@ -66,7 +81,10 @@ describe('revertPromotion', () => {
     const base = await world.repo.head();
     const { revertPromotion } = createGitActivities({ cacheDir: world.cacheDir });
     // run()'s generics cannot infer R from the function, so name it.
-    const result = await env.run<[ReturnType<typeof request>], RevertPromotionResult, typeof revertPromotion>(revertPromotion, request());
+    const result = await env.run<[ReturnType<typeof request>], RevertPromotionResult, typeof revertPromotion>(
+      revertPromotion,
+      request(),
+    );
     assert.equal(result.reused, false);
     assert.deepEqual(beats, [{ step: 'revertPromotion', attempt: 1, base }]);
   });
@@ -74,13 +92,40 @@ describe('revertPromotion', () => {
   it('is idempotent per run: the same runId again (also from a fresh worker or cache) reuses the revert', async () => {
     const first = await createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request());
     const again = await createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request());
-    const otherMachine = await createGitActivities({ cacheDir: path.join(world.root, 'cache-2') }).revertPromotion(request());
+    const otherMachine = await createGitActivities({ cacheDir: path.join(world.root, 'cache-2') }).revertPromotion(
+      request(),
+    );
     assert.equal(first.reused, false);
     assert.deepEqual(again, { revertSha: first.revertSha, reused: true, attempts: 0, foreignCommitsRebased: 0 });
     assert.deepEqual(otherMachine, again);
-    const runs = (await world.bare.raw(['log', '--format=%(trailers:key=Rewind-Run,valueonly)', 'main'])).split('\n').filter((l) => l.trim() === 'run-1');
+    const runs = (await world.bare.raw(['log', '--format=%(trailers:key=Rewind-Run,valueonly)', 'main']))
+      .split('\n')
+      .filter((l) => l.trim() === 'run-1');
     assert.equal(runs.length, 1);
     assert.equal(await world.repo.head(), first.revertSha);
+  });
+
+  it('finds its revert below the bounded search too: a retry after more commits than runSearchDepth still reuses it', async () => {
+    const first = await createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request());
+    // Three commits land after the revert; the first look reads only the newest one.
+    for (const tag of ['2.5.0', '2.6.0', '2.7.0']) await world.repo.promote('billing-worker', 'dev', tag);
+    const retry = await createGitActivities({
+      cacheDir: world.cacheDir,
+      revert: { runSearchDepth: 1 },
+    }).revertPromotion(request());
+    assert.deepEqual(retry, { revertSha: first.revertSha, reused: true, attempts: 0, foreignCommitsRebased: 0 });
+    // Also when the revert would conflict with what came after (someone edited the same line again).
+    const hotfix = (await world.repo.show(OVERLAY)).replace(`newTag: ${promotion.from}`, 'newTag: 1.41.9');
+    await world.repo.commit({ [OVERLAY]: hotfix }, 'users-api prod: 1.41.9');
+    const again = await createGitActivities({
+      cacheDir: world.cacheDir,
+      revert: { runSearchDepth: 1 },
+    }).revertPromotion(request());
+    assert.deepEqual(again, retry);
+    const runs = (await world.bare.raw(['log', '--format=%(trailers:key=Rewind-Run,valueonly)', 'main']))
+      .split('\n')
+      .filter((l) => l.trim() === 'run-1');
+    assert.equal(runs.length, 1);
   });
 
   it('rebases onto a commit another clone pushed right before its push, keeping both', async () => {
@@ -127,7 +172,10 @@ describe('revertPromotion', () => {
         },
       },
     });
-    await assert.rejects(revertPromotion(request()), failsWith(FailureType.RevertNotNeeded, /already has the state from before .*undid it.*nothing was pushed/));
+    await assert.rejects(
+      revertPromotion(request()),
+      failsWith(FailureType.RevertNotNeeded, /already has the state from before .*undid it.*nothing was pushed/),
+    );
     assert.equal(await world.repo.head(), handRevert);
     assert.equal(await trailer('Rewind-Run'), '');
   });
@@ -138,7 +186,8 @@ describe('revertPromotion', () => {
     const { revertPromotion } = createGitActivities({
       cacheDir: world.cacheDir,
       revert: {
-        maxPushAttempts: 3, backoffMs: 5,
+        maxPushAttempts: 3,
+        backoffMs: 5,
         beforePush: async ({ attempt }) => {
           await writeFile(path.join(dir, 'NOTES.md'), `busy ${attempt}\n`);
           await other.add(['--', 'NOTES.md']);
@@ -157,8 +206,13 @@ describe('revertPromotion', () => {
     await world.repo.commit({ [OVERLAY]: hotfix }, 'users-api prod: hotfix 1.42.1');
     const head = await world.repo.head();
     const activities = createGitActivities({ cacheDir: world.cacheDir });
-    await assert.rejects(activities.revertPromotion(request()),
-      failsWith(FailureType.RevertConflict, new RegExp(`conflicts .* in ${OVERLAY.replace(/\//g, '\\/')}; nothing was pushed.*--commit <sha>`)));
+    await assert.rejects(
+      activities.revertPromotion(request()),
+      failsWith(
+        FailureType.RevertConflict,
+        new RegExp(`conflicts .* in ${OVERLAY.replace(/\//g, '\\/')}; nothing was pushed.*--to <sha>`),
+      ),
+    );
     assert.equal(await world.repo.head(), head);
     // The cached clone was left clean: reverting the hotfix itself works right after.
     const ok = await activities.revertPromotion({ ...request({ runId: 'run-2' }), sha: head });
@@ -169,8 +223,10 @@ describe('revertPromotion', () => {
   it('refuses with RevertNotNeeded, naming the commit that undid it, when the tag was already put back', async () => {
     const back = (await world.repo.show(OVERLAY)).replace('newTag: 1.42.0', 'newTag: 1.41.0');
     const undo = await world.repo.commit({ [OVERLAY]: back }, 'users-api prod: back to 1.41.0 by hand');
-    await assert.rejects(createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request()),
-      failsWith(FailureType.RevertNotNeeded, new RegExp(`commit ${undo.slice(0, 12)} undid it`)));
+    await assert.rejects(
+      createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request()),
+      failsWith(FailureType.RevertNotNeeded, new RegExp(`commit ${undo.slice(0, 12)} undid it`)),
+    );
     assert.equal(await world.repo.head(), undo);
   });
 
@@ -187,13 +243,18 @@ describe('revertPromotion', () => {
     assert.equal(tagOf(await world.repo.show(OVERLAY)), promotion.from);
   });
 
-  it('a push the remote refuses (pre-receive hook) fails for good with PushRejected and git\'s message; nothing pushed', async () => {
+  it("a push the remote refuses (pre-receive hook) fails for good with PushRejected and git's message; nothing pushed", async () => {
     const hook = path.join(world.repo.remote, 'hooks', 'pre-receive');
     await writeFile(hook, '#!/bin/sh\necho "frozen: release in progress" >&2\nexit 1\n');
     await chmod(hook, 0o755);
     const head = await world.repo.head();
-    await assert.rejects(createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request()),
-      failsWith(FailureType.PushRejected, /refused the push of the revert to main; nothing was pushed.*frozen: release in progress/s));
+    await assert.rejects(
+      createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request()),
+      failsWith(
+        FailureType.PushRejected,
+        /refused the push of the revert to main; nothing was pushed.*frozen: release in progress/s,
+      ),
+    );
     assert.equal(await world.repo.head(), head);
   });
 
@@ -208,9 +269,16 @@ describe('revertPromotion', () => {
       [{ ...request(), sha: billing.sha }, /does not touch users-api\/prod/],
       [request({ runId: 'run-1\nRewind-Run: forged' }), /runId .* single line/s],
       [{ ...request(), requester: { ...alice, email: 'a@b> <evil@x' } }, /not a usable git identity/],
-      [{ ...request(), target: { ...request().target, repo: { ...request().target.repo, url: '--upload-pack=touch /tmp/x' } } }, /must not start with "-"/],
+      [
+        {
+          ...request(),
+          target: { ...request().target, repo: { ...request().target.repo, url: '--upload-pack=touch /tmp/x' } },
+        },
+        /must not start with "-"/,
+      ],
     ];
-    for (const [input, message] of cases) await assert.rejects(revertPromotion(input), failsWith(FailureType.BadInput, message));
+    for (const [input, message] of cases)
+      await assert.rejects(revertPromotion(input), failsWith(FailureType.BadInput, message));
     assert.equal(await world.repo.head(), head);
   });
 });

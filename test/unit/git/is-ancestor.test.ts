@@ -4,19 +4,22 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { simpleGit } from 'simple-git';
 import { isAncestor } from '../../../src/git/git-read.js';
+import { gitAt } from '../../../src/git/run-git.js';
 
 describe('isAncestor', () => {
-  it('answers no for a newer commit (simple-git resolves exit code 1 without output)', async () => {
+  it('answers no for a newer commit (git says no by exit code 1, without output)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rewind-anc-'));
-    const git = (...args: string[]) => execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' }).trim();
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+        encoding: 'utf8',
+      }).trim();
     git('init', '-q');
     git('commit', '-q', '--allow-empty', '-m', 'one');
     const one = git('rev-parse', 'HEAD');
     git('commit', '-q', '--allow-empty', '-m', 'two');
     const two = git('rev-parse', 'HEAD');
-    const sg = simpleGit({ baseDir: dir });
+    const sg = gitAt(dir);
     assert.equal(await isAncestor(sg, one, two), true);
     assert.equal(await isAncestor(sg, two, one), false);
     assert.equal(await isAncestor(sg, one, one), true);

@@ -13,9 +13,21 @@ describe('referencedPaths', () => {
       configMapGenerator: [{ name: 'env', files: ['config.json', 'app.conf=files/app.conf'], envs: ['.env'] }],
       secretGenerator: [{ name: 's', env: 'secret.env' }],
     };
-    assert.deepEqual(referencedPaths(k).sort(), [
-      '../../base', '../../components/tracing', '../legacy', '.env', 'config.json', 'configmap-patch.yaml', 'extra.yaml', 'files/app.conf', 'secret.env', 'sm.yaml',
-    ].sort());
+    assert.deepEqual(
+      referencedPaths(k).sort(),
+      [
+        '../../base',
+        '../../components/tracing',
+        '../legacy',
+        '.env',
+        'config.json',
+        'configmap-patch.yaml',
+        'extra.yaml',
+        'files/app.conf',
+        'secret.env',
+        'sm.yaml',
+      ].sort(),
+    );
   });
 
   it('returns nothing for a non-object', () => {

@@ -1,11 +1,33 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertBranchName, assertCloneUrl, assertTrailerValue, formatIdent, isSha, normalizeRepoPath, UnsafeGitInputError } from '../../../src/git/validate.js';
+import { isFullSha, isShaPrefix } from '../../../src/git/sha.js';
+import {
+  assertBranchName,
+  assertCloneUrl,
+  assertTrailerValue,
+  formatIdent,
+  normalizeRepoPath,
+  UnsafeGitInputError,
+} from '../../../src/git/validate.js';
 
 describe('git input validation', () => {
   it('accepts only hex shas of 7 to 40 characters', () => {
-    for (const ok of ['abcdef0', 'a'.repeat(40)]) assert.ok(isSha(ok), ok);
-    for (const bad of ['abcdef', 'a'.repeat(41), 'HEAD', 'ABCDEF0', '--all', 'abcdef0~1', 'abcdef0..main']) assert.ok(!isSha(bad), bad);
+    for (const ok of ['abcdef0', 'a'.repeat(40)]) assert.ok(isShaPrefix(ok), ok);
+    for (const bad of ['abcdef', 'a'.repeat(41), 'HEAD', 'ABCDEF0', '--all', 'abcdef0~1', 'abcdef0..main'])
+      assert.ok(!isShaPrefix(bad), bad);
+  });
+
+  it('takes only 40 lowercase hex digits for a full sha', () => {
+    assert.ok(isFullSha('a'.repeat(40)));
+    for (const bad of [
+      'abcdef0',
+      'a'.repeat(39),
+      'a'.repeat(41),
+      'A'.repeat(40),
+      `${'a'.repeat(40)}\n`,
+      `sha1:${'a'.repeat(40)}`,
+    ])
+      assert.ok(!isFullSha(bad), bad);
   });
 
   it('normalizes repo paths and refuses escapes, options and pathspec magic', () => {
@@ -19,14 +41,21 @@ describe('git input validation', () => {
   it('refuses branch names and URLs git could read as options', () => {
     assertBranchName('main');
     assertBranchName('release/2024.1');
-    for (const bad of ['-f', 'a..b', 'main~1', 'x y', 'a.lock', '']) assert.throws(() => assertBranchName(bad), UnsafeGitInputError, bad);
+    for (const bad of ['-f', 'a..b', 'main~1', 'x y', 'a.lock', ''])
+      assert.throws(() => assertBranchName(bad), UnsafeGitInputError, bad);
     assertCloneUrl('git@github.com:acme/config.git');
-    for (const bad of ['', '--upload-pack=x', 'https://x\n-y']) assert.throws(() => assertCloneUrl(bad), UnsafeGitInputError, bad);
+    for (const bad of ['', '--upload-pack=x', 'https://x\n-y'])
+      assert.throws(() => assertCloneUrl(bad), UnsafeGitInputError, bad);
   });
 
   it('formats identities and refuses ones that would forge another', () => {
     assert.equal(formatIdent('r', { name: ' Alice Ops ', email: 'alice@acme.test' }), 'Alice Ops <alice@acme.test>');
-    for (const bad of [{ name: 'A <b@c>', email: 'x@y' }, { name: 'A', email: 'x@y>\nz' }, { name: '', email: 'x@y' }, { name: 'A', email: 'nomail' }]) {
+    for (const bad of [
+      { name: 'A <b@c>', email: 'x@y' },
+      { name: 'A', email: 'x@y>\nz' },
+      { name: '', email: 'x@y' },
+      { name: 'A', email: 'nomail' },
+    ]) {
       assert.throws(() => formatIdent('r', bad), UnsafeGitInputError);
     }
   });

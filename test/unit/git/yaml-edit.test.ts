@@ -3,12 +3,21 @@ import { describe, it } from 'node:test';
 import { parseAllDocuments, parseDocument } from 'yaml';
 import { detectStyle, getAt, removeAt, serializeYaml, setAt, type YamlFile } from '../../../src/git/yaml-edit.js';
 
-const file = (text: string): YamlFile => ({ file: 'x.yaml', text, docs: parseAllDocuments(text) as YamlFile['docs'], style: detectStyle(text) });
+const file = (text: string): YamlFile => ({
+  file: 'x.yaml',
+  text,
+  docs: parseAllDocuments(text) as YamlFile['docs'],
+  style: detectStyle(text),
+});
 
 describe('yaml edits keep the file as people wrote it', () => {
   it('detects indentation, sequence style and flow padding', () => {
     assert.deepEqual(detectStyle('a:\n  b:\n    - x\n'), { indent: 2, indentSeq: true, flowCollectionPadding: true });
-    assert.deepEqual(detectStyle('a:\n    b:\n    - x\nc: {d: 1}\n'), { indent: 4, indentSeq: false, flowCollectionPadding: false });
+    assert.deepEqual(detectStyle('a:\n    b:\n    - x\nc: {d: 1}\n'), {
+      indent: 4,
+      indentSeq: false,
+      flowCollectionPadding: false,
+    });
     assert.deepEqual(detectStyle('c: { d: 1 }\n'), { indent: 2, indentSeq: true, flowCollectionPadding: true });
   });
 
@@ -17,7 +26,8 @@ describe('yaml edits keep the file as people wrote it', () => {
       '# head\na: 1 # why\n---\n# second\nb:\n- x: 1\n  name: n\n- y\n',
       'spec:\n  containers:\n    - name: a # main\n      args: ["--x", "--y"]\n',
       `data:\n  LONG: ${'x'.repeat(200)}\n`,
-    ]) assert.equal(serializeYaml(file(text)), text);
+    ])
+      assert.equal(serializeYaml(file(text)), text);
   });
 
   it('replaces a scalar in place: its inline comment and quoting stay', () => {
@@ -39,7 +49,10 @@ describe('yaml edits keep the file as people wrote it', () => {
     setAt(doc, ['spec', 'containers', 0, 'env', 0, 'name'], 'X');
     setAt(doc, ['spec', 'containers', 0, 'env', 0, 'value'], '1');
     setAt(doc, ['spec', 'containers', 1, 'name'], 'b');
-    assert.deepEqual(getAt(doc, ['spec', 'containers']), [{ name: 'a', env: [{ name: 'X', value: '1' }] }, { name: 'b' }]);
+    assert.deepEqual(getAt(doc, ['spec', 'containers']), [
+      { name: 'a', env: [{ name: 'X', value: '1' }] },
+      { name: 'b' },
+    ]);
     removeAt(doc, ['spec', 'containers', 0, 'env']);
     removeAt(doc, ['spec', 'nothing']);
     assert.equal(doc.toString(), 'spec:\n  containers:\n    - name: a\n    - name: b\n');

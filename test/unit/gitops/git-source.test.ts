@@ -27,7 +27,9 @@ describe('GitSource', () => {
     const second = await repo.commit({ 'app/cm.yaml': 'v: 2\n' }, 'bump');
     assert.notEqual(second, first);
     assert.equal(await source.resolve('main'), second);
-    assert.deepEqual(await readdir(path.join(repo.root, 'cache', 'git')), [(await readdir(path.join(repo.root, 'cache', 'git')))[0]]);
+    assert.deepEqual(await readdir(path.join(repo.root, 'cache', 'git')), [
+      (await readdir(path.join(repo.root, 'cache', 'git')))[0],
+    ]);
   });
 
   it('checks out each revision once into its own directory', async () => {
@@ -49,6 +51,9 @@ describe('GitSource', () => {
 
   it('reports an unreachable repository with its URL', async () => {
     const bad = new GitSource(path.join(repo.root, 'missing.git'), path.join(repo.root, 'cache2'));
-    await assert.rejects(bad.resolve('HEAD'), (err: Error) => err instanceof GitSourceError && err.message.includes('missing.git'));
+    await assert.rejects(
+      bad.resolve('HEAD'),
+      (err: Error) => err instanceof GitSourceError && err.message.includes('missing.git'),
+    );
   });
 });
