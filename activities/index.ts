@@ -8,6 +8,11 @@ import { createGitActivities } from './git/index.js';
 import { createGitOpsActivities, type GitOpsDeps } from './gitops/index.js';
 import { createLiveActivities } from './live/index.js';
 import { createSlackActivities, type SlackDeps } from './slack/index.js';
+import { createWatchActivities } from './watch/index.js';
+import { createVerificationActivities } from './verification/index.js';
+import { createPromotionActivities } from './promotion/index.js';
+import { createRegistryActivities } from './registry/index.js';
+import { withKubeAuthFailures } from './kube-failures.js';
 import { instrumentActivities, type ActivityMetricsSink } from '../src/metrics/instrument-activities.js';
 
 export interface ActivityDeps extends DriftDeps, GitOpsDeps, SlackDeps {
@@ -18,15 +23,30 @@ export interface ActivityDeps extends DriftDeps, GitOpsDeps, SlackDeps {
 
 export function createActivities(deps: ActivityDeps) {
   const git = createGitActivities({ cacheDir: deps.cacheDir });
-  const isAncestor = (repoUrl: string, ancestor: string, descendant: string) => git.commitContains({ repoUrl, ancestor, descendant });
-  return instrumentActivities({
-    ...git,
-    ...createGitOpsActivities({ isAncestor, ...deps }),
-    ...createDriftActivities(deps),
-    ...createLiveActivities(deps),
-    ...createDrillActivities({ ...deps, commitLiveChange: (input) => git.commitLiveChange(input), ...(deps.metrics && 'recordDrill' in deps.metrics ? { drillScores: deps.metrics as unknown as DrillScoreSink } : {}) }),
-    ...createSlackActivities(deps),
-  }, deps.metrics);
+  const isAncestor = (repoUrl: string, ancestor: string, descendant: string) =>
+    git.commitContains({ repoUrl, ancestor, descendant });
+  // A refused credential or a missing RBAC right fails at once, with the fix (kube-failures.ts).
+  return instrumentActivities(
+    withKubeAuthFailures({
+      ...git,
+      ...createGitOpsActivities({ isAncestor, ...deps }),
+      ...createDriftActivities(deps),
+      ...createLiveActivities(deps),
+      ...createDrillActivities({
+        ...deps,
+        commitLiveChange: (input) => git.commitLiveChange(input),
+        ...(deps.metrics && 'recordDrill' in deps.metrics
+          ? { drillScores: deps.metrics as unknown as DrillScoreSink }
+          : {}),
+      }),
+      ...createSlackActivities(deps),
+      ...createWatchActivities(deps),
+      ...createVerificationActivities(deps),
+      ...createPromotionActivities(deps),
+      ...createRegistryActivities(),
+    }),
+    deps.metrics,
+  );
 }
 
 export type Activities = ReturnType<typeof createActivities>;

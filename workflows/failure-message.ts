@@ -4,6 +4,7 @@
  */
 export function failureMessage(err: unknown): string {
   let e: unknown = err;
-  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause) e = (e as { cause: unknown }).cause;
+  while (e && typeof e === 'object' && 'cause' in e && (e as { cause?: unknown }).cause)
+    e = (e as { cause: unknown }).cause;
   return e instanceof Error ? e.message : String(e);
 }

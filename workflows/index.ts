@@ -6,3 +6,4 @@
 export { runbookWorkflow } from './runbook.js';
 export { drillWorkflow } from './drills/drill.js';
 export { drillLauncherWorkflow } from './drills/launcher.js';
+export { targetWatchWorkflow } from './watch/target-watch.js';

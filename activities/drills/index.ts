@@ -7,10 +7,14 @@ import { createGitFaultActivities } from './git-faults.js';
 import { createTargetStateActivities } from './target-state.js';
 import { createWorkloadFaultActivities } from './workload-faults.js';
 
-export interface DrillScoreSink { recordDrill(result: { app: string; env: string; drill: string; score: number; at?: Date }): void }
+export interface DrillScoreSink {
+  recordDrill(result: { app: string; env: string; drill: string; score: number; at?: Date }): void;
+}
 
 export interface DrillDeps {
-  clusters: Clusters; sources: GitSourceCache; cacheDir: string;
+  clusters: Clusters;
+  sources: GitSourceCache;
+  cacheDir: string;
   commitLiveChange: Parameters<typeof createGitFaultActivities>[0]['commitLiveChange'];
   /** Where drill scores go (the Prometheus gauges in src/metrics), when this worker exports metrics. */
   drillScores?: DrillScoreSink;
@@ -27,7 +31,13 @@ export function createDrillActivities(deps: DrillDeps) {
       if (card.outcome === 'skipped') return { score: null };
       const checks = [...card.checks.map((c) => c.passed), card.cleanup.verified];
       const score = checks.filter(Boolean).length / checks.length;
-      deps.drillScores?.recordDrill({ app: card.app ?? 'cluster', env: card.env ?? 'all', drill: card.drill, score, at: new Date(card.endedAt ?? Date.now()) });
+      deps.drillScores?.recordDrill({
+        app: card.app ?? 'cluster',
+        env: card.env ?? 'all',
+        drill: card.drill,
+        score,
+        at: new Date(card.endedAt ?? Date.now()),
+      });
       return { score };
     },
   };

@@ -7,6 +7,8 @@
  * audit); for a drill of an app, its owners and approvers: a drill injects real faults there.
  */
 import { parseDuration } from '../config/duration.js';
+import { own } from '../config/own-keys.js';
+import { shown } from '../input-limits.js';
 import type { DrillConfig, RewindConfig } from '../config/schema.js';
 import { drillConfig } from './input.js';
 import { RefusedError, type Rewind } from '../runs.js';
@@ -22,7 +24,8 @@ export function drillRunId(drill: DrillConfig): string {
   return drill.app && drill.env ? `rewind/${drill.app}/${drill.env}` : `rewind/drill-audit/${drill.name}`;
 }
 
-export const drillTargetText = (drill: Pick<DrillConfig, 'app' | 'env'>): string => (drill.app ? `${drill.app}/${drill.env}` : 'cluster');
+export const drillTargetText = (drill: Pick<DrillConfig, 'app' | 'env'>): string =>
+  drill.app ? `${drill.app}/${drill.env}` : 'cluster';
 
 /**
  * @throws RefusedError: unknown drill (unknown-target), or a person who may not `action` it (not-authorized).
@@ -30,10 +33,13 @@ export const drillTargetText = (drill: Pick<DrillConfig, 'app' | 'env'>): string
 export function authorizeDrill(cfg: RewindConfig, name: string, who: PersonRef, action: string): DrillConfig {
   const drill = drillConfig(cfg, name);
   if (!drill.app) return drill;
-  const app = cfg.apps[drill.app];
+  const app = own(cfg.apps, drill.app);
   const allowed = [...(app?.owners ?? []), ...(app?.approvers ?? [])];
   if (!allowed.includes(who.handle)) {
-    throw new RefusedError(`${who.handle} is neither an owner nor an approver of ${drill.app} and cannot ${action} its drill "${drill.name}" (it injects faults into ${drill.app}/${drill.env}); owners and approvers: ${[...new Set(allowed)].join(', ') || '(none)'}`, 'not-authorized');
+    throw new RefusedError(
+      `${who.handle} is neither an owner nor an approver of ${drill.app} and cannot ${action} its drill "${drill.name}" (it injects faults into ${drill.app}/${drill.env}); owners and approvers: ${[...new Set(allowed)].join(', ') || '(none)'}`,
+      'not-authorized',
+    );
   }
   return drill;
 }
@@ -43,25 +49,40 @@ export function authorizeDrill(cfg: RewindConfig, name: string, who: PersonRef, 
  * under the drill's lock id, when a runbook run or another drill holds it, or when it has its
  * outcome already (it is only posting its scorecard) or ended meanwhile. Pinned to the run that was looked at: the lock id is reused by every later run.
  */
-export async function abortDrill(rw: Rewind, name: string, by: PersonRef): Promise<{ workflowId: string; runId: string; card: Scorecard }> {
+export async function abortDrill(
+  rw: Rewind,
+  name: string,
+  by: PersonRef,
+): Promise<{ workflowId: string; runId: string; card: Scorecard }> {
   const drill = drillConfig(rw.cfg, name);
   const workflowId = drillRunId(drill);
-  const notRunning = (more = '') => new RefusedError(`drill "${name}" is not running${more}; nothing to abort`, 'not-found');
+  const notRunning = (more = '') =>
+    new RefusedError(`drill "${name}" is not running${more}; nothing to abort`, 'not-found');
   let desc;
-  try { desc = await rw.client.workflow.getHandle(workflowId).describe(); } catch (err) {
+  try {
+    desc = await rw.client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
     if (notFound(err)) throw notRunning();
     throw err;
   }
   if (desc.status.name !== 'RUNNING') throw notRunning();
   if (desc.type !== 'drillWorkflow') {
-    throw new RefusedError(`drill "${name}" is not running: ${drillTargetText(drill)} is held by a ${desc.type === 'runbookWorkflow' ? 'runbook run' : desc.type} (${workflowId}), which is not a drill. Stop a run with \`rewind cancel ${drill.app ?? ''}${drill.env ? ` --env ${drill.env}` : ''}\`.`, 'busy');
+    throw new RefusedError(
+      `drill "${name}" is not running: ${drillTargetText(drill)} is held by a ${desc.type === 'runbookWorkflow' ? 'runbook run' : desc.type} (${workflowId}), which is not a drill. Stop a run with \`rewind cancel ${drill.app ?? ''}${drill.env ? ` --env ${drill.env}` : ''}\`.`,
+      'busy',
+    );
   }
   const handle = rw.client.workflow.getHandle(workflowId, desc.runId);
   const card = await handle.query(scorecardQuery);
-  if (card.drill !== name) throw notRunning(`: ${drillTargetText(drill)} runs drill "${card.drill}" (abort that one by its name)`);
+  if (card.drill !== name)
+    throw notRunning(`: ${drillTargetText(drill)} runs drill "${card.drill}" (abort that one by its name)`);
   // Done and cleaned up, only publishing its scorecard: the workflow would take the signal and ignore it.
   if (card.outcome) throw notRunning(` any more (it ended ${card.outcome})`);
-  if (card.stage === 'cleaning-up') throw new RefusedError(`drill "${name}" is already cleaning up; aborting would change nothing (its cleanup always completes)`, 'busy');
+  if (card.stage === 'cleaning-up')
+    throw new RefusedError(
+      `drill "${name}" is already cleaning up; aborting would change nothing (its cleanup always completes)`,
+      'busy',
+    );
   try {
     await handle.signal(abortSignal, { by: by.handle });
   } catch (err) {
@@ -71,15 +92,54 @@ export async function abortDrill(rw: Rewind, name: string, by: PersonRef): Promi
   return { workflowId, runId: desc.runId, card };
 }
 
-/** `--since`: an ISO 8601 date or time, or a duration back from now such as 7d or 12h. */
+/** How far back `--since` may reach: scorecards live as long as Temporal keeps closed workflows. */
+export const MAX_SINCE_DAYS = 3660;
+
+/**
+ * `--since`: an ISO 8601 date or time, or a duration back from now such as 7d or 12h. Refused:
+ * a date that does not exist (2026-02-30), a time in the future, and anything more than about
+ * ten years back (which used to end in "Invalid time value").
+ */
 export function parseSince(text: string, now: number = Date.now()): Date {
-  const ms = parseDuration(text);
-  if (ms !== undefined) return new Date(now - ms);
-  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim())) {
-    const at = Date.parse(text.trim());
-    if (!Number.isNaN(at)) return new Date(at);
+  const t = text.trim();
+  const ms = parseDuration(t);
+  if (ms !== undefined) {
+    if (ms <= 0)
+      throw new RefusedError(
+        `${shown(t, 40)} is no time back from now; give a positive duration such as 7d or 12h`,
+        'bad-input',
+      );
+    if (ms > MAX_SINCE_DAYS * 86_400_000)
+      throw new RefusedError(
+        `${shown(t, 40)} reaches back more than ${MAX_SINCE_DAYS} days; give a shorter duration or a date`,
+        'bad-input',
+      );
+    return new Date(now - ms);
   }
-  throw new RefusedError(`"${text}" is neither a date (2026-03-01 or 2026-03-01T14:00:00Z) nor a duration back from now (7d, 12h)`, 'bad-input');
+  const m = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(t);
+  if (m) {
+    const [, y, mo, d] = m.map(Number) as [number, number, number, number];
+    const at = Date.parse(t);
+    // Date.parse rolls 2026-02-30 over into March: check the calendar date itself.
+    const daysInMonth = mo >= 1 && mo <= 12 ? new Date(Date.UTC(y, mo, 0)).getUTCDate() : 0;
+    if (Number.isNaN(at) || d < 1 || d > daysInMonth)
+      throw new RefusedError(
+        `${shown(t, 40)} is not a real date or time; write 2026-03-01 or 2026-03-01T14:00:00Z`,
+        'bad-input',
+      );
+    if (at > now)
+      throw new RefusedError(
+        `${shown(t, 40)} is in the future; give a date in the past, or a duration back from now such as 7d`,
+        'bad-input',
+      );
+    if (now - at > MAX_SINCE_DAYS * 86_400_000)
+      throw new RefusedError(`${shown(t, 40)} is more than ${MAX_SINCE_DAYS} days ago; give a later date`, 'bad-input');
+    return new Date(at);
+  }
+  throw new RefusedError(
+    `${shown(t, 40)} is neither a date (2026-03-01 or 2026-03-01T14:00:00Z) nor a duration back from now (7d, 12h)`,
+    'bad-input',
+  );
 }
 
 /** Exit codes of `rewind drills run`: 0 passed, 2 failed or aborted, 3 skipped (1 is a refusal). */

@@ -6,24 +6,33 @@
  */
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
-import type { RewindConfig } from '../config/schema.js';
+import { nextFireTimes, parseCron } from '../config/cron.js';
 import { RefusedError, type Rewind } from '../runs.js';
 import { RewindApp, RewindEnv, RewindRunbook } from '../temporal/search-attributes.js';
 import type { DrillInput, Scorecard } from '../../workflows/drills/types.js';
 import { drillConfig, drillInput } from './input.js';
+import { SCHEDULE_PREFIX } from './names.js';
 
-export const SCHEDULE_PREFIX = 'rewind-drill-';
+export { SCHEDULE_PREFIX, shortTime } from './names.js';
 const scheduleId = (name: string) => `${SCHEDULE_PREFIX}${name}`;
 
 function searchAttributes(input: DrillInput) {
   return [
     { key: RewindRunbook, value: `drill:${input.drill.kind}` },
-    ...(input.target ? [{ key: RewindApp, value: input.target.app }, { key: RewindEnv, value: input.target.env }] : []),
+    ...(input.target
+      ? [
+          { key: RewindApp, value: input.target.app },
+          { key: RewindEnv, value: input.target.env },
+        ]
+      : []),
   ];
 }
 
 function specHash(cron: string, timezone: string, input: DrillInput, taskQueue: string): string {
-  return createHash('sha256').update(JSON.stringify({ cron, timezone, input: { ...input, trigger: 'schedule' }, taskQueue })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify({ cron, timezone, input: { ...input, trigger: 'schedule' }, taskQueue }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 async function listedScheduleIds(client: Client): Promise<string[]> {
@@ -34,7 +43,12 @@ async function listedScheduleIds(client: Client): Promise<string[]> {
   return out;
 }
 
-export interface ApplyResult { created: string[]; updated: string[]; deleted: string[]; unchanged: string[] }
+export interface ApplyResult {
+  created: string[];
+  updated: string[];
+  deleted: string[];
+  unchanged: string[];
+}
 
 export async function applyDrillSchedules(rw: Rewind): Promise<ApplyResult> {
   const result: ApplyResult = { created: [], updated: [], deleted: [], unchanged: [] };
@@ -57,7 +71,14 @@ export async function applyDrillSchedules(rw: Rewind): Promise<ApplyResult> {
     const options = {
       spec: { cronExpressions: [drill.schedule!.cron], timezone: drill.schedule!.timezone },
       // The spec hash rides in the action's memo: unlike the schedule's own memo, an update can change it.
-      action: { type: 'startWorkflow' as const, workflowType: 'drillLauncherWorkflow', taskQueue: rw.taskQueue, args: [input], typedSearchAttributes: searchAttributes(input), memo: { drill: drill.name, specHash: hash } },
+      action: {
+        type: 'startWorkflow' as const,
+        workflowType: 'drillLauncherWorkflow',
+        taskQueue: rw.taskQueue,
+        args: [input],
+        typedSearchAttributes: searchAttributes(input),
+        memo: { drill: drill.name, specHash: hash },
+      },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10m' as const },
     };
     if (!existing.has(id)) {
@@ -65,7 +86,12 @@ export async function applyDrillSchedules(rw: Rewind): Promise<ApplyResult> {
       result.created.push(drill.name);
     } else if (existing.get(id) !== hash) {
       // An update in place keeps the schedule's state: paused or not, and the note saying who paused it.
-      await rw.client.schedule.getHandle(id).update((prev) => ({ ...prev, spec: options.spec, action: options.action, policies: { ...prev.policies, ...options.policies } }));
+      await rw.client.schedule.getHandle(id).update((prev) => ({
+        ...prev,
+        spec: options.spec,
+        action: options.action,
+        policies: { ...prev.policies, ...options.policies },
+      }));
       result.updated.push(drill.name);
     } else {
       result.unchanged.push(drill.name);
@@ -86,21 +112,53 @@ export async function applyDrillSchedules(rw: Rewind): Promise<ApplyResult> {
   return result;
 }
 
-export interface DrillRow { name: string; kind: string; target: string; schedule: string; scheduled: boolean; paused: boolean; nextRun?: string }
+export interface DrillRow {
+  name: string;
+  kind: string;
+  target: string;
+  schedule: string;
+  scheduled: boolean;
+  paused: boolean;
+  /** The next fire time Temporal's Schedule reports. */
+  nextRun?: string;
+  /** The next fire times (up to NEXT_RUNS): Temporal's when the Schedule exists, else computed from the cron and time zone. */
+  nextRuns?: string[];
+  nextRunsFrom?: 'schedule' | 'cron';
+}
 
-export async function listDrills(rw: Rewind): Promise<DrillRow[]> {
+/** How many fire times `drills list` shows. */
+export const NEXT_RUNS = 3;
+
+export async function listDrills(rw: Rewind, now = new Date()): Promise<DrillRow[]> {
   const rows: DrillRow[] = [];
   for (const d of rw.cfg.drills) {
-    let paused = false, scheduled = false, nextRun: string | undefined;
+    let paused = false,
+      scheduled = false,
+      nextRun: string | undefined,
+      nextRuns: string[] = [];
     try {
       const desc = await rw.client.schedule.getHandle(scheduleId(d.name)).describe();
       scheduled = true;
       paused = desc.state.paused;
       nextRun = desc.info.nextActionTimes[0]?.toISOString();
+      nextRuns = desc.info.nextActionTimes.slice(0, NEXT_RUNS).map((t) => t.toISOString());
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
-    rows.push({ name: d.name, kind: d.kind, target: d.app ? `${d.app}/${d.env}` : 'cluster', schedule: d.schedule ? `${d.schedule.cron} ${d.schedule.timezone}` : 'on demand', scheduled, paused, ...(nextRun ? { nextRun } : {}) });
+    // Not applied yet: say when it would fire, read from rewind.yaml (validated at load).
+    const cron = !scheduled && d.schedule ? parseCron(d.schedule.cron) : undefined;
+    const from = scheduled ? ('schedule' as const) : ('cron' as const);
+    if (cron?.ok) nextRuns = nextFireTimes(cron.spec, d.schedule!.timezone, now, NEXT_RUNS).map((t) => t.toISOString());
+    rows.push({
+      name: d.name,
+      kind: d.kind,
+      target: d.app ? `${d.app}/${d.env}` : 'cluster',
+      schedule: d.schedule ? `${d.schedule.cron} ${d.schedule.timezone}` : 'on demand',
+      scheduled,
+      paused,
+      ...(nextRun ? { nextRun } : {}),
+      ...(nextRuns.length ? { nextRuns, nextRunsFrom: from } : {}),
+    });
   }
   return rows;
 }
@@ -108,12 +166,17 @@ export async function listDrills(rw: Rewind): Promise<DrillRow[]> {
 async function scheduleHandle(rw: Rewind, name: string) {
   drillConfig(rw.cfg, name);
   const handle = rw.client.schedule.getHandle(scheduleId(name));
-  try { await handle.describe(); } catch (err) {
+  try {
+    await handle.describe();
+  } catch (err) {
     if (err instanceof ScheduleNotFoundError) {
       const onDemand = !rw.cfg.drills.find((d) => d.name === name)?.schedule;
-      throw new RefusedError(onDemand
-        ? `drill "${name}" runs on demand only (no schedule: in rewind.yaml); run it with \`rewind drills run ${name}\`, or give it a schedule and run \`rewind drills apply\``
-        : `drill "${name}" has no Schedule yet; run \`rewind drills apply\` first (or \`rewind drills run ${name}\`)`, 'not-found');
+      throw new RefusedError(
+        onDemand
+          ? `drill "${name}" runs on demand only (no schedule: in rewind.yaml); run it with \`rewind drills run ${name}\`, or give it a schedule and run \`rewind drills apply\``
+          : `drill "${name}" has no Schedule yet; run \`rewind drills apply\` first (or \`rewind drills run ${name}\`)`,
+        'not-found',
+      );
     }
     throw err;
   }
@@ -129,11 +192,20 @@ export async function resumeDrill(rw: Rewind, name: string, by: string): Promise
 }
 
 /** Runs a drill now through the same launcher a schedule uses (so it takes the app/env lock the same way). */
-export async function runDrillNow(rw: Rewind, name: string, by: string): Promise<{ workflowId: string; result: () => Promise<Scorecard> }> {
+export async function runDrillNow(
+  rw: Rewind,
+  name: string,
+  by: string,
+): Promise<{ workflowId: string; result: () => Promise<Scorecard> }> {
   const drill = drillConfig(rw.cfg, name);
   const input = await drillInput(rw.cfg, drill, 'manual', by, rw.runbookDir);
   const workflowId = `${scheduleId(name)}-manual-${Date.now()}`;
-  const handle = await rw.client.workflow.start('drillLauncherWorkflow', { taskQueue: rw.taskQueue, workflowId, args: [input], typedSearchAttributes: searchAttributes(input), memo: { drill: name } });
+  const handle = await rw.client.workflow.start('drillLauncherWorkflow', {
+    taskQueue: rw.taskQueue,
+    workflowId,
+    args: [input],
+    typedSearchAttributes: searchAttributes(input),
+    memo: { drill: name },
+  });
   return { workflowId, result: () => handle.result() as Promise<Scorecard> };
 }
-

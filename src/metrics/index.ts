@@ -13,7 +13,10 @@ import { startRunCollector } from './run-collector.js';
 export { RewindMetrics, type DrillResult, type RunOutcome } from './rewind-metrics.js';
 export { instrumentActivities, type ActivityMetricsSink } from './instrument-activities.js';
 
-export interface MetricsIntervals { runsMs?: number; pausesMs?: number }
+export interface MetricsIntervals {
+  runsMs?: number;
+  pausesMs?: number;
+}
 
 export interface MetricsSetup {
   cfg: RewindConfig;
@@ -27,12 +30,33 @@ export interface MetricsSetup {
   metrics?: RewindMetrics;
 }
 
-export interface RunningMetrics { metrics: RewindMetrics; stop(): Promise<void> }
+export interface RunningMetrics {
+  metrics: RewindMetrics;
+  stop(): Promise<void>;
+}
 
 export function startMetrics(setup: MetricsSetup): RunningMetrics {
   const metrics = setup.metrics ?? new RewindMetrics();
   const log = setup.log?.child({ component: 'metrics' });
-  const runs = startRunCollector({ client: setup.client, namespace: setup.namespace, identity: setup.identity, metrics, ...(log ? { log } : {}), ...(setup.intervals?.runsMs ? { intervalMs: setup.intervals.runsMs } : {}) });
-  const pauses = startPauseGauge({ cfg: setup.cfg, clusters: setup.clusters, metrics, ...(log ? { log } : {}), ...(setup.intervals?.pausesMs ? { intervalMs: setup.intervals.pausesMs } : {}) });
-  return { metrics, async stop() { await Promise.all([runs.stop(), pauses.stop()]); } };
+  const runs = startRunCollector({
+    client: setup.client,
+    namespace: setup.namespace,
+    identity: setup.identity,
+    metrics,
+    ...(log ? { log } : {}),
+    ...(setup.intervals?.runsMs ? { intervalMs: setup.intervals.runsMs } : {}),
+  });
+  const pauses = startPauseGauge({
+    cfg: setup.cfg,
+    clusters: setup.clusters,
+    metrics,
+    ...(log ? { log } : {}),
+    ...(setup.intervals?.pausesMs ? { intervalMs: setup.intervals.pausesMs } : {}),
+  });
+  return {
+    metrics,
+    async stop() {
+      await Promise.all([runs.stop(), pauses.stop()]);
+    },
+  };
 }

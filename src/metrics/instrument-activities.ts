@@ -14,10 +14,16 @@ type AnyFn = (...args: never[]) => Promise<unknown>;
 
 function outcomeOf(err: unknown): 'failed' | 'cancelled' {
   // Heartbeat-cancelled watches end with a CancelledFailure or an AbortError (src/kube/watch.ts rethrows the signal's reason).
-  return err instanceof CancelledFailure || (err instanceof Error && err.name === 'AbortError') ? 'cancelled' : 'failed';
+  return err instanceof CancelledFailure || (err instanceof Error && err.name === 'AbortError')
+    ? 'cancelled'
+    : 'failed';
 }
 
-export function instrumentActivities<T extends Record<string, AnyFn>>(activities: T, sink: ActivityMetricsSink | undefined, now: () => number = performance.now.bind(performance)): T {
+export function instrumentActivities<T extends Record<string, AnyFn>>(
+  activities: T,
+  sink: ActivityMetricsSink | undefined,
+  now: () => number = performance.now.bind(performance),
+): T {
   if (!sink) return activities;
   const out: Record<string, AnyFn> = {};
   for (const [name, fn] of Object.entries(activities)) {

@@ -20,7 +20,10 @@ export interface PauseGaugeOptions {
   list?: (cfg: RewindConfig, clusters: Clusters) => Promise<PauseRow[]>;
 }
 
-export interface PauseGauge { refresh(): Promise<void>; stop(): Promise<void> }
+export interface PauseGauge {
+  refresh(): Promise<void>;
+  stop(): Promise<void>;
+}
 
 export function startPauseGauge(opts: PauseGaugeOptions): PauseGauge {
   const list = opts.list ?? listPauses;
@@ -29,14 +32,29 @@ export function startPauseGauge(opts: PauseGaugeOptions): PauseGauge {
     const rows = await list(opts.cfg, opts.clusters);
     opts.metrics.setPauses(rows);
     const failed = rows.filter((r) => r.error);
-    if (failed.length) opts.log?.warn({ targets: failed.map((r) => `${r.app}/${r.env}: ${r.error}`) }, 'pause metrics: some engine objects could not be read');
+    if (failed.length)
+      opts.log?.warn(
+        { targets: failed.map((r) => `${r.app}/${r.env}: ${r.error}`) },
+        'pause metrics: some engine objects could not be read',
+      );
   };
-  let stopped = false, timer: NodeJS.Timeout | undefined, current: Promise<void> | undefined;
+  let stopped = false,
+    timer: NodeJS.Timeout | undefined,
+    current: Promise<void> | undefined;
   const loop = () => {
     current = refresh()
       .catch((err: unknown) => opts.log?.warn({ err }, 'pause metrics: refresh failed'))
-      .finally(() => { if (!stopped) timer = setTimeout(loop, intervalMs); });
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, intervalMs);
+      });
   };
   loop();
-  return { refresh, async stop() { stopped = true; clearTimeout(timer); await current; } };
+  return {
+    refresh,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+    },
+  };
 }

@@ -19,7 +19,13 @@ export type RunOutcome = RunStatus['phase'] | 'terminated' | 'timed-out' | 'work
 /** Who asked for a run; 'unknown' when its input could not be read. */
 export type RunSource = RunRequest['source'] | 'unknown';
 
-export interface DrillResult { app: string; env: string; drill: string; /** 0 (nothing held) to 1 (every check passed). */ score: number; at?: Date }
+export interface DrillResult {
+  app: string;
+  env: string;
+  drill: string /** 0 (nothing held) to 1 (every check passed). */;
+  score: number;
+  at?: Date;
+}
 
 export interface RewindMetricsOptions {
   /** Process metrics (CPU, memory, event-loop lag, GC) with the rewind_ prefix. Default true. */
@@ -30,59 +36,80 @@ export class RewindMetrics {
   readonly registry = new Registry();
 
   private readonly runsStarted = new Counter({
-    name: 'rewind_runs_started_total', help: 'Runbook runs started, by runbook and source (slack, cli, drill)', labelNames: ['runbook', 'source'] as const, registers: [this.registry],
+    name: 'rewind_runs_started_total',
+    help: 'Runbook runs started, by runbook and source (slack, cli, drill)',
+    labelNames: ['runbook', 'source'] as const,
+    registers: [this.registry],
   });
 
   private readonly runsFinished = new Counter({
     name: 'rewind_runs_finished_total',
     help: 'Runbook runs that ended, by runbook, source (slack, cli, drill) and outcome (the run phase: restored, not-restored, failed, cancelled, rejected, expired, resolved, abandoned; or terminated / timed-out when the workflow was stopped from outside)',
-    labelNames: ['runbook', 'source', 'outcome'] as const, registers: [this.registry],
+    labelNames: ['runbook', 'source', 'outcome'] as const,
+    registers: [this.registry],
   });
 
   private readonly stepDuration = new Histogram({
     name: 'rewind_step_duration_seconds',
     help: 'Duration of runbook steps by step kind and how the step ended (done or failed), from the workflow timeline of finished runs; approve includes the wait for a person',
-    labelNames: ['kind', 'state'] as const, buckets: STEP_BUCKETS, registers: [this.registry],
+    labelNames: ['kind', 'state'] as const,
+    buckets: STEP_BUCKETS,
+    registers: [this.registry],
   });
 
   private readonly timeToRestore = new Histogram({
     name: 'rewind_time_to_restore_seconds',
     help: 'From the request to health held for the whole window, for runs that ended restored, by runbook and source (drill runs are game days, not incidents)',
-    labelNames: ['runbook', 'source'] as const, buckets: RESTORE_BUCKETS, registers: [this.registry],
+    labelNames: ['runbook', 'source'] as const,
+    buckets: RESTORE_BUCKETS,
+    registers: [this.registry],
   });
 
   private readonly activityDuration = new Histogram({
     name: 'rewind_activity_duration_seconds',
     help: 'Duration of each activity attempt on this worker (Kubernetes, Git, Slack), by activity and outcome (completed, failed, cancelled)',
-    labelNames: ['activity', 'outcome'] as const, buckets: STEP_BUCKETS, registers: [this.registry],
+    labelNames: ['activity', 'outcome'] as const,
+    buckets: STEP_BUCKETS,
+    registers: [this.registry],
   });
 
   private readonly paused = new Gauge({
     name: 'rewind_autosync_paused',
     help: 'Configured app environments whose auto-sync is off (1 per target), by who holds it: lease=active (a rewind run holds it), expired (a rewind lease past its expiry), none (paused by hand, or a terminated run: a live change Git may not hold)',
-    labelNames: ['app', 'env', 'engine', 'lease'] as const, registers: [this.registry],
+    labelNames: ['app', 'env', 'engine', 'lease'] as const,
+    registers: [this.registry],
   });
 
   private readonly pausedByRewind = new Gauge({
-    name: 'rewind_autosync_paused_by_rewind', help: 'App environments with auto-sync paused under a rewind lease (active or expired)', registers: [this.registry],
+    name: 'rewind_autosync_paused_by_rewind',
+    help: 'App environments with auto-sync paused under a rewind lease (active or expired)',
+    registers: [this.registry],
   });
 
   private readonly pauseCheckErrors = new Gauge({
-    name: 'rewind_autosync_pause_check_errors', help: 'App environments whose engine object could not be read at the last pause check', registers: [this.registry],
+    name: 'rewind_autosync_pause_check_errors',
+    help: 'App environments whose engine object could not be read at the last pause check',
+    registers: [this.registry],
   });
 
   private readonly pausesCheckedAt = new Gauge({
-    name: 'rewind_autosync_pauses_checked_timestamp_seconds', help: 'When the pause leases were last read (alert when this stops moving)', registers: [this.registry],
+    name: 'rewind_autosync_pauses_checked_timestamp_seconds',
+    help: 'When the pause leases were last read (alert when this stops moving)',
+    registers: [this.registry],
   });
 
   private readonly drillScore = new Gauge({
-    name: 'rewind_drill_score', help: 'Score of the last game-day drill of a target, 0 (nothing held) to 1 (every check passed)',
-    labelNames: ['app', 'env', 'drill'] as const, registers: [this.registry],
+    name: 'rewind_drill_score',
+    help: 'Score of the last game-day drill of a target, 0 (nothing held) to 1 (every check passed)',
+    labelNames: ['app', 'env', 'drill'] as const,
+    registers: [this.registry],
   });
 
   private readonly drillLastRun = new Gauge({
-    name: 'rewind_drill_last_run_timestamp_seconds', help: 'When the last game-day drill of a target ended (alert on drills that stopped running)',
-    labelNames: ['app', 'env', 'drill'] as const, registers: [this.registry],
+    name: 'rewind_drill_last_run_timestamp_seconds',
+    help: 'When the last game-day drill of a target ended (alert on drills that stopped running)',
+    labelNames: ['app', 'env', 'drill'] as const,
+    registers: [this.registry],
   });
 
   constructor(opts: RewindMetricsOptions = {}) {
@@ -100,7 +127,8 @@ export class RewindMetrics {
     for (const step of status.steps) {
       if (!step.startedAt || !step.endedAt || (step.state !== 'done' && step.state !== 'failed')) continue;
       const seconds = (Date.parse(step.endedAt) - Date.parse(step.startedAt)) / 1000;
-      if (Number.isFinite(seconds) && seconds >= 0) this.stepDuration.observe({ kind: step.kind, state: step.state }, seconds);
+      if (Number.isFinite(seconds) && seconds >= 0)
+        this.stepDuration.observe({ kind: step.kind, state: step.state }, seconds);
     }
     if (status.phase === 'restored' && status.timeToRestoreMs !== undefined && status.timeToRestoreMs >= 0) {
       this.timeToRestore.observe({ runbook: status.runbook, source }, status.timeToRestoreMs / 1000);
@@ -119,9 +147,13 @@ export class RewindMetrics {
   /** Replaces the pause gauges with one reading of every configured target (src/pauses.ts listPauses). */
   setPauses(rows: PauseRow[], at = new Date()): void {
     this.paused.reset();
-    let byRewind = 0, errors = 0;
+    let byRewind = 0,
+      errors = 0;
     for (const r of rows) {
-      if (r.error) { errors++; continue; }
+      if (r.error) {
+        errors++;
+        continue;
+      }
       const lease = !r.lease ? 'none' : r.flag === 'lease-expired' ? 'expired' : 'active';
       if (r.lease) byRewind++;
       this.paused.set({ app: r.app, env: r.env, engine: r.engine.split(' ')[0] ?? r.engine, lease }, 1);
@@ -133,7 +165,8 @@ export class RewindMetrics {
 
   /** For game-day drills: the score of the drill that just ended. */
   recordDrill(result: DrillResult): void {
-    if (!(result.score >= 0 && result.score <= 1)) throw new RangeError(`a drill score is between 0 and 1, got ${result.score}`);
+    if (!(result.score >= 0 && result.score <= 1))
+      throw new RangeError(`a drill score is between 0 and 1, got ${result.score}`);
     const labels = { app: result.app, env: result.env, drill: result.drill };
     this.drillScore.set(labels, result.score);
     this.drillLastRun.set(labels, (result.at ?? new Date()).getTime() / 1000);

@@ -58,17 +58,30 @@ const PAGES = 10;
 
 export function startRunCollector(opts: RunCollectorOptions): RunCollector {
   const { client, namespace, identity, metrics } = opts;
-  const intervalMs = opts.intervalMs ?? 15_000, lookbackMs = opts.lookbackMs ?? 10 * 60_000;
+  const intervalMs = opts.intervalMs ?? 15_000,
+    lookbackMs = opts.lookbackMs ?? 10 * 60_000;
   const since = (opts.since ?? new Date()).getTime();
   const type = opts.workflowType ?? 'runbookWorkflow';
-  const started = new Map<string, number>(), finished = new Map<string, number>();
+  const started = new Map<string, number>(),
+    finished = new Map<string, number>();
 
   /** Reads history forward (first task's worker, and the run's input) or backward (latest task's worker). */
-  const read = async (workflowId: string, runId: string, last: boolean): Promise<{ owner?: string; input?: RunInput }> => {
+  const read = async (
+    workflowId: string,
+    runId: string,
+    last: boolean,
+  ): Promise<{ owner?: string; input?: RunInput }> => {
     let nextPageToken: Uint8Array | undefined, input: RunInput | undefined;
     for (let page = 0; page < PAGES; page++) {
-      const req = { namespace, execution: { workflowId, runId }, maximumPageSize: 50, ...(nextPageToken ? { nextPageToken } : {}) };
-      const res = last ? await client.workflowService.getWorkflowExecutionHistoryReverse(req) : await client.workflowService.getWorkflowExecutionHistory(req);
+      const req = {
+        namespace,
+        execution: { workflowId, runId },
+        maximumPageSize: 50,
+        ...(nextPageToken ? { nextPageToken } : {}),
+      };
+      const res = last
+        ? await client.workflowService.getWorkflowExecutionHistoryReverse(req)
+        : await client.workflowService.getWorkflowExecutionHistory(req);
       const events: HistoryEventLike[] = res.history?.events ?? [];
       input ??= decodeInput(events);
       const owner = completingIdentity(events);
@@ -83,11 +96,17 @@ export function startRunCollector(opts: RunCollectorOptions): RunCollector {
   const decodeInput = (events: HistoryEventLike[]): RunInput | undefined => {
     const payload = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     if (!payload) return undefined;
-    try { return client.options.loadedDataConverter.payloadConverter.fromPayload(payload as never) as RunInput; } catch { return undefined; }
+    try {
+      return client.options.loadedDataConverter.payloadConverter.fromPayload(payload as never) as RunInput;
+    } catch {
+      return undefined;
+    }
   };
   const sourceOf = (input: RunInput | undefined): RunSource => input?.request?.source ?? 'unknown';
 
-  const prune = (seen: Map<string, number>, before: number) => { for (const [k, at] of seen) if (at < before) seen.delete(k); };
+  const prune = (seen: Map<string, number>, before: number) => {
+    for (const [k, at] of seen) if (at < before) seen.delete(k);
+  };
 
   async function pollOnce(): Promise<void> {
     const now = Date.now();
@@ -101,7 +120,11 @@ export function startRunCollector(opts: RunCollectorOptions): RunCollector {
       const { owner, input } = await read(wf.workflowId, wf.runId, false);
       if (owner === undefined) continue; // no workflow task completed yet: look again next poll
       started.set(wf.runId, wf.startTime.getTime());
-      if (owner === identity) metrics.runStarted(input?.runbook?.name ?? wf.typedSearchAttributes.get(RewindRunbook) ?? 'unknown', sourceOf(input));
+      if (owner === identity)
+        metrics.runStarted(
+          input?.runbook?.name ?? wf.typedSearchAttributes.get(RewindRunbook) ?? 'unknown',
+          sourceOf(input),
+        );
     }
 
     for await (const wf of client.workflow.list({ query: `WorkflowType = '${type}' AND CloseTime >= '${at}'` })) {
@@ -112,26 +135,46 @@ export function startRunCollector(opts: RunCollectorOptions): RunCollector {
       // A run terminated before any worker touched it has no owner: nobody counts it.
       if (owner !== identity) continue;
       const { input } = await read(wf.workflowId, wf.runId, false);
-      const runbook = input?.runbook?.name ?? wf.typedSearchAttributes.get(RewindRunbook) ?? 'unknown', source = sourceOf(input);
+      const runbook = input?.runbook?.name ?? wf.typedSearchAttributes.get(RewindRunbook) ?? 'unknown',
+        source = sourceOf(input);
       switch (wf.status.name) {
-        case 'COMPLETED': metrics.runFinished(await client.workflow.getHandle(wf.workflowId, wf.runId).result() as RunStatus, source); break;
-        case 'TERMINATED': metrics.runClosed(runbook, source, 'terminated'); break;
-        case 'TIMED_OUT': metrics.runClosed(runbook, source, 'timed-out'); break;
-        case 'CANCELLED': metrics.runClosed(runbook, source, 'workflow-cancelled'); break;
-        default: metrics.runClosed(runbook, source, 'workflow-failed'); // the interpreter returns a status rather than failing: this is a bug
+        case 'COMPLETED':
+          metrics.runFinished((await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as RunStatus, source);
+          break;
+        case 'TERMINATED':
+          metrics.runClosed(runbook, source, 'terminated');
+          break;
+        case 'TIMED_OUT':
+          metrics.runClosed(runbook, source, 'timed-out');
+          break;
+        case 'CANCELLED':
+          metrics.runClosed(runbook, source, 'workflow-cancelled');
+          break;
+        default:
+          metrics.runClosed(runbook, source, 'workflow-failed'); // the interpreter returns a status rather than failing: this is a bug
       }
     }
   }
 
-  let stopped = false, timer: NodeJS.Timeout | undefined, current: Promise<void> | undefined;
+  let stopped = false,
+    timer: NodeJS.Timeout | undefined,
+    current: Promise<void> | undefined;
   const loop = () => {
     current = pollOnce()
-      .catch((err: unknown) => opts.log?.warn({ err }, 'run metrics: reading Temporal visibility failed; retrying at the next poll'))
-      .finally(() => { if (!stopped) timer = setTimeout(loop, intervalMs); });
+      .catch((err: unknown) =>
+        opts.log?.warn({ err }, 'run metrics: reading Temporal visibility failed; retrying at the next poll'),
+      )
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, intervalMs);
+      });
   };
   if (opts.autoPoll ?? true) timer = setTimeout(loop, Math.min(intervalMs, 1000));
   return {
     pollOnce,
-    async stop() { stopped = true; clearTimeout(timer); await current; },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+    },
   };
 }

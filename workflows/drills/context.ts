@@ -2,7 +2,10 @@
 import type { TargetSnapshot } from '../types.js';
 import type { DrillInput, Scorecard } from './types.js';
 
-export interface Cleanup { name: string; run: () => Promise<string> }
+export interface Cleanup {
+  name: string;
+  run: () => Promise<string>;
+}
 
 export interface DrillContext {
   input: DrillInput;
@@ -23,4 +26,5 @@ export function requireTarget(ctx: DrillContext): TargetSnapshot {
   return ctx.input.target;
 }
 
-export const since = (from: string, to: string | undefined): number | undefined => (to ? Date.parse(to) - Date.parse(from) : undefined);
+export const since = (from: string, to: string | undefined): number | undefined =>
+  to ? Date.parse(to) - Date.parse(from) : undefined;

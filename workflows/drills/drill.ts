@@ -19,15 +19,33 @@ import { failureMessage as message } from '../failure-message.js';
 export async function drillWorkflow(input: DrillInput): Promise<Scorecard> {
   const info = workflowInfo();
   const card: Scorecard = {
-    schema: 'rewind.scorecard/v1', drill: input.drill.name, kind: input.drill.kind, workflowId: info.workflowId, trigger: input.trigger,
+    schema: 'rewind.scorecard/v1',
+    drill: input.drill.name,
+    kind: input.drill.kind,
+    workflowId: info.workflowId,
+    trigger: input.trigger,
     ...(input.target ? { app: input.target.app, env: input.target.env } : {}),
-    startedAt: new Date().toISOString(), stage: 'running', checks: [], targets: input.drill.targets, cleanup: { done: false, verified: false, detail: '' }, runs: [],
+    startedAt: new Date().toISOString(),
+    stage: 'running',
+    checks: [],
+    targets: input.drill.targets,
+    cleanup: { done: false, verified: false, detail: '' },
+    runs: [],
   };
-  const ctx: DrillContext = { input, card, cleanups: [], key: `${info.workflowId}/${info.runId}`, workflowId: info.workflowId };
+  const ctx: DrillContext = {
+    input,
+    card,
+    cleanups: [],
+    key: `${info.workflowId}/${info.runId}`,
+    workflowId: info.workflowId,
+  };
   let abortedBy: string | undefined;
   const scope = new CancellationScope();
   setHandler(scorecardQuery, () => card);
-  setHandler(abortSignal, ({ by }) => { abortedBy ??= by; scope.cancel(); });
+  setHandler(abortSignal, ({ by }) => {
+    abortedBy ??= by;
+    scope.cancel();
+  });
 
   let before: PreDrillState | undefined;
   try {
@@ -36,19 +54,29 @@ export async function drillWorkflow(input: DrillInput): Promise<Scorecard> {
         if (!input.target.drillTarget) throw new Error(`${input.target.app}/${input.target.env} is not a drill target`);
         const snapshot = await drillActs.snapshotTarget({ target: input.target });
         before = snapshot;
-        if (snapshot.health !== 'Healthy') throw new Error(`${input.target.app}/${input.target.env} is ${snapshot.health} before the drill: a drill needs a healthy target`);
+        if (snapshot.health !== 'Healthy')
+          throw new Error(
+            `${input.target.app}/${input.target.env} is ${snapshot.health} before the drill: a drill needs a healthy target`,
+          );
       }
       switch (input.drill.kind) {
-        case 'rollback': return rollbackDrill(ctx);
-        case 'drift': return driftDrill(ctx);
-        case 'rebuild': return rebuildDrill(ctx, before!.headSha);
-        case 'emergency': return emergencyDrill(ctx);
-        case 'access-audit': return accessAuditDrill(ctx);
+        case 'rollback':
+          return rollbackDrill(ctx);
+        case 'drift':
+          return driftDrill(ctx);
+        case 'rebuild':
+          return rebuildDrill(ctx, before!.headSha);
+        case 'emergency':
+          return emergencyDrill(ctx);
+        case 'access-audit':
+          return accessAuditDrill(ctx);
       }
     });
   } catch (err) {
-    if (isCancellation(err) || abortedBy) { card.outcome = 'aborted'; card.reason = `aborted by ${abortedBy ?? 'rewind'}`; }
-    else check(ctx, 'drill ran to the end', false, message(err));
+    if (isCancellation(err) || abortedBy) {
+      card.outcome = 'aborted';
+      card.reason = `aborted by ${abortedBy ?? 'rewind'}`;
+    } else check(ctx, 'drill ran to the end', false, message(err));
   }
 
   card.stage = 'cleaning-up';
@@ -56,11 +84,18 @@ export async function drillWorkflow(input: DrillInput): Promise<Scorecard> {
     const notes: string[] = [];
     let failed = false;
     for (const c of ctx.cleanups) {
-      try { notes.push(`${c.name}: ${await c.run()}`); } catch (err) { failed = true; notes.push(`${c.name}: FAILED ${message(err)}`); }
+      try {
+        notes.push(`${c.name}: ${await c.run()}`);
+      } catch (err) {
+        failed = true;
+        notes.push(`${c.name}: FAILED ${message(err)}`);
+      }
     }
     card.cleanup.done = !failed;
     if (input.target && before) {
-      const verdict = await drillWaits.verifyPreDrillState({ target: input.target, before, timeoutMs: 300_000 }).catch((err: unknown) => ({ ok: false, detail: message(err) }));
+      const verdict = await drillWaits
+        .verifyPreDrillState({ target: input.target, before, timeoutMs: 300_000 })
+        .catch((err: unknown) => ({ ok: false, detail: message(err) }));
       card.cleanup.verified = verdict.ok;
       notes.push(verdict.detail);
     } else {
@@ -72,7 +107,9 @@ export async function drillWorkflow(input: DrillInput): Promise<Scorecard> {
   card.endedAt = new Date().toISOString();
   card.stage = 'done';
   card.outcome ??= card.checks.every((c) => c.passed) && card.cleanup.verified ? 'passed' : 'failed';
-  await drillActs.publishScorecard({ card, channel: input.drill.channel ?? input.target?.channel }).catch(() => undefined);
+  await drillActs
+    .publishScorecard({ card, channel: input.drill.channel ?? input.target?.channel })
+    .catch(() => undefined);
   await drillActs.recordDrillScore({ card }).catch(() => undefined);
   return card;
 }

@@ -21,7 +21,11 @@ export interface DrillInput {
   requestedBy?: string;
 }
 
-export interface DrillCheck { name: string; passed: boolean; detail: string }
+export interface DrillCheck {
+  name: string;
+  passed: boolean;
+  detail: string;
+}
 
 export type DrillOutcome = 'passed' | 'failed' | 'skipped' | 'aborted';
 
@@ -50,4 +54,9 @@ export interface Scorecard {
 }
 
 /** What the target looked like before the drill; cleanup must bring it back to exactly this. */
-export interface PreDrillState { headSha: string; pathTree: string; autoSync: string; health: string }
+export interface PreDrillState {
+  headSha: string;
+  pathTree: string;
+  autoSync: string;
+  health: string;
+}

@@ -22,7 +22,11 @@ import { argoApp, mergePatch } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
 import { start, untilPhase } from '../../support/world-runs.js';
 
-interface Sample { name: string; labels: Record<string, string>; value: number }
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
 
 /** The Prometheus text format, enough for assertions: `name{a="b",…} value` lines. */
 function parseExposition(text: string): Sample[] {
@@ -61,10 +65,15 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
 
 /** Scrapes until `name{labels}` equals `expected` (the collectors run on their own timers). */
 async function until(name: string, labels: Record<string, string>, expected: number): Promise<Sample[]> {
-  return waitFor(`${name}${JSON.stringify(labels)} = ${expected}`, async () => {
-    const { samples } = await scrape();
-    return value(samples, name, labels) === expected ? samples : undefined;
-  }, 30_000, 300);
+  return waitFor(
+    `${name}${JSON.stringify(labels)} = ${expected}`,
+    async () => {
+      const { samples } = await scrape();
+      return value(samples, name, labels) === expected ? samples : undefined;
+    },
+    30_000,
+    300,
+  );
 }
 
 describe('metrics: /metrics of the production entry point', () => {
@@ -72,10 +81,18 @@ describe('metrics: /metrics of the production entry point', () => {
     world = await startWorld({ temporal: 'dev', health: { window: '2s', timeout: '75s' } });
     // No world worker: the production entry point (src/serve.ts) runs the only one, from the world's rewind.yaml.
     prod = await startProduction(world.configPath, createLogger('metrics-test', 'warn'), {
-      probePort: 0, installRuntime: false, dataDir: path.join(world.dir, 'prod-data'), metricsIntervals: { runsMs: 300, pausesMs: 300 },
+      probePort: 0,
+      installRuntime: false,
+      dataDir: path.join(world.dir, 'prod-data'),
+      metricsIntervals: { runsMs: 300, pausesMs: 300 },
     });
     running = prod.run();
-    await waitFor('users-api staging Healthy', async () => ((await argoApp(world.kube.kc, 'users-api-staging')).status?.health?.status === 'Healthy' ? true : undefined), 90_000);
+    await waitFor(
+      'users-api staging Healthy',
+      async () =>
+        (await argoApp(world.kube.kc, 'users-api-staging')).status?.health?.status === 'Healthy' ? true : undefined,
+      90_000,
+    );
   });
   after(async () => {
     prod?.shutdown();
@@ -88,8 +105,17 @@ describe('metrics: /metrics of the production entry point', () => {
     await waitFor('ready', async () => ((await get('/readyz')).status === 200 ? true : undefined));
     assert.equal((await get('/nope')).status, 404);
     const { text, samples } = await scrape();
-    for (const family of ['rewind_runs_started_total', 'rewind_runs_finished_total', 'rewind_step_duration_seconds', 'rewind_time_to_restore_seconds',
-      'rewind_activity_duration_seconds', 'rewind_autosync_paused', 'rewind_autosync_paused_by_rewind', 'rewind_drill_score', 'rewind_drill_last_run_timestamp_seconds']) {
+    for (const family of [
+      'rewind_runs_started_total',
+      'rewind_runs_finished_total',
+      'rewind_step_duration_seconds',
+      'rewind_time_to_restore_seconds',
+      'rewind_activity_duration_seconds',
+      'rewind_autosync_paused',
+      'rewind_autosync_paused_by_rewind',
+      'rewind_drill_score',
+      'rewind_drill_last_run_timestamp_seconds',
+    ]) {
       assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), `${family} is defined`);
     }
     assert.ok(value(samples, 'rewind_process_resident_memory_bytes')! > 0, 'process metrics');
@@ -99,29 +125,76 @@ describe('metrics: /metrics of the production entry point', () => {
   it('a rollback: started and finished (restored), step durations by kind, time to restore, activity durations', async () => {
     const bad = await world.repo.promote('users-api', 'staging', '1.43.0');
     await world.kube.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
-      { group: 'argoproj.io', version: 'v1alpha1', namespace: 'argocd', plural: 'applications', name: 'users-api-staging', body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } } }, mergePatch);
-    await waitFor('staging synced at the bad promotion', async () => ((await argoApp(world.kube.kc, 'users-api-staging')).status?.sync?.revision === bad.sha ? true : undefined));
+      {
+        group: 'argoproj.io',
+        version: 'v1alpha1',
+        namespace: 'argocd',
+        plural: 'applications',
+        name: 'users-api-staging',
+        body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } },
+      },
+      mergePatch,
+    );
+    await waitFor('staging synced at the bad promotion', async () =>
+      (await argoApp(world.kube.kc, 'users-api-staging')).status?.sync?.revision === bad.sha ? true : undefined,
+    );
 
-    const run = await start(world, { app: 'users-api', env: 'staging', as: 'alice', reason: 'crash loop after 1.43.0' });
+    const run = await start(world, {
+      app: 'users-api',
+      env: 'staging',
+      as: 'alice',
+      reason: 'crash loop after 1.43.0',
+    });
     await until('rewind_runs_started_total', { runbook: 'rollback', source: 'cli' }, 1);
     const result = (await run.handle.result()) as RunStatus;
     assert.equal(result.phase, 'restored', result.result);
     finished.push(run.handle);
 
-    const samples = await until('rewind_runs_finished_total', { runbook: 'rollback', source: 'cli', outcome: 'restored' }, 1);
+    const samples = await until(
+      'rewind_runs_finished_total',
+      { runbook: 'rollback', source: 'cli', outcome: 'restored' },
+      1,
+    );
     assert.equal(value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'rollback', source: 'cli' }), 1);
     const ttr = value(samples, 'rewind_time_to_restore_seconds_sum', { runbook: 'rollback' })!;
-    assert.ok(Math.abs(ttr - result.timeToRestoreMs! / 1000) < 0.01, `time to restore ${ttr}s is the run's own ${result.timeToRestoreMs}ms`);
+    assert.ok(
+      Math.abs(ttr - result.timeToRestoreMs! / 1000) < 0.01,
+      `time to restore ${ttr}s is the run's own ${result.timeToRestoreMs}ms`,
+    );
     for (const kind of ['planRollback', 'revertPromotion', 'refresh', 'waitForSynced', 'verifyHealth']) {
-      assert.equal(value(samples, 'rewind_step_duration_seconds_count', { kind, state: 'done' }), 1, `one ${kind} step`);
+      assert.equal(
+        value(samples, 'rewind_step_duration_seconds_count', { kind, state: 'done' }),
+        1,
+        `one ${kind} step`,
+      );
     }
-    assert.equal(value(samples, 'rewind_step_duration_seconds_count', { kind: 'approve' }), undefined, 'a skipped step has no duration');
+    assert.equal(
+      value(samples, 'rewind_step_duration_seconds_count', { kind: 'approve' }),
+      undefined,
+      'a skipped step has no duration',
+    );
     const health = result.steps.find((s) => s.kind === 'verifyHealth')!;
-    assert.equal(value(samples, 'rewind_step_duration_seconds_sum', { kind: 'verifyHealth', state: 'done' }), (Date.parse(health.endedAt!) - Date.parse(health.startedAt!)) / 1000);
-    assert.ok(value(samples, 'rewind_step_duration_seconds_sum', { kind: 'verifyHealth', state: 'done' })! >= 2, 'health held for the 2 s window');
-    assert.ok(value(samples, 'rewind_step_duration_seconds_bucket', { kind: 'verifyHealth', state: 'done', le: '+Inf' }) === 1);
-    assert.ok(value(samples, 'rewind_activity_duration_seconds_count', { activity: 'revertPromotion', outcome: 'completed' })! >= 1);
-    assert.ok(value(samples, 'rewind_activity_duration_seconds_count', { activity: 'driftReport', outcome: 'completed' })! >= 1, 'the plan reports drift');
+    assert.equal(
+      value(samples, 'rewind_step_duration_seconds_sum', { kind: 'verifyHealth', state: 'done' }),
+      (Date.parse(health.endedAt!) - Date.parse(health.startedAt!)) / 1000,
+    );
+    assert.ok(
+      value(samples, 'rewind_step_duration_seconds_sum', { kind: 'verifyHealth', state: 'done' })! >= 2,
+      'health held for the 2 s window',
+    );
+    assert.ok(
+      value(samples, 'rewind_step_duration_seconds_bucket', { kind: 'verifyHealth', state: 'done', le: '+Inf' }) === 1,
+    );
+    assert.ok(
+      value(samples, 'rewind_activity_duration_seconds_count', {
+        activity: 'revertPromotion',
+        outcome: 'completed',
+      })! >= 1,
+    );
+    assert.ok(
+      value(samples, 'rewind_activity_duration_seconds_count', { activity: 'driftReport', outcome: 'completed' })! >= 1,
+      'the plan reports drift',
+    );
   });
 
   it('an emergency change held paused shows in the pause gauges, and its end (abandoned) in the run counters', async () => {
@@ -129,22 +202,53 @@ describe('metrics: /metrics of the production entry point', () => {
     await writeFile(hook, '#!/bin/sh\necho "rejected: main is protected" >&2\nexit 1\n');
     await chmod(hook, 0o755);
     try {
-      const run = await start(world, { runbook: 'emergency-change', app: 'users-api', env: 'dev', as: 'alice', reason: 'try a flag', changes: [parseChange('configmap/users-api-env FEATURE_FLAGS=beta', 'users-api-dev')] });
+      const run = await start(world, {
+        runbook: 'emergency-change',
+        app: 'users-api',
+        env: 'dev',
+        as: 'alice',
+        reason: 'try a flag',
+        changes: [parseChange('configmap/users-api-env FEATURE_FLAGS=beta', 'users-api-dev')],
+      });
       await untilPhase(world, run.workflowId, 'held-paused');
-      let samples = await until('rewind_autosync_paused', { app: 'users-api', env: 'dev', engine: 'argocd', lease: 'active' }, 1);
+      let samples = await until(
+        'rewind_autosync_paused',
+        { app: 'users-api', env: 'dev', engine: 'argocd', lease: 'active' },
+        1,
+      );
       assert.equal(value(samples, 'rewind_autosync_paused_by_rewind'), 1);
       assert.equal(value(samples, 'rewind_runs_started_total', { runbook: 'emergency-change' }), 1);
-      assert.equal(value(samples, 'rewind_runs_finished_total', { runbook: 'emergency-change' }), undefined, 'a held run is still running');
+      assert.equal(
+        value(samples, 'rewind_runs_finished_total', { runbook: 'emergency-change' }),
+        undefined,
+        'a held run is still running',
+      );
 
       await abandonRun(world.rewind(), run.workflowId, person(world.rewind().cfg, 'alice'), true, 'not worth it');
       assert.equal(((await run.handle.result()) as RunStatus).phase, 'abandoned');
       finished.push(run.handle);
       samples = await until('rewind_runs_finished_total', { runbook: 'emergency-change', outcome: 'abandoned' }, 1);
       samples = await until('rewind_autosync_paused_by_rewind', {}, 0);
-      assert.equal(value(samples, 'rewind_autosync_paused', { app: 'users-api', env: 'dev' }), undefined, 'the pause is gone');
-      assert.equal(value(samples, 'rewind_step_duration_seconds_count', { kind: 'commitToGit', state: 'failed' }), 1, 'the rejected push is a failed commit step');
-      assert.equal(value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'emergency-change' }), undefined, 'abandoned is not restored');
-      assert.equal(value(samples, 'rewind_runs_finished_total', { runbook: 'rollback', outcome: 'restored' }), 1, 'still counted once');
+      assert.equal(
+        value(samples, 'rewind_autosync_paused', { app: 'users-api', env: 'dev' }),
+        undefined,
+        'the pause is gone',
+      );
+      assert.equal(
+        value(samples, 'rewind_step_duration_seconds_count', { kind: 'commitToGit', state: 'failed' }),
+        1,
+        'the rejected push is a failed commit step',
+      );
+      assert.equal(
+        value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'emergency-change' }),
+        undefined,
+        'abandoned is not restored',
+      );
+      assert.equal(
+        value(samples, 'rewind_runs_finished_total', { runbook: 'rollback', outcome: 'restored' }),
+        1,
+        'still counted once',
+      );
     } finally {
       await rm(hook, { force: true });
     }
@@ -155,7 +259,9 @@ describe('metrics: /metrics of the production entry point', () => {
   // histories exported from production against a new bundle.
   it('the histories of those runs replay on the current workflow code', async () => {
     assert.equal(finished.length, 2);
-    const histories = await Promise.all(finished.map(async (h) => ({ workflowId: h.workflowId, history: await h.fetchHistory() })));
+    const histories = await Promise.all(
+      finished.map(async (h) => ({ workflowId: h.workflowId, history: await h.fetchHistory() })),
+    );
     let replayed = 0;
     for await (const r of Worker.runReplayHistories({ ...workflowSource() }, histories)) {
       assert.equal(r.error, undefined, `${r.workflowId} replays: ${r.error?.message}`);

@@ -8,17 +8,26 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { KubeApiError, KubeRest } from '../../../src/kube/rest.js';
-import { requireKustomize } from '../../../src/sandbox/world/binaries.js';
+import { requireKustomize } from '../../../src/tools/binaries.js';
 import { REPO_ROOT } from '../../../src/sandbox/world/kube.js';
 
 const run = promisify(execFile);
 
-export interface Manifest { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: unknown }; [k: string]: unknown }
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
 
 /** `kustomize build deploy/<dir>`, parsed. */
 export async function kustomizeBuild(dir: string): Promise<Manifest[]> {
-  const { stdout } = await run(requireKustomize(), ['build', path.join(REPO_ROOT, dir)], { maxBuffer: 16 * 1024 * 1024 });
-  return parseAllDocuments(stdout).map((d) => d.toJS() as Manifest).filter(Boolean);
+  const { stdout } = await run(requireKustomize(), ['build', path.join(REPO_ROOT, dir)], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return parseAllDocuments(stdout)
+    .map((d) => d.toJS() as Manifest)
+    .filter(Boolean);
 }
 
 const RBAC_KINDS = new Set(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
@@ -28,14 +37,23 @@ const RBAC_KINDS = new Set(['ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBi
  * token user (bindings renamed with `bindingSuffix`, so two identities can hold the same roles).
  * Roles that already exist with the same name are left as they are (two overlays share them).
  */
-export async function applyRbac(admin: KubeConfig, manifests: Manifest[], user: string, bindingSuffix = ''): Promise<Manifest[]> {
+export async function applyRbac(
+  admin: KubeConfig,
+  manifests: Manifest[],
+  user: string,
+  bindingSuffix = '',
+): Promise<Manifest[]> {
   const rest = await KubeRest.create(admin);
   const created: Manifest[] = [];
   try {
     for (const m of manifests.filter((x) => RBAC_KINDS.has(x.kind))) {
       const binding = m.kind.endsWith('Binding');
       const obj = binding
-        ? { ...m, metadata: { ...m.metadata, name: `${m.metadata.name}${bindingSuffix}` }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }] }
+        ? {
+            ...m,
+            metadata: { ...m.metadata, name: `${m.metadata.name}${bindingSuffix}` },
+            subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: user }],
+          }
         : m;
       const info = await rest.resource(obj.apiVersion, obj.kind);
       try {

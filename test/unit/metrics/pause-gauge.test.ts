@@ -9,8 +9,14 @@ describe('pause gauge', () => {
     const readings: PauseRow[][] = [];
     let calls = 0;
     const gauge = startPauseGauge({
-      cfg: {} as RewindConfig, clusters: new Map(), intervalMs: 20,
-      metrics: { setPauses: (rows) => { readings.push(rows); } },
+      cfg: {} as RewindConfig,
+      clusters: new Map(),
+      intervalMs: 20,
+      metrics: {
+        setPauses: (rows) => {
+          readings.push(rows);
+        },
+      },
       list: async () => {
         calls++;
         if (calls === 2) throw new Error('API server unreachable');
