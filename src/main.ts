@@ -1,21 +1,38 @@
 /**
- * `npm start`. With a rewind.yaml (REWIND_CONFIG or ./rewind.yaml): run the worker, and the
- * Slack app when Slack credentials are set, against the configured systems. Without one:
- * start the sandbox (the loopback test world with seeded apps and a live incident) and print
- * what a newcomer can try next. Ctrl-C stops everything.
+ * `npm start`. With a rewind.yaml (REWIND_CONFIG, else ./rewind.yaml): run the worker, and the
+ * Slack app when Slack credentials are set, against the configured systems. A REWIND_CONFIG that
+ * names a missing file is an error, never a fallback. Without either: the sandbox (the loopback
+ * test world with seeded apps and a live incident), from its own entry point, loaded only then.
+ * Ctrl-C stops everything.
  */
 import { existsSync } from 'node:fs';
-import { configPath } from './config/load.js';
-import { log } from './log.js';
+import path from 'node:path';
+import { createLogger } from './log.js';
 import { runProduction } from './serve.js';
-import { runSandbox } from './sandbox/run-sandbox.js';
 
-const file = configPath();
-const mode = existsSync(file) ? 'configured' : 'sandbox';
+const explicit = process.env.REWIND_CONFIG;
+// The sandbox is for a person at a terminal: readable lines there. Production logs stay JSON.
+const log = createLogger('rewind', undefined, { pretty: explicit === undefined && !existsSync('rewind.yaml') });
 try {
-  if (mode === 'configured') await runProduction(file, log);
-  else await runSandbox(log);
+  if (explicit !== undefined) {
+    const file = path.resolve(explicit);
+    if (!existsSync(file)) {
+      log.error(
+        `REWIND_CONFIG=${explicit}: ${file} does not exist. Point REWIND_CONFIG at your rewind.yaml (see rewind.example.yaml), or unset it to start the sandbox.`,
+      );
+      process.exitCode = 1;
+    } else {
+      await runProduction(file, log);
+    }
+  } else if (existsSync('rewind.yaml')) {
+    await runProduction(path.resolve('rewind.yaml'), log);
+  } else {
+    // The one place production code reaches src/sandbox/: a dynamic import, so a production start
+    // never loads the test world. docs/architecture.md; test/unit/layout/import-rules.test.ts allows only this.
+    const { sandboxMain } = await import('./sandbox/main.js');
+    await sandboxMain(process.argv.slice(2), log);
+  }
 } catch (err) {
-  log.error({ err }, `rewind (${mode}) failed to start`);
+  log.error({ err }, 'rewind failed to start');
   process.exitCode = 1;
 }

@@ -1,6 +1,6 @@
 /**
- * rewind in production: the worker (and the Slack app when SLACK_BOT_TOKEN and
- * SLACK_SIGNING_SECRET are set), plus /healthz, /readyz and /metrics for the orchestrator
+ * rewind in production: the worker (and the Slack app when SLACK_BOT_TOKEN and either
+ * SLACK_APP_TOKEN, for Socket Mode, or SLACK_SIGNING_SECRET, for HTTP, are set), plus /healthz, /readyz and /metrics for the orchestrator
  * and Prometheus, all on the probe port (REWIND_PROBE_PORT, 8081).
  */
 import http from 'node:http';
@@ -12,11 +12,12 @@ import { loadConfig } from './config/load.js';
 import { GitSourceCache } from './gitops/git-source.js';
 import { clustersFromConfig } from './kube/clusters.js';
 import { RewindMetrics, startMetrics, type MetricsIntervals } from './metrics/index.js';
-import { cacheDir } from './sandbox/world/binaries.js';
+import { cacheDir } from './tools/binaries.js';
 import { installTemporalRuntime } from './temporal/runtime.js';
 import { connectClient, connectWorker, temporalTarget } from './temporal/connection.js';
 import { createWorker } from './worker.js';
 import { startSlackIfConfigured } from './slack/start.js';
+import { ensureTargetWatches } from './watch/target-watches.js';
 
 export interface ProductionOptions {
   /** Default REWIND_PROBE_PORT, else 8081; 0 picks a free port (tests). */
@@ -47,12 +48,35 @@ export async function startProduction(file: string, log: Logger, opts: Productio
   const clusters = clustersFromConfig(cfg);
   const metrics = new RewindMetrics();
   const worker = await createWorker({
-    connection, namespace: target.namespace, taskQueue: target.taskQueue, logger: log,
-    deps: { clusters, sources: new GitSourceCache(path.join(dataDir, 'sources')), cacheDir: dataDir, slackToken: process.env.SLACK_BOT_TOKEN, metrics },
+    connection,
+    namespace: target.namespace,
+    taskQueue: target.taskQueue,
+    logger: log,
+    deps: {
+      clusters,
+      sources: new GitSourceCache(path.join(dataDir, 'sources')),
+      cacheDir: dataDir,
+      slackToken: process.env.SLACK_BOT_TOKEN,
+      metrics,
+    },
   });
   const client = await connectClient(target);
   const slack = await startSlackIfConfigured({ cfg, client, taskQueue: target.taskQueue, log });
-  const observed = startMetrics({ cfg, clusters, client, namespace: target.namespace, identity: worker.options.identity, log, metrics, ...(opts.metricsIntervals ? { intervals: opts.metricsIntervals } : {}) });
+  const observed = startMetrics({
+    cfg,
+    clusters,
+    client,
+    namespace: target.namespace,
+    identity: worker.options.identity,
+    log,
+    metrics,
+    ...(opts.metricsIntervals ? { intervals: opts.metricsIntervals } : {}),
+  });
+  // Not awaited: the watches are started (idempotently) while the worker comes up; a failure only costs the live-edit journal.
+  void ensureTargetWatches({ cfg, client, taskQueue: target.taskQueue }).then(
+    (w) => log.info(w, 'target watches running'),
+    (err: unknown) => log.warn({ err }, 'starting the target watches failed; live edits are not journaled'),
+  );
 
   let ready = false;
   const probes = http.createServer((req, res) => {
@@ -60,22 +84,53 @@ export async function startProduction(file: string, log: Logger, opts: Productio
     if (url === '/metrics') {
       metrics.render().then(
         ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body),
-        (err: unknown) => { log.warn({ err }, 'rendering /metrics failed'); res.writeHead(500).end('metrics unavailable'); },
+        (err: unknown) => {
+          log.warn({ err }, 'rendering /metrics failed');
+          res.writeHead(500).end('metrics unavailable');
+        },
       );
       return;
     }
-    const ok = url === '/healthz' ? worker.getState() !== 'FAILED' : url === '/readyz' ? ready && worker.getState() === 'RUNNING' : undefined;
-    res.writeHead(ok === undefined ? 404 : ok ? 200 : 503).end(ok === undefined ? 'not found' : ok ? 'ok' : 'not ready');
+    const ok =
+      url === '/healthz'
+        ? worker.getState() !== 'FAILED'
+        : url === '/readyz'
+          ? ready && worker.getState() === 'RUNNING'
+          : undefined;
+    res
+      .writeHead(ok === undefined ? 404 : ok ? 200 : 503)
+      .end(ok === undefined ? 'not found' : ok ? 'ok' : 'not ready');
   });
   const wantPort = opts.probePort ?? Number(process.env.REWIND_PROBE_PORT ?? 8081);
-  await new Promise<void>((resolve, reject) => { probes.once('error', reject); probes.listen(wantPort, () => { probes.off('error', reject); resolve(); }); });
+  await new Promise<void>((resolve, reject) => {
+    probes.once('error', reject);
+    probes.listen(wantPort, () => {
+      probes.off('error', reject);
+      resolve();
+    });
+  });
   const probePort = (probes.address() as AddressInfo).port;
 
   return {
-    probePort, worker, metrics,
-    shutdown() { ready = false; if (worker.getState() === 'RUNNING') worker.shutdown(); },
+    probePort,
+    worker,
+    metrics,
+    shutdown() {
+      ready = false;
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    },
     async run() {
-      log.info({ address: target.address, namespace: target.namespace, taskQueue: target.taskQueue, slack: !!slack, probePort, identity: worker.options.identity }, 'rewind worker starting');
+      log.info(
+        {
+          address: target.address,
+          namespace: target.namespace,
+          taskQueue: target.taskQueue,
+          slack: slack?.transport ?? false,
+          probePort,
+          identity: worker.options.identity,
+        },
+        'rewind worker starting',
+      );
       ready = true;
       try {
         await worker.run();
@@ -94,7 +149,10 @@ export async function startProduction(file: string, log: Logger, opts: Productio
 
 export async function runProduction(file: string, log: Logger): Promise<void> {
   const prod = await startProduction(file, log);
-  const shutdown = (sig: string) => { log.info(`${sig}: draining the worker`); prod.shutdown(); };
+  const shutdown = (sig: string) => {
+    log.info(`${sig}: draining the worker`);
+    prod.shutdown();
+  };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   await prod.run();

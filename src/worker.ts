@@ -3,13 +3,13 @@
  * queue, and stops gracefully (finishing in-flight activities) on SIGINT / SIGTERM.
  */
 import { WebClient } from '@slack/web-api';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { cacheDir } from './sandbox/world/binaries.js';
+import { cacheDir } from './tools/binaries.js';
 
 /** TS sources under tsx; the compiled bundle in the production image (built at image build time). */
 export function workflowSource(): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> {
@@ -30,7 +30,12 @@ export interface WorkerSetup {
 
 export function slackWebClient(token: string | undefined, apiUrl?: string): WebClient | undefined {
   if (!token) return undefined;
-  return new WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 2 } });
+  // Temporal retries the activity; the client only bounds each call, so a Slack that never answers costs seconds.
+  return new WebClient(token, {
+    ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
+    timeout: 8000,
+    retryConfig: { retries: 0 },
+  });
 }
 
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {

@@ -3,29 +3,43 @@
  * unreadable changes are printed as they are (their messages say what to do), anything else
  * briefly, and the Temporal connection is always closed.
  */
-import { ConfigError, loadConfig } from '../config/load.js';
 import type { RewindConfig } from '../config/schema.js';
-import { RefusedError } from '../runs.js';
-import { openRewind, type CliContext } from './context.js';
+import { printable } from '../input-limits.js';
+import type { CliContext } from './context.js';
 import { EXIT, type Io } from './io.js';
+
+// The config loader (zod, yaml) and the Temporal client are loaded when a command runs, not when
+// the program is defined: `rewind --help` needs neither.
+const loadConfig = async () => (await import('../config/load.js')).loadConfig();
 
 export interface CommandEnv {
   io: Io;
   /** Records the exit code of the command that ran. */
   exit(code: number): void;
+  /** Connects to Temporal; tests give a fake client here. @default openRewind */
+  open?: (cfg: RewindConfig) => Promise<CliContext>;
 }
 
-export async function withRewind(env: CommandEnv, body: (ctx: CliContext & { cfg: RewindConfig }) => Promise<number>, before?: (cfg: RewindConfig) => void): Promise<void> {
+/**
+ * Loads rewind.yaml, runs `before` (every check that needs no Temporal: the target, the texts, who
+ * the person is), connects, runs `body`, and records its exit code.
+ */
+export async function withRewind(
+  env: CommandEnv,
+  body: (ctx: CliContext & { cfg: RewindConfig }) => Promise<number>,
+  before?: (cfg: RewindConfig) => void | Promise<void>,
+): Promise<void> {
   let ctx: CliContext | undefined;
   try {
     const cfg = await loadConfig();
-    before?.(cfg);
-    ctx = await openRewind(cfg);
+    await before?.(cfg);
+    ctx = await (env.open ?? (await import('./context.js')).openRewind)(cfg);
     env.exit(await body({ ...ctx, cfg }));
   } catch (err) {
     env.exit(EXIT.failed);
-    if (err instanceof RefusedError || err instanceof ConfigError) env.io.err(`rewind: ${err.message}`);
-    else env.io.err(`rewind: ${err instanceof Error ? err.message : String(err)}`);
+    // Messages may quote what was typed (refusals and config errors say what to do): never let a
+    // control character reach the terminal as itself.
+    env.io.err(`rewind: ${printable(err instanceof Error ? err.message : String(err))}`);
   } finally {
     await ctx?.close().catch(() => undefined);
   }
@@ -37,6 +51,6 @@ export async function withConfig(env: CommandEnv, body: (cfg: RewindConfig) => P
     env.exit(await body(await loadConfig()));
   } catch (err) {
     env.exit(EXIT.failed);
-    env.io.err(`rewind: ${err instanceof Error ? err.message : String(err)}`);
+    env.io.err(`rewind: ${printable(err instanceof Error ? err.message : String(err))}`);
   }
 }

@@ -7,7 +7,10 @@ import type { RewindConfig } from '../config/schema.js';
 import type { Rewind } from '../runs.js';
 import { connectClient, temporalTarget } from '../temporal/connection.js';
 
-export interface CliContext { rw: Rewind; close(): Promise<void> }
+export interface CliContext {
+  rw: Rewind;
+  close(): Promise<void>;
+}
 
 export async function openRewind(cfg?: RewindConfig): Promise<CliContext> {
   const config = cfg ?? (await loadConfig());
@@ -16,7 +19,9 @@ export async function openRewind(cfg?: RewindConfig): Promise<CliContext> {
   try {
     client = await connectClient(target);
   } catch (err) {
-    throw new Error(`cannot reach Temporal at ${target.address} (namespace ${target.namespace}): ${(err as Error).message}. Is the server up? Set TEMPORAL_ADDRESS or temporal.address in rewind.yaml.`);
+    throw new Error(
+      `cannot reach Temporal at ${target.address} (namespace ${target.namespace}): ${(err as Error).message}. Is the server up? Set TEMPORAL_ADDRESS or temporal.address in rewind.yaml.`,
+    );
   }
   return {
     rw: { cfg: config, client, taskQueue: target.taskQueue },

@@ -25,7 +25,9 @@ export interface FollowOptions {
 export async function followRun(io: Io, rw: Rewind, o: FollowOptions): Promise<number> {
   const { started } = o;
   const say = o.json ? io.err : io.out;
-  say(`Started ${started.workflowId} (run ${started.runId}): ${o.what} of ${started.target.app}/${started.target.env} for ${o.requester}.`);
+  say(
+    `Started ${started.workflowId} (run ${started.runId}): ${o.what} of ${started.target.app}/${started.target.env} for ${o.requester}.`,
+  );
   if (!o.wait) {
     if (o.json) io.out(JSON.stringify({ workflowId: started.workflowId, runId: started.runId }));
     else say(`Follow it with: rewind status ${started.target.app}`);
@@ -35,7 +37,9 @@ export async function followRun(io: Io, rw: Rewind, o: FollowOptions): Promise<n
   const onSigint = () => stop.abort();
   process.once('SIGINT', onSigint);
   try {
-    const final = await watchRun(rw.client, started.workflowId, started.runId, started.target, say, { signal: stop.signal });
+    const final = await watchRun(rw.client, started.workflowId, started.runId, started.target, say, {
+      signal: stop.signal,
+    });
     if (o.json) {
       io.out(JSON.stringify(final));
       (o.jsonNotes?.(final) ?? []).forEach(io.err);

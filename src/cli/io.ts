@@ -2,16 +2,34 @@
  * Where the CLI writes, and its exit codes. Results go to `out` (stdout), everything meant for
  * the person at the terminal to `err` (stderr), so `--json` output stays machine-readable.
  */
+import { createInterface } from 'node:readline/promises';
 import type { RunPhase } from '../../workflows/types.js';
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Asks the person at the terminal and resolves to their answer; absent when nobody can answer (no terminal). */
+  ask?(question: string): Promise<string>;
+}
+
+/** The question goes to stderr, so stdout stays the command's result. */
+async function askOnTerminal(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
 }
 
 export const processIo: Io = {
-  out: (text) => { process.stdout.write(`${text}\n`); },
-  err: (text) => { process.stderr.write(`${text}\n`); },
+  out: (text) => {
+    process.stdout.write(`${text}\n`);
+  },
+  err: (text) => {
+    process.stderr.write(`${text}\n`);
+  },
+  ...(process.stdin.isTTY && process.stderr.isTTY ? { ask: askOnTerminal } : {}),
 };
 
 export const EXIT = {
@@ -27,9 +45,6 @@ export const EXIT = {
   /** Stopped watching with Ctrl-C; the run goes on. */
   interrupted: 130,
 } as const;
-
-/** Phases a run ends in. */
-export const TERMINAL_PHASES: readonly RunPhase[] = ['restored', 'not-restored', 'failed', 'cancelled', 'rejected', 'expired', 'resolved', 'abandoned'];
 
 /**
  * Phases where a watcher stops although the run goes on: a held emergency run waits for a

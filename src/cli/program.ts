@@ -13,15 +13,27 @@ import { addResolve } from './commands/resolve.js';
 import { addRollback } from './commands/rollback.js';
 import { addStatus } from './commands/status.js';
 import { addTimeline } from './commands/timeline.js';
+import { printable } from '../input-limits.js';
 import { EXIT, processIo, type Io } from './io.js';
 
-export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
+/** @param open how commands reach Temporal; tests pass a fake (the default connects, src/cli/context.ts). */
+export async function runCli(argv: string[], io: Io = processIo, open?: CommandEnv['open']): Promise<number> {
   let code: number = EXIT.ok;
-  const env: CommandEnv = { io, exit: (c) => { code = c; } };
+  const env: CommandEnv = {
+    io,
+    exit: (c) => {
+      code = c;
+    },
+    ...(open ? { open } : {}),
+  };
   const program = new Command('rewind')
     .description('GitOps incident runbooks (rollback, emergency change) as durable Temporal workflows')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
+    // Commander echoes unknown options and arguments as typed: escape control characters in them.
+    .configureOutput({
+      writeOut: (s) => io.out(printable(s.trimEnd())),
+      writeErr: (s) => io.err(printable(s.trimEnd())),
+    });
   addRollback(program, env);
   addStatus(program, env);
   addApprove(program, env);

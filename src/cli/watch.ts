@@ -7,25 +7,45 @@
 import type { Client } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { statusQuery } from '../../workflows/messages.js';
-import type { RunStatus, TargetSnapshot } from '../../workflows/types.js';
-import { NEEDS_A_PERSON_PHASES, TERMINAL_PHASES } from './io.js';
+import { TERMINAL_PHASES, type RunStatus, type TargetSnapshot } from '../../workflows/types.js';
+import { NEEDS_A_PERSON_PHASES } from './io.js';
 import { awaitingLines, emergencyPlanLines, planLines, stepLine } from './render.js';
 
-export interface WatchOptions { pollMs?: number; signal?: AbortSignal }
+export interface WatchOptions {
+  pollMs?: number;
+  signal?: AbortSignal;
+}
 
-export async function watchRun(client: Client, workflowId: string, runId: string, target: TargetSnapshot, print: (line: string) => void, opts: WatchOptions = {}): Promise<RunStatus> {
+export async function watchRun(
+  client: Client,
+  workflowId: string,
+  runId: string,
+  target: TargetSnapshot,
+  print: (line: string) => void,
+  opts: WatchOptions = {},
+): Promise<RunStatus> {
   const handle = client.workflow.getHandle(workflowId, runId);
   // result() long-polls the server; when we stop watching early (held pause, Ctrl-C) the poll is
   // aborted, or it would keep the process alive until the server's long-poll timeout.
   const stopResult = new AbortController();
   const result = client.withAbortSignal(stopResult.signal, () => handle.result() as Promise<RunStatus>);
   let finished = false;
-  result.then(() => { finished = true; }, () => { finished = true; });
+  result.then(
+    () => {
+      finished = true;
+    },
+    () => {
+      finished = true;
+    },
+  );
   const seen = new Map<string, string>();
   const printSteps = (s: RunStatus) => {
     for (const step of s.steps) {
       const key = `${step.state}|${step.summary ?? ''}`;
-      if (step.state !== 'pending' && seen.get(step.name) !== key) { seen.set(step.name, key); print(stepLine(step)); }
+      if (step.state !== 'pending' && seen.get(step.name) !== key) {
+        seen.set(step.name, key);
+        print(stepLine(step));
+      }
     }
   };
   let planShown = false;
@@ -37,14 +57,27 @@ export async function watchRun(client: Client, workflowId: string, runId: string
       opts.signal?.throwIfAborted();
       status = await handle.query(statusQuery).catch(() => status);
       if (status) {
-        const plan = status.plan ? planLines(status.plan) : status.emergency ? emergencyPlanLines(status.emergency) : undefined;
-        if (plan && !planShown) { plan.forEach(print); planShown = true; }
+        const plan = status.plan
+          ? planLines(status.plan)
+          : status.emergency
+            ? emergencyPlanLines(status.emergency)
+            : undefined;
+        if (plan && !planShown) {
+          plan.forEach(print);
+          planShown = true;
+        }
         printSteps(status);
-        if (status.phase === 'awaiting-approval' && !awaitingShown) { awaitingLines(status, target).forEach(print); awaitingShown = true; }
+        if (status.phase === 'awaiting-approval' && !awaitingShown) {
+          awaitingLines(status, target).forEach(print);
+          awaitingShown = true;
+        }
         if (NEEDS_A_PERSON_PHASES.includes(status.phase)) return status;
         if (TERMINAL_PHASES.includes(status.phase)) break;
       }
-      await Promise.race([sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal }), result.catch(() => undefined)]);
+      await Promise.race([
+        sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal }),
+        result.catch(() => undefined),
+      ]);
     }
     const final = await result;
     // Steps that changed between the last poll and the end.

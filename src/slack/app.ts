@@ -1,10 +1,13 @@
 /**
- * The Bolt app: HTTP receiver on /slack/events (+ /healthz), listeners from ./listeners.
- * Bolt verifies the signature and rejects stale timestamps; it accepts timestamps from the
- * future, so a wrapper in front of its request listener refuses those (a captured request
- * re-signed ahead of time could otherwise be replayed for as long as the skew allows).
+ * The Bolt app, with the same listeners (./listeners) behind either transport:
+ * - HTTP (createSlackApp): a receiver on /slack/events (+ /healthz). Bolt verifies the signature
+ *   and rejects stale timestamps; it accepts timestamps from the future, so a wrapper in front of
+ *   its request listener refuses those (a captured request re-signed ahead of time could
+ *   otherwise be replayed for as long as the skew allows).
+ * - Socket Mode (createSlackSocketApp, ./socket-mode.ts): an outbound WebSocket to Slack opened
+ *   with the app-level token, for a worker with no public ingress.
  */
-import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger, type Receiver } from '@slack/bolt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -16,9 +19,9 @@ export const EVENTS_PATH = '/slack/events';
 /** Slack's own replay window, applied in both directions. */
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
 
-export interface SlackAppOptions {
+/** What both transports need: who rewind is, the bot token, and where the Web API is. */
+export interface SlackBaseOptions {
   rewind: Rewind;
-  signingSecret: string;
   /** Bot token (xoxb-…); never logged. */
   token: string;
   /** With both botId and botUserId, Bolt skips auth.test at construction (tests, air-gapped starts). */
@@ -27,6 +30,10 @@ export interface SlackAppOptions {
   /** Web API base, e.g. the loopback stand-in; default https://slack.com/api/. */
   slackApiUrl?: string;
   logger: Logger;
+}
+
+export interface SlackAppOptions extends SlackBaseOptions {
+  signingSecret: string;
   /** @default 3000 */
   port?: number;
   /** Clock for the future-timestamp check (tests). */
@@ -49,13 +56,18 @@ export function isFromTheFuture(req: IncomingMessage, nowMs: number): boolean {
 /** Bolt's Logger interface over pino, scrubbing token-like text from whatever Bolt logs. */
 export function boltLogger(logger: Logger): BoltLogger {
   let level = LogLevel.INFO;
-  const line = (msg: unknown[]) => scrubSecrets(msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' '));
+  const line = (msg: unknown[]) =>
+    scrubSecrets(
+      msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' '),
+    );
   return {
     debug: (...m: unknown[]) => logger.debug(line(m)),
     info: (...m: unknown[]) => logger.info(line(m)),
     warn: (...m: unknown[]) => logger.warn(line(m)),
     error: (...m: unknown[]) => logger.error(line(m)),
-    setLevel: (l: LogLevel) => { level = l; },
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
     getLevel: () => level,
     setName: () => undefined,
   };
@@ -70,16 +82,29 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     // Ack goes out at ack() time; the listener then talks to Temporal without holding Slack's request.
     processBeforeResponse: false,
     logger: boltLogger(logger),
-    customRoutes: [{
-      path: '/healthz', method: ['GET'],
-      handler: (_req: IncomingMessage, res: ServerResponse) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); },
-    }],
+    customRoutes: [
+      {
+        path: '/healthz',
+        method: ['GET'],
+        handler: (_req: IncomingMessage, res: ServerResponse) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"ok":true}');
+        },
+      },
+    ],
   });
   // Wrap, don't replace: Bolt still verifies signature and staleness for everything let through.
   const boltListener = receiver.requestListener;
   receiver.requestListener = (req, res) => {
-    if (req.method === 'POST' && new URL(req.url ?? '/', 'http://localhost').pathname === EVENTS_PATH && isFromTheFuture(req, now())) {
-      logger.warn({ timestamp: req.headers['x-slack-request-timestamp'] }, 'refused a Slack request timestamped more than 5 minutes in the future');
+    if (
+      req.method === 'POST' &&
+      new URL(req.url ?? '/', 'http://localhost').pathname === EVENTS_PATH &&
+      isFromTheFuture(req, now())
+    ) {
+      logger.warn(
+        { timestamp: req.headers['x-slack-request-timestamp'] },
+        'refused a Slack request timestamped more than 5 minutes in the future',
+      );
       req.resume();
       res.writeHead(401);
       res.end();
@@ -88,6 +113,21 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
     boltListener(req, res);
   };
 
+  const app = slackBoltApp(opts, receiver, logger);
+  return {
+    app,
+    async start(port = opts.port ?? 3000) {
+      const server = await app.start(port);
+      return server.address() as AddressInfo;
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}
+
+/** The Bolt app over a given receiver, with rewind's listeners and error handler: one place for both transports. */
+export function slackBoltApp(opts: SlackBaseOptions, receiver: Receiver, logger: Logger): App {
   const app = new App({
     token: opts.token,
     ...(opts.botId ? { botId: opts.botId } : {}),
@@ -98,15 +138,10 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   });
   registerListeners(app, { rewind: opts.rewind, logger });
   app.error(async (err) => {
-    logger.error({ err: { name: err.name, code: err.code, message: scrubSecrets(err.message) } }, 'unhandled error in a Slack listener');
+    logger.error(
+      { err: { name: err.name, code: err.code, message: scrubSecrets(err.message) } },
+      'unhandled error in a Slack listener',
+    );
   });
-
-  return {
-    app,
-    async start(port = opts.port ?? 3000) {
-      const server = await app.start(port);
-      return server.address() as AddressInfo;
-    },
-    async stop() { await app.stop(); },
-  };
+  return app;
 }

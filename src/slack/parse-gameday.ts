@@ -13,6 +13,8 @@
  * the names that exist. Who may act on a drill is decided by the listener, not here.
  */
 import { parseSince } from '../drills/operations.js';
+import { didYouMean } from '../did-you-mean.js';
+import { shown } from '../input-limits.js';
 import { commandTokens, isHelp, type Parsed } from './command-text.js';
 
 export type GamedayCommand =
@@ -24,8 +26,8 @@ export type GamedayCommand =
 export const GAMEDAY_USAGE = [
   'Usage:',
   '• `/gameday list`: the drills in rewind.yaml, their kind, target, schedule, paused or not, next run',
-  '• `/gameday run <drill>`: run a drill now (its app\'s owners and approvers); skipped while an incident holds the target; the scorecard is posted to the drill\'s channel',
-  '• `/gameday pause <drill>`, `/gameday resume <drill>`: pause or resume the drill\'s schedule',
+  "• `/gameday run <drill>`: run a drill now (its app's owners and approvers); skipped while an incident holds the target; the scorecard is posted to the drill's channel",
+  "• `/gameday pause <drill>`, `/gameday resume <drill>`: pause or resume the drill's schedule",
   '• `/gameday abort <drill>`: stop the running drill; its cleanup still runs and the scorecard says aborted',
   '• `/gameday report [since]`: recent scorecards, since a duration back from now (`7d`) or a date (`2026-03-01`)',
   '• `/gameday help`: this text',
@@ -53,18 +55,26 @@ export function parseGameday(rawText: string, drills: readonly string[]): Parsed
       const drill = rest[0];
       if (drill === undefined) return fail(`say which drill to ${sub}: ${known(drills)}`);
       if (rest.length > 1) return fail(`\`/gameday ${sub}\` takes one drill name`);
-      if (!drills.includes(drill)) return fail(`no drill "${drill}" in rewind.yaml; drills: ${known(drills)}`);
+      if (!drills.includes(drill))
+        return fail(
+          `no drill ${shown(drill, 60)} in rewind.yaml${didYouMean(drill, drills)}; drills: ${known(drills)}`,
+        );
       return { ok: true, value: { kind: sub, drill } };
     }
     case 'report': {
-      if (rest.length > 1) return fail('`/gameday report` takes at most one word: a duration such as `7d` or a date such as `2026-03-01`');
+      if (rest.length > 1)
+        return fail('`/gameday report` takes at most one word: a duration such as `7d` or a date such as `2026-03-01`');
       const since = rest[0];
       if (since !== undefined) {
-        try { parseSince(since); } catch (err) { return fail((err as Error).message); }
+        try {
+          parseSince(since);
+        } catch (err) {
+          return fail((err as Error).message);
+        }
       }
       return { ok: true, value: { kind: 'report', ...(since !== undefined ? { since } : {}) } };
     }
     default:
-      return fail(`unknown subcommand ${sub === undefined ? JSON.stringify(first!.text) : `"${sub}"`}`);
+      return fail(`unknown subcommand ${shown(first!.text, 40)}`);
   }
 }

@@ -8,7 +8,20 @@
  *
  * Tokens, flags and the app/environment words are read as in every command (./command-text.ts).
  */
-import { APP_NAME, commandTokens, flagValues, incidentError, isHelp, MAX_REASON, readWords, targetWords, type EnvNames, type Parsed } from './command-text.js';
+import { isShaPrefix } from '../git/sha.js';
+import { shown } from '../input-limits.js';
+import {
+  APP_NAME,
+  commandTokens,
+  flagValues,
+  incidentError,
+  isHelp,
+  readWords,
+  targetWords,
+  textError,
+  type EnvNames,
+  type Parsed,
+} from './command-text.js';
 
 export type RollbackCommand =
   | { kind: 'start'; app: string; env?: string; commit?: string; incidentId?: string; reason: string }
@@ -17,27 +30,33 @@ export type RollbackCommand =
 
 export const ROLLBACK_USAGE = [
   'Usage:',
-  '• `/rollback <app> [env] [--to <sha>] [--incident <id>] <reason…>`: revert the last promotion (or the commit `--to`) of an app',
+  '• `/rollback <app> [env] [--to <sha>] [--incident <id>] <reason…>`: revert the last promotion (or the commit `--to`) of an app; name the environment unless the app has only one',
   '• `/rollback status [app]`: runs in progress',
   '• `/rollback help`: this text',
   'Example: `/rollback users-api prod --incident INC-42 5xx after 1.42`',
 ].join('\n');
 
-export const SHA = /^[0-9a-f]{7,40}$/;
-
-const FLAGS = { '--to': { value: 'a commit sha' }, '--commit': { value: 'a commit sha' }, '--incident': { value: 'an incident id such as INC-42' } } as const;
+const FLAGS = {
+  '--to': { value: 'a commit sha' },
+  '--commit': { value: 'a commit sha' },
+  '--incident': { value: 'an incident id such as INC-42' },
+} as const;
 
 const fail = (message: string): { ok: false; error: string } => ({ ok: false, error: `${message}\n${ROLLBACK_USAGE}` });
 
 /**
- * @param envsOf the environments of an app, or undefined when the app is unknown. The second
- * word is taken as the environment when it names one, so `/rollback users-api 5xx again` keeps
- * its whole reason and uses the app's default environment.
+ * @param envsOf the environments of an app, or undefined when the app is unknown. An app with
+ * several environments needs one named right after it; an app with one may leave it out
+ * (`/rollback billing-worker queue stuck`), see targetWords.
  * @param anyEnv every environment name in use (all apps, plus the prod names). A second word
- * that is one of these but not the app's is refused: `/rollback billing-worker staging …` must
- * not quietly become a rollback of billing-worker's default (prod) environment.
+ * that is, or looks like, one of these but is not the app's is refused: `/rollback
+ * billing-worker staging …` must not quietly become a rollback of its only (prod) environment.
  */
-export function parseRollback(rawText: string, envsOf: EnvNames['envsOf'] = () => undefined, anyEnv: EnvNames['anyEnv'] = []): Parsed<RollbackCommand> {
+export function parseRollback(
+  rawText: string,
+  envsOf: EnvNames['envsOf'] = () => undefined,
+  anyEnv: EnvNames['anyEnv'] = [],
+): Parsed<RollbackCommand> {
   const tokens = commandTokens(rawText);
   const first = tokens[0];
   if (isHelp(first)) return { ok: true, value: { kind: 'help' } };
@@ -46,15 +65,18 @@ export function parseRollback(rawText: string, envsOf: EnvNames['envsOf'] = () =
     const rest = tokens.slice(1);
     if (rest.length > 1) return fail('`/rollback status` takes at most one app name');
     const app = rest[0]?.text;
-    if (app !== undefined && !APP_NAME.test(app)) return fail(`"${app}" is not an app name`);
+    if (app !== undefined && !APP_NAME.test(app)) return fail(`${shown(app, 40)} is not an app name`);
     return { ok: true, value: { kind: 'status', ...(app ? { app } : {}) } };
   }
 
   const words = readWords(tokens, FLAGS);
   if (!words.ok) return fail(words.error);
   const commits = flagValues(words.value, '--to', '--commit');
-  const bad = commits.find((c) => !SHA.test(c));
-  if (bad !== undefined) return fail(`${words.value.flags.find((f) => f.value === bad)!.name} "${bad}" is not a commit sha (7 to 40 lowercase hex digits)`);
+  const bad = commits.find((c) => !isShaPrefix(c));
+  if (bad !== undefined)
+    return fail(
+      `${words.value.flags.find((f) => f.value === bad)!.name} ${shown(bad, 50)} is not a commit sha (7 to 40 lowercase hex digits)`,
+    );
   if (new Set(commits).size > 1) return fail('give the commit only once (--to and --commit are the same flag)');
   const commit = commits[0];
   const incidentId = flagValues(words.value, '--incident').at(-1);
@@ -65,7 +87,21 @@ export function parseRollback(rawText: string, envsOf: EnvNames['envsOf'] = () =
   if (!target.ok) return fail(target.error);
   const { app, env, rest } = target.value;
   const reason = rest.join(' ').trim();
-  if (!reason) return fail(`say why (it goes into the revert commit and the timeline), e.g. \`/rollback ${app}${env ? ` ${env}` : ''} 5xx after the last deploy\``);
-  if (reason.length > MAX_REASON) return fail(`the reason is ${reason.length} characters; keep it under ${MAX_REASON}`);
-  return { ok: true, value: { kind: 'start', app, reason, ...(env ? { env } : {}), ...(commit ? { commit } : {}), ...(incidentId ? { incidentId } : {}) } };
+  if (!reason)
+    return fail(
+      `say why (it goes into the revert commit and the timeline), e.g. \`/rollback ${app}${env ? ` ${env}` : ''} 5xx after the last deploy\``,
+    );
+  const reasonBad = textError('reason', reason);
+  if (reasonBad) return fail(reasonBad);
+  return {
+    ok: true,
+    value: {
+      kind: 'start',
+      app,
+      reason,
+      ...(env ? { env } : {}),
+      ...(commit ? { commit } : {}),
+      ...(incidentId ? { incidentId } : {}),
+    },
+  };
 }

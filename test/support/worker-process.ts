@@ -13,8 +13,14 @@ const [configPath, address, taskQueue, dataDir] = process.argv.slice(2) as [stri
 const cfg = await loadConfig(configPath);
 const connection = await NativeConnection.connect({ address });
 const worker = await createWorker({
-  connection, namespace: 'default', taskQueue,
-  deps: { clusters: clustersFromConfig(cfg), sources: new GitSourceCache(path.join(dataDir, 'sources')), cacheDir: dataDir },
+  connection,
+  namespace: 'default',
+  taskQueue,
+  deps: {
+    clusters: clustersFromConfig(cfg),
+    sources: new GitSourceCache(path.join(dataDir, 'sources')),
+    cacheDir: dataDir,
+  },
 });
 process.stdout.write('worker-ready\n');
 await worker.run();

@@ -2,10 +2,13 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { person, runStatus, startRun, type StartRequest } from '../../src/runs.js';
 import type { World } from '../../src/sandbox/world/index.js';
-import type { RunPhase, RunStatus } from '../../workflows/types.js';
+import { TERMINAL_PHASES, type RunPhase, type RunStatus } from '../../workflows/types.js';
 import { waitFor } from './wait.js';
 
-export async function start(world: World, req: Omit<StartRequest, 'requester' | 'runbook' | 'source'> & { as: string; runbook?: string }) {
+export async function start(
+  world: World,
+  req: Omit<StartRequest, 'requester' | 'runbook' | 'source'> & { as: string; runbook?: string },
+) {
   const rw = world.rewind();
   const { as, ...rest } = req;
   const started = await startRun(rw, { runbook: 'rollback', source: 'cli', requester: person(rw.cfg, as), ...rest });
@@ -13,21 +16,42 @@ export async function start(world: World, req: Omit<StartRequest, 'requester' | 
   return { ...started, handle };
 }
 
-export async function untilPhase(world: World, workflowId: string, phase: RunPhase, timeoutMs = 90_000): Promise<RunStatus> {
-  return waitFor(`phase ${phase} of ${workflowId}`, async () => {
-    const s = await runStatus(world.rewind(), workflowId);
-    if (['restored', 'not-restored', 'failed', 'cancelled', 'rejected', 'expired'].includes(s.phase) && s.phase !== phase) {
-      throw new Error(`run ended ${s.phase}: ${s.result}`);
-    }
-    return s.phase === phase ? s : undefined;
-  }, timeoutMs);
+export async function untilPhase(
+  world: World,
+  workflowId: string,
+  phase: RunPhase,
+  timeoutMs = 90_000,
+): Promise<RunStatus> {
+  return waitFor(
+    `phase ${phase} of ${workflowId}`,
+    async () => {
+      const s = await runStatus(world.rewind(), workflowId);
+      if (TERMINAL_PHASES.includes(s.phase) && s.phase !== phase) {
+        throw new Error(`run ended ${s.phase}: ${s.result}`);
+      }
+      return s.phase === phase ? s : undefined;
+    },
+    timeoutMs,
+  );
 }
 
-export async function gitLog(world: World, count = 5): Promise<Array<{ sha: string; author: string; subject: string; body: string }>> {
+export async function gitLog(
+  world: World,
+  count = 5,
+): Promise<Array<{ sha: string; author: string; subject: string; body: string }>> {
   const { simpleGit } = await import('simple-git');
-  const out = await simpleGit({ baseDir: world.repo.remote }).raw(['log', `-${count}`, '--format=%H%x1f%an <%ae>%x1f%s%x1f%b%x1e', 'main']);
-  return out.split('\x1e').map((r) => r.trim()).filter(Boolean).map((r) => {
-    const [sha = '', author = '', subject = '', body = ''] = r.split('\x1f');
-    return { sha, author, subject, body };
-  });
+  const out = await simpleGit({ baseDir: world.repo.remote }).raw([
+    'log',
+    `-${count}`,
+    '--format=%H%x1f%an <%ae>%x1f%s%x1f%b%x1e',
+    'main',
+  ]);
+  return out
+    .split('\x1e')
+    .map((r) => r.trim())
+    .filter(Boolean)
+    .map((r) => {
+      const [sha = '', author = '', subject = '', body = ''] = r.split('\x1f');
+      return { sha, author, subject, body };
+    });
 }

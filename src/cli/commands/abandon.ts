@@ -4,4 +4,9 @@ import type { CommandEnv } from '../action.js';
 import { addHold } from './hold.js';
 
 export const addAbandon = (program: Command, env: CommandEnv): void =>
-  addHold(program, env, 'abandon', 'a held emergency run: resume auto-sync now and let Git undo the live change (needs --confirm)');
+  addHold(
+    program,
+    env,
+    'abandon',
+    'a held emergency run: resume auto-sync now and let Git undo the live change (needs --confirm)',
+  );

@@ -4,16 +4,18 @@
  * CI and editors can use it anywhere: `rewind config schema > rewind.schema.json`.
  */
 import type { Command } from 'commander';
-import { configJsonSchema } from '../../config/json-schema.js';
 import type { CommandEnv } from '../action.js';
 import { EXIT } from '../io.js';
 
 export function addConfigSchema(program: Command, env: CommandEnv): void {
   // `config` may already hold other subcommands (validate, …): join it rather than redefine it.
-  const config = program.commands.find((c) => c.name() === 'config') ?? program.command('config').description('rewind.yaml tools');
-  config.command('schema')
+  const config =
+    program.commands.find((c) => c.name() === 'config') ?? program.command('config').description('rewind.yaml tools');
+  config
+    .command('schema')
     .description('print the JSON Schema of rewind.yaml (draft 2020-12)')
-    .action(() => {
+    .action(async () => {
+      const { configJsonSchema } = await import('../../config/json-schema.js');
       env.io.out(JSON.stringify(configJsonSchema(), null, 2));
       env.exit(EXIT.ok);
     });

@@ -4,8 +4,7 @@
  * expired one, is flagged: each is a live state Git may not hold.
  */
 import type { Command } from 'commander';
-import { clustersFromConfig } from '../../kube/clusters.js';
-import { listPauses, type PauseRow } from '../../pauses.js';
+import type { PauseRow } from '../../pauses.js';
 import { withConfig, type CommandEnv } from '../action.js';
 import { EXIT } from '../io.js';
 
@@ -22,7 +21,16 @@ export function pauseTableLines(rows: PauseRow[]): string[] {
   const cells = rows.map((r) => {
     const l = r.lease;
     const flag = r.error ? `ERROR: cannot read it: ${r.error}` : r.flag ? PAUSE_FLAG_TEXT[r.flag] : '-';
-    return [`${r.app}/${r.env}`, r.engine, l?.by ?? '-', l?.pausedAt ?? '-', l?.reason ?? '-', l?.incidentId ?? '-', l?.expiresAt ?? '-', flag];
+    return [
+      `${r.app}/${r.env}`,
+      r.engine,
+      l?.by ?? '-',
+      l?.pausedAt ?? '-',
+      l?.reason ?? '-',
+      l?.incidentId ?? '-',
+      l?.expiresAt ?? '-',
+      flag,
+    ];
   });
   const widths = HEADER.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('  ');
@@ -30,14 +38,21 @@ export function pauseTableLines(rows: PauseRow[]): string[] {
 }
 
 export function addPauses(program: Command, env: CommandEnv): void {
-  program.command('pauses')
+  program
+    .command('pauses')
     .description('list every app environment whose auto-sync is paused, with who paused it, why and until when')
     .option('--json', 'print the rows as a JSON array')
-    .action((o: { json?: boolean }) => withConfig(env, async (cfg) => {
-      const rows = await listPauses(cfg, clustersFromConfig(cfg));
-      if (o.json) env.io.out(JSON.stringify(rows));
-      else pauseTableLines(rows).forEach(env.io.out);
-      // An engine that could not be read is a pause that may be missing from the list.
-      return rows.some((r) => r.error) ? EXIT.failed : EXIT.ok;
-    }));
+    .action((o: { json?: boolean }) =>
+      withConfig(env, async (cfg) => {
+        const [{ clustersFromConfig }, { listPauses }] = await Promise.all([
+          import('../../kube/clusters.js'),
+          import('../../pauses.js'),
+        ]);
+        const rows = await listPauses(cfg, clustersFromConfig(cfg));
+        if (o.json) env.io.out(JSON.stringify(rows));
+        else pauseTableLines(rows).forEach(env.io.out);
+        // An engine that could not be read is a pause that may be missing from the list.
+        return rows.some((r) => r.error) ? EXIT.failed : EXIT.ok;
+      }),
+    );
 }

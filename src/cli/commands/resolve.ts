@@ -4,4 +4,9 @@ import type { CommandEnv } from '../action.js';
 import { addHold } from './hold.js';
 
 export const addResolve = (program: Command, env: CommandEnv): void =>
-  addHold(program, env, 'resolve', 'a held emergency run: check that Git holds the live change, then resume auto-sync exactly as it was');
+  addHold(
+    program,
+    env,
+    'resolve',
+    'a held emergency run: check that Git holds the live change, then resume auto-sync exactly as it was',
+  );

@@ -6,20 +6,31 @@
 import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { parseDuration } from '../../config/duration.js';
-import { RefusedError } from '../../runs.js';
-import { exportTimeline, resolveTimelineTarget, timelineDocument, TIMELINE_FORMATS, type RunSource, type TimelineFormat } from '../../timeline/index.js';
+import { shown } from '../../input-limits.js';
+import { RefusedError } from '../../refused.js';
+import type { RunSource, TimelineTarget } from '../../timeline/index.js';
+import { TIMELINE_FORMATS, type TimelineFormat } from '../../timeline/formats.js';
 import { withRewind, type CommandEnv } from '../action.js';
 import { EXIT } from '../io.js';
 
 interface TimelineCliOptions {
-  format: string; out?: string; env?: string; runId?: string; incident?: string; source: string;
-  detectedAt?: string; lookback: string; kube: boolean; git: boolean;
+  format: string;
+  out?: string;
+  env?: string;
+  runId?: string;
+  incident?: string;
+  source: string;
+  detectedAt?: string;
+  lookback: string;
+  kube: boolean;
+  git: boolean;
 }
 
 const SOURCES: readonly RunSource[] = ['auto', 'query', 'history'];
 
 export function addTimeline(program: Command, env: CommandEnv): void {
-  program.command('timeline')
+  program
+    .command('timeline')
     .description('post-incident timeline of a run or an incident (Markdown, JSON or SVG)')
     .argument('[target]', 'run id (rewind/<app>/<env>), app or app/env (its latest run), or incident id')
     .option('--format <format>', `output format: ${TIMELINE_FORMATS.join(', ')}`, 'md')
@@ -32,26 +43,63 @@ export function addTimeline(program: Command, env: CommandEnv): void {
     .option('--lookback <duration>', 'how far before the first run to include events and commits', '1h')
     .option('--no-kube', 'leave out Kubernetes Events')
     .option('--no-git', 'leave out config-repo commits')
-    .action((what: string | undefined, o: TimelineCliOptions) => withRewind(env, async ({ rw, cfg }) => {
-      const format = o.format as TimelineFormat;
-      if (!TIMELINE_FORMATS.includes(format)) throw new RefusedError(`--format ${o.format}: use one of ${TIMELINE_FORMATS.join(', ')}`, 'bad-input');
-      const source = o.source as RunSource;
-      if (!SOURCES.includes(source)) throw new RefusedError(`--source ${o.source}: use one of ${SOURCES.join(', ')}`, 'bad-input');
-      const lookbackMs = parseDuration(o.lookback);
-      if (lookbackMs === undefined) throw new RefusedError(`--lookback ${o.lookback} is not a duration such as 30m or 2h`, 'bad-input');
-      if (o.detectedAt !== undefined && Number.isNaN(Date.parse(o.detectedAt))) throw new RefusedError(`--detected-at ${o.detectedAt} is not a time; use ISO 8601 such as 2026-03-01T14:02:00Z`, 'bad-input');
-      const target = resolveTimelineTarget(cfg, what, { ...(o.env ? { env: o.env } : {}), ...(o.runId ? { runId: o.runId } : {}), ...(o.incident ? { incident: o.incident } : {}) });
-      const doc = await timelineDocument({ rw }, target, {
-        source, lookbackMs, kube: o.kube, git: o.git, ...(o.detectedAt ? { detectedAt: new Date(o.detectedAt).toISOString() } : {}),
-      });
-      const text = exportTimeline(doc, format);
-      for (const s of doc.sources.filter((x) => !x.ok)) env.io.err(`rewind: warning: ${s.kind}: ${s.detail}`);
-      if (o.out) {
-        await writeFile(o.out, text);
-        env.io.err(`Wrote the ${format} timeline of ${doc.title} to ${o.out} (${doc.events.length} events, ${doc.runs.length} run(s)).`);
-      } else {
-        env.io.out(text.trimEnd());
-      }
-      return EXIT.ok;
-    }));
+    .action(async (what: string | undefined, o: TimelineCliOptions) => {
+      const [{ MAX_DURATION_MS }, { exportTimeline, resolveTimelineTarget, timelineDocument }] = await Promise.all([
+        import('../../config/schema.js'),
+        import('../../timeline/index.js'),
+      ]);
+      let format: TimelineFormat, source: RunSource, lookbackMs: number, target: TimelineTarget;
+      return withRewind(
+        env,
+        async ({ rw }) => {
+          const doc = await timelineDocument({ rw }, target, {
+            source,
+            lookbackMs,
+            kube: o.kube,
+            git: o.git,
+            ...(o.detectedAt ? { detectedAt: new Date(o.detectedAt).toISOString() } : {}),
+          });
+          const text = exportTimeline(doc, format);
+          for (const s of doc.sources.filter((x) => !x.ok)) env.io.err(`rewind: warning: ${s.kind}: ${s.detail}`);
+          if (o.out) {
+            await writeFile(o.out, text);
+            env.io.err(
+              `Wrote the ${format} timeline of ${doc.title} to ${o.out} (${doc.events.length} events, ${doc.runs.length} run(s)).`,
+            );
+          } else {
+            env.io.out(text.trimEnd());
+          }
+          return EXIT.ok;
+        },
+        (cfg) => {
+          // All local: refused before connecting to Temporal.
+          format = o.format as TimelineFormat;
+          if (!TIMELINE_FORMATS.includes(format))
+            throw new RefusedError(
+              `--format ${shown(o.format, 40)}: use one of ${TIMELINE_FORMATS.join(', ')}`,
+              'bad-input',
+            );
+          source = o.source as RunSource;
+          if (!SOURCES.includes(source))
+            throw new RefusedError(`--source ${shown(o.source, 40)}: use one of ${SOURCES.join(', ')}`, 'bad-input');
+          const lookback = parseDuration(o.lookback);
+          if (lookback === undefined || lookback <= 0 || lookback > MAX_DURATION_MS)
+            throw new RefusedError(
+              `--lookback ${shown(o.lookback, 40)} is not a duration such as 30m or 2h (at most 30d)`,
+              'bad-input',
+            );
+          lookbackMs = lookback;
+          if (o.detectedAt !== undefined && Number.isNaN(Date.parse(o.detectedAt)))
+            throw new RefusedError(
+              `--detected-at ${shown(o.detectedAt, 40)} is not a time; use ISO 8601 such as 2026-03-01T14:02:00Z`,
+              'bad-input',
+            );
+          target = resolveTimelineTarget(cfg, what, {
+            ...(o.env !== undefined ? { env: o.env } : {}),
+            ...(o.runId !== undefined ? { runId: o.runId } : {}),
+            ...(o.incident !== undefined ? { incident: o.incident } : {}),
+          });
+        },
+      );
+    });
 }

@@ -1,12 +1,14 @@
 /** Registration only: which command name and which action id go to which callback. */
 import type { App } from '@slack/bolt';
-import { ACTION } from '../run-message.js';
+import { ACTION } from '../../slack-messages/run-message.js';
 import { abandonAction } from './actions/abandon.js';
 import { ABORT_DRILL_ACTION, abortDrillAction } from './actions/abort-drill.js';
 import { approveAction } from './actions/approve.js';
 import { cancelAction } from './actions/cancel.js';
 import { rejectAction } from './actions/reject.js';
 import { resolveAction } from './actions/resolve.js';
+import { rollbackPromotionAction } from './actions/rollback-promotion.js';
+import { ROLLBACK_PROMOTION_ACTION } from '../../slack-messages/promotion-message.js';
 import { emergencyCommand } from './commands/emergency.js';
 import { gamedayCommand } from './commands/gameday.js';
 import { rollbackCommand } from './commands/rollback.js';
@@ -24,4 +26,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action({ type: 'block_actions', action_id: ACTION.resolve }, resolveAction(deps));
   app.action({ type: 'block_actions', action_id: ACTION.abandon }, abandonAction(deps));
   app.action({ type: 'block_actions', action_id: ABORT_DRILL_ACTION }, abortDrillAction(deps));
+  app.action({ type: 'block_actions', action_id: ROLLBACK_PROMOTION_ACTION }, rollbackPromotionAction(deps));
 }

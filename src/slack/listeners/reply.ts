@@ -7,16 +7,29 @@ import { scrubSecrets } from '../../log.js';
 import { RefusedError } from '../../runs.js';
 import type { ListenerDeps } from './deps.js';
 
-export const ephemeral = (text: string): RespondArguments => ({ response_type: 'ephemeral', replace_original: false, text });
+export const ephemeral = (text: string): RespondArguments => ({
+  response_type: 'ephemeral',
+  replace_original: false,
+  text,
+});
 
 /** Answers a refusal with its own message (it says what to do) and anything else with a short apology. */
-export async function replyWithError(deps: ListenerDeps, respond: RespondFn, err: unknown, what: string, workflowId?: string): Promise<void> {
+export async function replyWithError(
+  deps: ListenerDeps,
+  respond: RespondFn,
+  err: unknown,
+  what: string,
+  workflowId?: string,
+): Promise<void> {
   let text: string;
   if (err instanceof RefusedError) {
     text = `:no_entry: ${err.message}`;
   } else {
     const e = err instanceof Error ? err : new Error(String(err));
-    deps.logger.error({ err: { name: e.name, message: scrubSecrets(e.message), stack: e.stack && scrubSecrets(e.stack) }, workflowId }, `${what} failed`);
+    deps.logger.error(
+      { err: { name: e.name, message: scrubSecrets(e.message), stack: e.stack && scrubSecrets(e.stack) }, workflowId },
+      `${what} failed`,
+    );
     text = `:warning: Sorry, ${what} failed unexpectedly${workflowId ? ` (run ${workflowId})` : ''}. The error was logged; try again, or use the CLI (\`rewind status\`).`;
   }
   await safeRespond(deps, respond, ephemeral(text));
@@ -27,6 +40,9 @@ export async function safeRespond(deps: ListenerDeps, respond: RespondFn, messag
   try {
     await respond(message);
   } catch (err) {
-    deps.logger.warn({ err: { message: scrubSecrets(err instanceof Error ? err.message : String(err)) } }, 'could not answer through response_url');
+    deps.logger.warn(
+      { err: { message: scrubSecrets(err instanceof Error ? err.message : String(err)) } },
+      'could not answer through response_url',
+    );
   }
 }

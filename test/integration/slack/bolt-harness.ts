@@ -8,7 +8,16 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { createSlackApp, type SlackApp } from '../../../src/slack/app.js';
 import { startWorld, type World, type WorldOptions } from '../../../src/sandbox/world/index.js';
-import { buttonBody, commandBody, nowSeconds, postToSlackApp, ResponseCatcher, signature, SIGNING_SECRET, type CaughtResponse } from './slack-requests.js';
+import {
+  buttonBody,
+  commandBody,
+  nowSeconds,
+  postToSlackApp,
+  ResponseCatcher,
+  signature,
+  SIGNING_SECRET,
+  type CaughtResponse,
+} from './slack-requests.js';
 
 export interface BoltHarness {
   world: World;
@@ -16,9 +25,20 @@ export interface BoltHarness {
   /** Every line the Slack app logged (pino JSON). */
   logLines: string[];
   /** Sends `<name> <text>` as `userId`; returns the HTTP ack and the response_url used. */
-  command(name: string, text: string, userId: string, opts?: { timestamp?: number; signature?: string }): Promise<{ status: number; json?: { text?: string; response_type?: string }; responseUrl: string }>;
+  command(
+    name: string,
+    text: string,
+    userId: string,
+    opts?: { timestamp?: number; signature?: string },
+  ): Promise<{ status: number; json?: { text?: string; response_type?: string }; responseUrl: string }>;
   /** Clicks a button of the message and returns the (first) response_url answer. */
-  click(actionId: string, workflowId: string, userId: string, message: { channel: string; ts: string }, timeoutMs?: number): Promise<CaughtResponse['body']>;
+  click(
+    actionId: string,
+    workflowId: string,
+    userId: string,
+    message: { channel: string; ts: string },
+    timeoutMs?: number,
+  ): Promise<CaughtResponse['body']>;
   stop(): Promise<void>;
 }
 
@@ -38,20 +58,36 @@ export async function startBoltHarness(worldOpts: WorldOptions): Promise<BoltHar
   try {
     await world.startWorker();
     await responses.start();
-    const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        logLines.push(String(chunk));
+        cb();
+      },
+    });
     slack = createSlackApp({
-      rewind: world.rewind(), signingSecret: SIGNING_SECRET, token: world.slack.token, botId: world.slack.botId, botUserId: world.slack.botUserId,
-      slackApiUrl: world.slack.apiUrl, logger: pino({ level: 'debug' }, sink),
+      rewind: world.rewind(),
+      signingSecret: SIGNING_SECRET,
+      token: world.slack.token,
+      botId: world.slack.botId,
+      botUserId: world.slack.botUserId,
+      slackApiUrl: world.slack.apiUrl,
+      logger: pino({ level: 'debug' }, sink),
     });
     const addr = await slack.start(0);
     const events = `http://127.0.0.1:${addr.port}/slack/events`;
     return {
-      world, responses, logLines, stop,
+      world,
+      responses,
+      logLines,
+      stop,
       async command(name, text, userId, opts = {}) {
         const responseUrl = responses.url();
         const body = commandBody(name, text, userId, responseUrl);
         const ts = opts.timestamp ?? nowSeconds();
-        const res = await postToSlackApp(events, body, { timestamp: ts, signature: opts.signature ?? signature(body, ts) });
+        const res = await postToSlackApp(events, body, {
+          timestamp: ts,
+          signature: opts.signature ?? signature(body, ts),
+        });
         return { ...res, responseUrl };
       },
       async click(actionId, workflowId, userId, message, timeoutMs) {

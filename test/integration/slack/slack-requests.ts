@@ -16,44 +16,99 @@ export function signature(body: string, timestamp: number, secret = SIGNING_SECR
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
 
-export interface PostOptions { timestamp?: number; signature?: string }
+export interface PostOptions {
+  timestamp?: number;
+  signature?: string;
+}
 
 /** POSTs a raw string body; content-type must be exactly this (Bolt compares with ===). */
-export async function postToSlackApp(url: string, body: string, opts: PostOptions = {}): Promise<{ status: number; json?: { text?: string; response_type?: string } }> {
+export async function postToSlackApp(
+  url: string,
+  body: string,
+  opts: PostOptions = {},
+): Promise<{ status: number; json?: { text?: string; response_type?: string } }> {
   const ts = opts.timestamp ?? nowSeconds();
   const res = await fetch(url, {
-    method: 'POST', body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': opts.signature ?? signature(body, ts) },
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': opts.signature ?? signature(body, ts),
+    },
   });
   const text = await res.text();
   let json;
-  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
   return { status: res.status, json };
 }
 
-export function commandBody(command: string, text: string, userId: string, responseUrl: string, channelId = 'C_USERS_API'): string {
+export function commandBody(
+  command: string,
+  text: string,
+  userId: string,
+  responseUrl: string,
+  channelId = 'C_USERS_API',
+): string {
   return new URLSearchParams({
-    token: 'deprecated-verification-token', team_id: TEAM.id, team_domain: TEAM.domain, channel_id: channelId, channel_name: 'users-api',
-    user_id: userId, user_name: userId.toLowerCase(), command, text, api_app_id: 'A_REWIND', is_enterprise_install: 'false',
-    response_url: responseUrl, trigger_id: `trig-${Math.random().toString(36).slice(2)}`,
+    token: 'deprecated-verification-token',
+    team_id: TEAM.id,
+    team_domain: TEAM.domain,
+    channel_id: channelId,
+    channel_name: 'users-api',
+    user_id: userId,
+    user_name: userId.toLowerCase(),
+    command,
+    text,
+    api_app_id: 'A_REWIND',
+    is_enterprise_install: 'false',
+    response_url: responseUrl,
+    trigger_id: `trig-${Math.random().toString(36).slice(2)}`,
   }).toString();
 }
 
-export function buttonBody(actionId: string, value: string, userId: string, responseUrl: string, message: { channel: string; ts: string }): string {
+export function buttonBody(
+  actionId: string,
+  value: string,
+  userId: string,
+  responseUrl: string,
+  message: { channel: string; ts: string },
+): string {
   const payload = {
-    type: 'block_actions', api_app_id: 'A_REWIND', token: 'deprecated-verification-token', trigger_id: `trig-${Math.random().toString(36).slice(2)}`,
+    type: 'block_actions',
+    api_app_id: 'A_REWIND',
+    token: 'deprecated-verification-token',
+    trigger_id: `trig-${Math.random().toString(36).slice(2)}`,
     user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: TEAM.id },
-    team: TEAM, enterprise: null, is_enterprise_install: false,
+    team: TEAM,
+    enterprise: null,
+    is_enterprise_install: false,
     container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
     channel: { id: message.channel, name: 'users-api' },
     message: { type: 'message', ts: message.ts, text: 'run message' },
     response_url: responseUrl,
-    actions: [{ type: 'button', action_id: actionId, block_id: 'actions', value, text: { type: 'plain_text', text: actionId }, action_ts: `${nowSeconds()}.000100` }],
+    actions: [
+      {
+        type: 'button',
+        action_id: actionId,
+        block_id: 'actions',
+        value,
+        text: { type: 'plain_text', text: actionId },
+        action_ts: `${nowSeconds()}.000100`,
+      },
+    ],
   };
   return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }
 
-export interface CaughtResponse { path: string; body: { text?: string; response_type?: string; replace_original?: boolean } }
+export interface CaughtResponse {
+  path: string;
+  body: { text?: string; response_type?: string; replace_original?: boolean };
+}
 
 /** Stands in for Slack's response_url endpoint: each request gets its own path, so answers can be matched. */
 export class ResponseCatcher {
@@ -70,7 +125,11 @@ export class ResponseCatcher {
       req.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         let body: CaughtResponse['body'] = {};
-        try { body = JSON.parse(raw); } catch { body = { text: raw }; }
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          body = { text: raw };
+        }
         this.caught.push({ path: req.url ?? '/', body });
         for (const w of this.waiters.splice(0)) w();
         res.writeHead(200, { 'content-type': 'text/plain' });
@@ -82,17 +141,30 @@ export class ResponseCatcher {
   }
 
   /** A fresh response_url. */
-  url(): string { return `${this.base}/respond/${++this.seq}`; }
+  url(): string {
+    return `${this.base}/respond/${++this.seq}`;
+  }
 
-  for(url: string): CaughtResponse[] { return this.caught.filter((c) => url.endsWith(c.path)); }
+  for(url: string): CaughtResponse[] {
+    return this.caught.filter((c) => url.endsWith(c.path));
+  }
 
   async next(url: string, timeoutMs = 60_000): Promise<CaughtResponse> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const hit = this.for(url)[0];
       if (hit) return hit;
-      if (Date.now() > deadline) throw new Error(`no response_url post to ${url} within ${timeoutMs} ms; caught: ${JSON.stringify(this.caught)}`);
-      await new Promise<void>((resolve) => { const t = setTimeout(resolve, 250); this.waiters.push(() => { clearTimeout(t); resolve(); }); });
+      if (Date.now() > deadline)
+        throw new Error(
+          `no response_url post to ${url} within ${timeoutMs} ms; caught: ${JSON.stringify(this.caught)}`,
+        );
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 250);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
     }
   }
 

@@ -15,18 +15,42 @@ describe('Slack app HTTP surface (no Temporal behind it)', () => {
   let slack: SlackApp;
   let base: string;
   before(async () => {
-    slack = createSlackApp({ rewind: untouchableRewind(), signingSecret: SECRET, token: 'xoxb-unit', botId: 'B1', botUserId: 'U1', slackApiUrl: 'http://127.0.0.1:9/api/', logger: pino({ level: 'silent' }) });
+    slack = createSlackApp({
+      rewind: untouchableRewind(),
+      signingSecret: SECRET,
+      token: 'xoxb-unit',
+      botId: 'B1',
+      botUserId: 'U1',
+      slackApiUrl: 'http://127.0.0.1:9/api/',
+      logger: pino({ level: 'silent' }),
+    });
     const addr = await slack.start(0);
     base = `http://127.0.0.1:${addr.port}`;
   });
-  after(async () => { await slack.stop(); });
-
-  const post = (body: string, ts: number, signature = sign(body, ts)) => fetch(`${base}/slack/events`, {
-    method: 'POST', body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(ts), 'x-slack-signature': signature },
+  after(async () => {
+    await slack.stop();
   });
+
+  const post = (body: string, ts: number, signature = sign(body, ts)) =>
+    fetch(`${base}/slack/events`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': signature,
+      },
+    });
   const now = () => Math.floor(Date.now() / 1000);
-  const helpBody = new URLSearchParams({ command: '/rollback', text: 'help', user_id: 'U_ALICE', channel_id: 'C', team_id: 'T', response_url: 'http://127.0.0.1:9/r', trigger_id: 't' }).toString();
+  const helpBody = new URLSearchParams({
+    command: '/rollback',
+    text: 'help',
+    user_id: 'U_ALICE',
+    channel_id: 'C',
+    team_id: 'T',
+    response_url: 'http://127.0.0.1:9/r',
+    trigger_id: 't',
+  }).toString();
 
   it('answers /healthz', async () => {
     const res = await fetch(`${base}/healthz`);

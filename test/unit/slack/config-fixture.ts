@@ -8,6 +8,8 @@ people:
   bob: { name: Bob Lead, email: bob@acme.test, slack: U_BOB }
   mallory: { name: Mallory Intern, email: mallory@acme.test, slack: U_MALLORY }
   nobody: { name: No Slack, email: nobody@acme.test }
+# The CLI entry points are tested with typed names (--as); src/cli/identity.ts has its own tests.
+cli: { allowClaimedIdentity: true }
 clusters: { sandbox: {} }
 repos: { config: { url: /tmp/config.git } }
 apps:
@@ -20,6 +22,7 @@ apps:
       prod: { cluster: sandbox, engine: { kind: argocd, name: users-api-prod }, repo: config, path: apps/users-api/overlays/prod, namespace: users-api-prod, workloads: [deployment/users-api] }
   billing-worker:
     owners: [bob]
+    approvers: [alice]
     environments:
       prod: { cluster: sandbox, engine: { kind: flux, name: billing-worker-prod }, repo: config, path: apps/billing-worker/prod, namespace: billing-worker-prod, workloads: [deployment/billing-worker] }
 `;

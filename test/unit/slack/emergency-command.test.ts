@@ -9,9 +9,28 @@ type Args = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
 async function run(text: string, userId = 'U_ALICE') {
   const rewind = untouchableRewind();
   const rec = recorder();
-  const command = { command: '/emergency', text, user_id: userId, channel_id: 'C_X', response_url: 'http://127.0.0.1:9/none', trigger_id: 't', team_id: 'T', user_name: 'x', team_domain: 'x', channel_name: 'x', api_app_id: 'A', token: '' };
-  await emergencyCommand(deps(rewind))({ ack: rec.ack, respond: rec.respond, command, body: command, payload: command } as unknown as Args);
-  return { rec, rewind, ackText: (rec.acks[0] as { text?: string; response_type?: string } | undefined) };
+  const command = {
+    command: '/emergency',
+    text,
+    user_id: userId,
+    channel_id: 'C_X',
+    response_url: 'http://127.0.0.1:9/none',
+    trigger_id: 't',
+    team_id: 'T',
+    user_name: 'x',
+    team_domain: 'x',
+    channel_name: 'x',
+    api_app_id: 'A',
+    token: '',
+  };
+  await emergencyCommand(deps(rewind))({
+    ack: rec.ack,
+    respond: rec.respond,
+    command,
+    body: command,
+    payload: command,
+  } as unknown as Args);
+  return { rec, rewind, ackText: rec.acks[0] as { text?: string; response_type?: string } | undefined };
 }
 
 describe('/emergency listener: refusals answered in the ack, Temporal untouched', () => {
@@ -22,14 +41,49 @@ describe('/emergency listener: refusals answered in the ack, Temporal untouched'
   });
 
   for (const [name, text, user, expected] of [
-    ['a change without KEY=VALUE', 'users-api prod --change "configmap/users-api-env LOG_LEVEL" need logs', 'U_ALICE', /"LOG_LEVEL" is not KEY=VALUE\. Forms: "configmap\/NAME KEY=VALUE"/],
+    [
+      'a change without KEY=VALUE',
+      'users-api prod --change "configmap/users-api-env LOG_LEVEL" need logs',
+      'U_ALICE',
+      /"LOG_LEVEL" is not KEY=VALUE\. Forms: "configmap\/NAME KEY=VALUE"/,
+    ],
     ['an unknown kind', 'users-api prod --change "pod/users-api a=b" why', 'U_ALICE', /unknown kind "pod"/],
-    ['a JSON patch that does not parse', 'users-api prod --change \'deployment/users-api {"spec":\' why', 'U_ALICE', /the JSON patch does not parse/],
-    ['an unquoted change', 'users-api prod --change configmap/users-api-env LOG_LEVEL=debug why', 'U_ALICE', /put the whole change in quotes/],
-    ['unknown Slack user', 'users-api prod --change "configmap/users-api-env A=b" why', 'U_STRANGER', /add `slack: U_STRANGER`/],
-    ['unknown app', 'orders-api prod --change "configmap/x A=b" why', 'U_ALICE', /unknown app "orders-api"\. Known apps: users-api, billing-worker/],
-    ['unknown environment', 'billing-worker staging --change "configmap/x A=b" why', 'U_BOB', /no environment "staging"/],
-    ['abandon without --confirm', 'abandon users-api prod', 'U_ALICE', /abandon resumes auto-sync of users-api\/prod and lets Git win/],
+    [
+      'a JSON patch that does not parse',
+      'users-api prod --change \'deployment/users-api {"spec":\' why',
+      'U_ALICE',
+      /the JSON patch does not parse/,
+    ],
+    [
+      'an unquoted change',
+      'users-api prod --change configmap/users-api-env LOG_LEVEL=debug why',
+      'U_ALICE',
+      /put the whole change in quotes/,
+    ],
+    [
+      'unknown Slack user',
+      'users-api prod --change "configmap/users-api-env A=b" why',
+      'U_STRANGER',
+      /add `slack: U_STRANGER`/,
+    ],
+    [
+      'unknown app',
+      'orders-api prod --change "configmap/x A=b" why',
+      'U_ALICE',
+      /unknown app "orders-api"\. Known apps: users-api, billing-worker/,
+    ],
+    [
+      'unknown environment',
+      'billing-worker staging --change "configmap/x A=b" why',
+      'U_BOB',
+      /no environment "staging"/,
+    ],
+    [
+      'abandon without --confirm',
+      'abandon users-api prod',
+      'U_ALICE',
+      /abandon resumes auto-sync of users-api\/prod and lets Git win/,
+    ],
     ['resolve of an unknown app', 'resolve orders-api', 'U_ALICE', /unknown app "orders-api"/],
   ] as const) {
     it(`${name}: one ephemeral ack with the reason, nothing else`, async () => {
@@ -53,7 +107,10 @@ describe('/emergency listener: refusals answered in the ack, Temporal untouched'
   });
 
   it('the owner check of src/runs.ts comes back ephemerally with its message', async () => {
-    const { rec, rewind } = await run('users-api prod --change "configmap/users-api-env LOG_LEVEL=debug" need logs', 'U_MALLORY');
+    const { rec, rewind } = await run(
+      'users-api prod --change "configmap/users-api-env LOG_LEVEL=debug" need logs',
+      'U_MALLORY',
+    );
     assert.match((rec.responses[0] as { text: string }).text, /mallory is not an owner of users-api; owners: alice/);
     assert.deepEqual(rewind.touched, [], 'refused before Temporal');
   });

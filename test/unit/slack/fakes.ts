@@ -7,7 +7,15 @@ import { testConfig } from './config-fixture.js';
 
 export function untouchableRewind(): Rewind & { touched: string[] } {
   const touched: string[] = [];
-  const client = new Proxy({}, { get(_t, prop) { touched.push(String(prop)); throw new Error(`Temporal client used: ${String(prop)}`); } }) as Client;
+  const client = new Proxy(
+    {},
+    {
+      get(_t, prop) {
+        touched.push(String(prop));
+        throw new Error(`Temporal client used: ${String(prop)}`);
+      },
+    },
+  ) as Client;
   return { cfg: testConfig(), client, taskQueue: 'unit', touched };
 }
 
@@ -15,13 +23,27 @@ export function deps(rewind: Rewind = untouchableRewind()): ListenerDeps {
   return { rewind, logger: pino({ level: 'silent' }) };
 }
 
-export interface Recorded { acks: unknown[]; responses: unknown[]; order: string[] }
+export interface Recorded {
+  acks: unknown[];
+  responses: unknown[];
+  order: string[];
+}
 
-export function recorder(): Recorded & { ack: (r?: unknown) => Promise<void>; respond: (m: unknown) => Promise<never> } {
+export function recorder(): Recorded & {
+  ack: (r?: unknown) => Promise<void>;
+  respond: (m: unknown) => Promise<never>;
+} {
   const rec: Recorded = { acks: [], responses: [], order: [] };
   return {
     ...rec,
-    ack: async (r?: unknown) => { rec.order.push('ack'); rec.acks.push(r); },
-    respond: async (m: unknown) => { rec.order.push('respond'); rec.responses.push(m); return undefined as never; },
+    ack: async (r?: unknown) => {
+      rec.order.push('ack');
+      rec.acks.push(r);
+    },
+    respond: async (m: unknown) => {
+      rec.order.push('respond');
+      rec.responses.push(m);
+      return undefined as never;
+    },
   };
 }

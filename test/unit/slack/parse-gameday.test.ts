@@ -37,7 +37,10 @@ describe('parseGameday', () => {
   });
 
   it('an unknown drill is refused with the drills that exist', () => {
-    assert.match(err('run nope'), /no drill "nope" in rewind\.yaml; drills: users-api-staging-rollback, users-api-dev-drift, ci-access-audit/);
+    assert.match(
+      err('run nope'),
+      /no drill "nope" in rewind\.yaml; drills: users-api-staging-rollback, users-api-dev-drift, ci-access-audit/,
+    );
     assert.match(err('abort users-api-dev'), /no drill "users-api-dev"/, 'no prefix matching');
     assert.match(err('run nope', []), /drills: \(none: add them under drills: in rewind\.yaml\)/);
   });
@@ -52,7 +55,9 @@ describe('parseGameday', () => {
   it('a since that is neither a duration nor a date, or more than one word, is refused', () => {
     assert.match(err('report yesterday'), /"yesterday" is neither a date .* nor a duration back from now \(7d, 12h\)/);
     assert.match(err('report 7 days'), /takes at most one word/);
-    assert.match(err('report 2026-13-45'), /"2026-13-45" is neither a date/);
+    assert.match(err('report 2026-13-45'), /"2026-13-45" is not a real date or time/);
+    assert.match(err('report 9999-12-31'), /"9999-12-31" is in the future; give a date in the past/);
+    assert.match(err('report 99999999999d'), /reaches back more than 3660 days/);
   });
 
   it('an unknown or quoted subcommand is refused', () => {

@@ -9,9 +9,28 @@ type Args = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
 async function run(text: string, userId = 'U_ALICE') {
   const rewind = untouchableRewind();
   const rec = recorder();
-  const command = { command: '/rollback', text, user_id: userId, channel_id: 'C_X', response_url: 'http://127.0.0.1:9/none', trigger_id: 't', team_id: 'T', user_name: 'x', team_domain: 'x', channel_name: 'x', api_app_id: 'A', token: '' };
-  await rollbackCommand(deps(rewind))({ ack: rec.ack, respond: rec.respond, command, body: command, payload: command } as unknown as Args);
-  return { rec, rewind, ackText: (rec.acks[0] as { text?: string; response_type?: string } | undefined) };
+  const command = {
+    command: '/rollback',
+    text,
+    user_id: userId,
+    channel_id: 'C_X',
+    response_url: 'http://127.0.0.1:9/none',
+    trigger_id: 't',
+    team_id: 'T',
+    user_name: 'x',
+    team_domain: 'x',
+    channel_name: 'x',
+    api_app_id: 'A',
+    token: '',
+  };
+  await rollbackCommand(deps(rewind))({
+    ack: rec.ack,
+    respond: rec.respond,
+    command,
+    body: command,
+    payload: command,
+  } as unknown as Args);
+  return { rec, rewind, ackText: rec.acks[0] as { text?: string; response_type?: string } | undefined };
 }
 
 describe('/rollback listener: refusals answered in the ack, Temporal untouched', () => {
@@ -26,7 +45,12 @@ describe('/rollback listener: refusals answered in the ack, Temporal untouched',
     ['malformed sha', 'users-api prod --to nothex 5xx', 'U_ALICE', /--to "nothex" is not a commit sha/],
     ['unknown flag', 'users-api prod --force 5xx', 'U_ALICE', /unknown flag --force/],
     ['unknown Slack user', 'users-api prod 5xx', 'U_STRANGER', /add `slack: U_STRANGER`/],
-    ['unknown app', 'orders-api prod 5xx', 'U_ALICE', /unknown app "orders-api"\. Known apps: users-api, billing-worker/],
+    [
+      'unknown app',
+      'orders-api prod 5xx',
+      'U_ALICE',
+      /unknown app "orders-api"\. Known apps: users-api, billing-worker/,
+    ],
     ['unknown environment', 'billing-worker staging 5xx', 'U_BOB', /no environment "staging"/],
   ] as const) {
     it(`${name}: one ephemeral ack with the reason, nothing else`, async () => {

@@ -7,5 +7,16 @@ import type { ListenerDeps } from '../deps.js';
 import { holdReplyText } from '../hold-reply.js';
 import { runButton } from './run-action.js';
 
-export const abandonAction = (deps: ListenerDeps) => runButton(deps, 'abandoning the held run', async (d, workflowId, by) =>
-  holdReplyText(await settleHold(d.rewind, workflowId, by, { action: 'abandon', confirm: true }, 'abandoned from Slack (confirmed in the dialog)'), workflowId));
+export const abandonAction = (deps: ListenerDeps) =>
+  runButton(deps, 'abandoning the held run', async (d, workflowId, by) =>
+    holdReplyText(
+      await settleHold(
+        d.rewind,
+        workflowId,
+        by,
+        { action: 'abandon', confirm: true, via: 'slack' },
+        'abandoned from Slack (confirmed in the dialog)',
+      ),
+      workflowId,
+    ),
+  );

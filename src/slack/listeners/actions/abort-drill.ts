@@ -15,9 +15,19 @@ export function abortDrillAction(deps: ListenerDeps) {
   return async function onClick({ ack, action, body, respond }: ButtonArgs): Promise<void> {
     await ack();
     const name = action.type === 'button' ? action.value : undefined;
-    if (!name) { await safeRespond(deps, respond, ephemeral(':no_entry: This button carries no drill name; use `/gameday abort <drill>`.')); return; }
+    if (!name) {
+      await safeRespond(
+        deps,
+        respond,
+        ephemeral(':no_entry: This button carries no drill name; use `/gameday abort <drill>`.'),
+      );
+      return;
+    }
     const who = slackIdentity(deps.rewind.cfg, body.user?.id);
-    if (!who.ok) { await safeRespond(deps, respond, ephemeral(`:no_entry: ${who.error}`)); return; }
+    if (!who.ok) {
+      await safeRespond(deps, respond, ephemeral(`:no_entry: ${who.error}`));
+      return;
+    }
     try {
       authorizeDrill(deps.rewind.cfg, name, who.person, 'abort');
       const { workflowId } = await abortDrill(deps.rewind, name, who.person);

@@ -4,5 +4,10 @@ import type { ListenerDeps } from '../deps.js';
 import { holdReplyText } from '../hold-reply.js';
 import { runButton } from './run-action.js';
 
-export const resolveAction = (deps: ListenerDeps) => runButton(deps, 'resolving the held run', async (d, workflowId, by) =>
-  holdReplyText(await settleHold(d.rewind, workflowId, by, { action: 'resolve' }, 'resolved from Slack'), workflowId));
+export const resolveAction = (deps: ListenerDeps) =>
+  runButton(deps, 'resolving the held run', async (d, workflowId, by) =>
+    holdReplyText(
+      await settleHold(d.rewind, workflowId, by, { action: 'resolve', via: 'slack' }, 'resolved from Slack'),
+      workflowId,
+    ),
+  );

@@ -14,23 +14,52 @@ import { ephemeral, replyWithError, safeRespond } from '../reply.js';
 
 type Args = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
 
-export async function holdCommand(deps: ListenerDeps, req: Extract<EmergencyCommand, { kind: 'resolve' | 'abandon' }>, { ack, command, respond }: Args): Promise<void> {
+export async function holdCommand(
+  deps: ListenerDeps,
+  req: Extract<EmergencyCommand, { kind: 'resolve' | 'abandon' }>,
+  { ack, command, respond }: Args,
+): Promise<void> {
   const rw: Rewind = deps.rewind;
   const who = slackIdentity(rw.cfg, command.user_id);
-  if (!who.ok) { await ack(ephemeral(`:no_entry: ${who.error}`)); return; }
+  if (!who.ok) {
+    await ack(ephemeral(`:no_entry: ${who.error}`));
+    return;
+  }
   let target: TargetSnapshot;
-  try { target = targetSnapshot(rw.cfg, req.app, req.env); } catch (err) {
-    await ack(ephemeral(`:no_entry: ${err instanceof RefusedError ? err.message : 'that app or environment cannot be resolved'}`));
+  try {
+    target = targetSnapshot(rw.cfg, req.app, req.env);
+  } catch (err) {
+    await ack(
+      ephemeral(
+        `:no_entry: ${err instanceof RefusedError ? err.message : 'that app or environment cannot be resolved'}`,
+      ),
+    );
     return;
   }
   const workflowId = runWorkflowId(target.app, target.env);
-  await ack(ephemeral(req.kind === 'resolve'
-    ? `:hourglass_flowing_sand: Checking that Git holds the live change of *${target.app}/${target.env}*, then resuming auto-sync…`
-    : `:hourglass_flowing_sand: Abandoning the live change of *${target.app}/${target.env}*: resuming auto-sync, Git wins…`));
+  await ack(
+    ephemeral(
+      req.kind === 'resolve'
+        ? `:hourglass_flowing_sand: Checking that Git holds the live change of *${target.app}/${target.env}*, then resuming auto-sync…`
+        : `:hourglass_flowing_sand: Abandoning the live change of *${target.app}/${target.env}*: resuming auto-sync, Git wins…`,
+    ),
+  );
   try {
-    const outcome = await settleHold(rw, workflowId, who.person, req.kind === 'resolve' ? { action: 'resolve' } : { action: 'abandon', confirm: true }, req.comment);
+    const outcome = await settleHold(
+      rw,
+      workflowId,
+      who.person,
+      req.kind === 'resolve' ? { action: 'resolve', via: 'slack' } : { action: 'abandon', confirm: true, via: 'slack' },
+      req.comment,
+    );
     await safeRespond(deps, respond, ephemeral(holdReplyText(outcome, workflowId)));
   } catch (err) {
-    await replyWithError(deps, respond, err, req.kind === 'resolve' ? 'resolving the held run' : 'abandoning the held run', workflowId);
+    await replyWithError(
+      deps,
+      respond,
+      err,
+      req.kind === 'resolve' ? 'resolving the held run' : 'abandoning the held run',
+      workflowId,
+    );
   }
 }

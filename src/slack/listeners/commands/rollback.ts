@@ -7,7 +7,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { openRuns, startRun, targetSnapshot, RefusedError } from '../../../runs.js';
 import { envNamesOf } from '../../command-text.js';
 import { parseRollback, ROLLBACK_USAGE, type RollbackCommand } from '../../parse-rollback.js';
-import { runLink } from '../../run-message.js';
+import { runLink } from '../../../slack-messages/run-message.js';
 import type { ListenerDeps } from '../deps.js';
 import { slackIdentity } from '../identity.js';
 import { ephemeral, replyWithError, safeRespond } from '../reply.js';
@@ -21,9 +21,15 @@ export function rollbackCommand(deps: ListenerDeps) {
 
   return async function rollback({ ack, command, respond }: Args): Promise<void> {
     const parsed = parseRollback(command.text ?? '', envsOf, anyEnv);
-    if (!parsed.ok) { await ack(ephemeral(`:no_entry: ${parsed.error}`)); return; }
+    if (!parsed.ok) {
+      await ack(ephemeral(`:no_entry: ${parsed.error}`));
+      return;
+    }
     const req = parsed.value;
-    if (req.kind === 'help') { await ack(ephemeral(ROLLBACK_USAGE)); return; }
+    if (req.kind === 'help') {
+      await ack(ephemeral(ROLLBACK_USAGE));
+      return;
+    }
     if (req.kind === 'status') {
       await ack();
       try {
@@ -36,20 +42,40 @@ export function rollbackCommand(deps: ListenerDeps) {
     }
 
     const who = slackIdentity(cfg, command.user_id);
-    if (!who.ok) { await ack(ephemeral(`:no_entry: ${who.error}`)); return; }
-    // Resolving the target is local and instant, so an unknown app or environment is answered in the ack itself.
-    let target;
-    try { target = targetSnapshot(cfg, req.app, req.env); } catch (err) {
-      await ack(ephemeral(`:no_entry: ${err instanceof RefusedError ? err.message : 'that app or environment cannot be resolved'}`));
+    if (!who.ok) {
+      await ack(ephemeral(`:no_entry: ${who.error}`));
       return;
     }
-    await ack(ephemeral(`:hourglass_flowing_sand: Starting rollback of *${target.app}/${target.env}* for ${who.person.handle}…`));
+    // Resolving the target is local and instant, so an unknown app or environment is answered in the ack itself.
+    let target;
+    try {
+      target = targetSnapshot(cfg, req.app, req.env);
+    } catch (err) {
+      await ack(
+        ephemeral(
+          `:no_entry: ${err instanceof RefusedError ? err.message : 'that app or environment cannot be resolved'}`,
+        ),
+      );
+      return;
+    }
+    await ack(
+      ephemeral(
+        `:hourglass_flowing_sand: Starting rollback of *${target.app}/${target.env}* for ${who.person.handle}…`,
+      ),
+    );
 
     let workflowId: string | undefined;
     try {
       const started = await startRun(deps.rewind, {
-        runbook: 'rollback', app: req.app, ...(req.env ? { env: req.env } : {}), requester: who.person, reason: req.reason, source: 'slack',
-        ...(req.commit ? { commit: req.commit } : {}), ...(req.incidentId ? { incidentId: req.incidentId } : {}),
+        runbook: 'rollback',
+        app: req.app,
+        ...(req.env ? { env: req.env } : {}),
+        requester: who.person,
+        via: 'slack',
+        reason: req.reason,
+        source: 'slack',
+        ...(req.commit ? { commit: req.commit } : {}),
+        ...(req.incidentId ? { incidentId: req.incidentId } : {}),
       });
       workflowId = started.workflowId;
       await safeRespond(deps, respond, ephemeral(startedText(req, started.workflowId, started.target)));
@@ -59,12 +85,18 @@ export function rollbackCommand(deps: ListenerDeps) {
   };
 }
 
-function startedText(req: Extract<RollbackCommand, { kind: 'start' }>, workflowId: string, target: ReturnType<typeof targetSnapshot>): string {
+function startedText(
+  req: Extract<RollbackCommand, { kind: 'start' }>,
+  workflowId: string,
+  target: ReturnType<typeof targetSnapshot>,
+): string {
   const where = target.channel ? `<#${target.channel}>` : 'no Slack channel (none configured for this app)';
   const approval = target.approval.required
     ? ` It needs approval from ${target.approval.minApprovers > 1 ? `${target.approval.minApprovers} of ` : ''}${target.approvers.map((p) => p.handle).join(', ') || '(no approvers configured)'} before anything changes.`
     : ' No approval is required in this environment.';
   const link = runLink(target, workflowId);
-  return `:rewind: Started run \`${workflowId}\` to roll back ${req.commit ? `commit \`${req.commit}\` of ` : 'the last promotion of '}*${target.app}/${target.env}*.${approval}\n`
-    + `The plan will appear in ${where}; follow it there, with \`rewind status ${target.app}\`${link ? `, or <${link}|in Temporal>` : ''}.`;
+  return (
+    `:rewind: Started run \`${workflowId}\` to roll back ${req.commit ? `commit \`${req.commit}\` of ` : 'the last promotion of '}*${target.app}/${target.env}*.${approval}\n` +
+    `The plan will appear in ${where}; follow it there, with \`rewind status ${target.app}\`${link ? `, or <${link}|in Temporal>` : ''}.`
+  );
 }

@@ -5,7 +5,12 @@
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { RefusedError } from '../../../runs.js';
-import { exportTimeline, resolveTimelineTarget, timelineDocument, type TimelineTarget } from '../../../timeline/index.js';
+import {
+  exportTimeline,
+  resolveTimelineTarget,
+  timelineDocument,
+  type TimelineTarget,
+} from '../../../timeline/index.js';
 import type { ListenerDeps } from '../deps.js';
 import { slackIdentity } from '../identity.js';
 import { ephemeral, replyWithError, safeRespond } from '../reply.js';
@@ -15,7 +20,8 @@ type Args = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
 /** Slack escapes &, < and > in command text. */
 const unescape = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
-export const TIMELINE_USAGE = 'Usage: `/timeline <incident-id>` (every run of the incident) or `/timeline <app> [env]` (its latest run). Example: `/timeline INC-42`';
+export const TIMELINE_USAGE =
+  'Usage: `/timeline <incident-id>` (every run of the incident) or `/timeline <app> [env]` (its latest run). Example: `/timeline INC-42`';
 
 /** The command text as a timeline target; app and env may be separated by a space or a slash. */
 export function parseTimelineText(cfg: ListenerDeps['rewind']['cfg'], text: string): TimelineTarget {
@@ -25,19 +31,28 @@ export function parseTimelineText(cfg: ListenerDeps['rewind']['cfg'], text: stri
   return resolveTimelineTarget(cfg, what, env ? { env } : {});
 }
 
-const fileStem = (t: TimelineTarget) => (t.kind === 'incident' ? t.incidentId : t.workflowId).replace(/[^A-Za-z0-9._-]+/g, '-');
+const fileStem = (t: TimelineTarget) =>
+  (t.kind === 'incident' ? t.incidentId : t.workflowId).replace(/[^A-Za-z0-9._-]+/g, '-');
 
 export function timelineCommand(deps: ListenerDeps) {
   return async function timeline({ ack, command, respond, client }: Args): Promise<void> {
     const { cfg } = deps.rewind;
-    if (['', 'help', '-h', '--help'].includes((command.text ?? '').trim())) { await ack(ephemeral(TIMELINE_USAGE)); return; }
+    if (['', 'help', '-h', '--help'].includes((command.text ?? '').trim())) {
+      await ack(ephemeral(TIMELINE_USAGE));
+      return;
+    }
     const who = slackIdentity(cfg, command.user_id);
-    if (!who.ok) { await ack(ephemeral(`:no_entry: ${who.error}`)); return; }
+    if (!who.ok) {
+      await ack(ephemeral(`:no_entry: ${who.error}`));
+      return;
+    }
     let target: TimelineTarget;
     try {
       target = parseTimelineText(cfg, command.text ?? '');
     } catch (err) {
-      await ack(ephemeral(`:no_entry: ${err instanceof RefusedError ? err.message : 'that timeline cannot be resolved'}`));
+      await ack(
+        ephemeral(`:no_entry: ${err instanceof RefusedError ? err.message : 'that timeline cannot be resolved'}`),
+      );
       return;
     }
     const name = target.kind === 'incident' ? `incident ${target.incidentId}` : target.workflowId;
@@ -54,7 +69,13 @@ export function timelineCommand(deps: ListenerDeps) {
           { file: Buffer.from(exportTimeline(doc, 'svg')), filename: `${stem}.svg`, title: `${doc.title} (SVG)` },
         ],
       });
-      await safeRespond(deps, respond, ephemeral(`:page_facing_up: Posted the timeline of ${name} (${doc.events.length} events, ${doc.runs.length} run(s)) to <#${command.channel_id}>.`));
+      await safeRespond(
+        deps,
+        respond,
+        ephemeral(
+          `:page_facing_up: Posted the timeline of ${name} (${doc.events.length} events, ${doc.runs.length} run(s)) to <#${command.channel_id}>.`,
+        ),
+      );
     } catch (err) {
       await replyWithError(deps, respond, err, 'building the timeline');
     }
