@@ -36,6 +36,12 @@ const BENCHMARKS = [
     what: 'worker overhead per step of real rollbacks',
   },
   {
+    name: 'fleet-runs',
+    file: 'fleet-runs.ts',
+    limitMs: 2_700_000,
+    what: '200 concurrent rollbacks on one worker, against one rollback alone',
+  },
+  {
     name: 'big-repo-revert',
     file: 'big-repo-revert.ts',
     limitMs: 240_000,
@@ -155,6 +161,53 @@ async function summary(): Promise<string> {
     out.push('');
   }
 
+  const fleet = await result('fleet-runs');
+  if (fleet) {
+    const t = fleet.timeToRestoreMs,
+      w = fleet.worker,
+      l = fleet.latenciesMs;
+    out.push(
+      `## ${fleet.targets} concurrent rollbacks on one worker (${fleet.at.slice(0, 10)})`,
+      '',
+      fleet.description,
+      '',
+      `Outcome: ${Object.entries(fleet.outcome.phases)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(
+          ', ',
+        )}${fleet.outcome.errors.length ? `; errors: ${fleet.outcome.errors.join('; ')}` : ''}; all ${fleet.targets} ended within ${Math.round(fleet.outcome.wallMs / 1000)} s.`,
+      '',
+      row(['', 'single run', 'fleet p50', 'fleet p99', 'fleet max']),
+      row(['---', '---:', '---:', '---:', '---:']),
+      row(['time to restore, ms', t.single, t.fleet.p50, t.fleet.p99, t.fleet.max]),
+      row([
+        'worker share of run time, %',
+        fleet.workerShare.single,
+        fleet.workerShare.fleetPercent.p50,
+        fleet.workerShare.fleetPercent.p99,
+        fleet.workerShare.fleetPercent.max,
+      ]),
+      row([
+        'activity queueing, ms',
+        l.activityQueueSingle.p50,
+        l.activityQueueFleet.p50,
+        l.activityQueueFleet.p99,
+        l.activityQueueFleet.max,
+      ]),
+      row([
+        'workflow task, ms',
+        l.workflowTaskSingle.p50,
+        l.workflowTaskFleet.p50,
+        l.workflowTaskFleet.p99,
+        l.workflowTaskFleet.max,
+      ]),
+      '',
+      `Worker process: ${w.cpuSeconds} CPU s itself and ${w.childCpuSeconds} in its git and kustomize children (${w.meanCores} cores on average over the burst); resident memory ${w.rssMiB.start} MiB before, ${w.rssMiB.peak} MiB peak.`,
+      '',
+    );
+    if (fleet.limits) out.push(fleet.limits, '');
+  }
+
   const eng = await result('engine-refresh');
   if (eng?.results?.argocdRefresh) {
     const r = eng.results;
@@ -221,7 +274,7 @@ async function summary(): Promise<string> {
         'commits after it',
         'revertPromotion',
         'plain git',
-        'trailer search alone',
+        'trailer search: newest 500 / whole range',
         'git processes',
         'time in git',
         '50 ms waits',
@@ -236,7 +289,7 @@ async function summary(): Promise<string> {
           r.promotion.commitsAfterIt,
           r.rewindRevertPromotion.medianMs,
           r.plainGit.medianMs,
-          r.trailerSearchMs,
+          `${r.trailerSearchMs.firstLook} / ${r.trailerSearchMs.wholeRange}`,
           tr.processes,
           tr.gitMs,
           `${tr.gapsOver40Ms.count} (${tr.gapsOver40Ms.totalMs})`,
