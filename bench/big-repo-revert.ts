@@ -27,9 +27,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createGitActivities } from '../activities/git/index.js';
-import { clonePath } from '../src/git/cached-clone.js';
-import { commitsForRun, runTrailerLog } from '../src/git/revert-message.js';
-import { gitAt } from '../src/git/run-git.js';
+import { clonePath } from '../src/lib/git/cached-clone.js';
+import { commitsForRun, runTrailerLog } from '../src/lib/git/revert-message.js';
+import { gitAt } from '../src/lib/git/run-git.js';
 import type { PersonRef, TargetSnapshot } from '../workflows/types.js';
 import { median, r1, writeResult } from './lib.js';
 

@@ -1,6 +1,6 @@
 /** Activities only drills use: fault injections, the pre/post-drill state, and the access audit. */
-import type { GitSourceCache } from '../../src/gitops/git-source.js';
-import type { Clusters } from '../../src/kube/clusters.js';
+import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
+import type { Clusters } from '../../src/lib/kube/clusters.js';
 import type { Scorecard } from '../../workflows/drills/types.js';
 import { createAccessAuditActivities } from './access-audit.js';
 import { createGitFaultActivities } from './git-faults.js';

@@ -15,7 +15,7 @@
  * name and namespace); `jqPathExpressions` and `managedFieldsManagers` are not. Quantities are
  * compared as written (the seeded apps use canonical ones such as `100m` and `128Mi`).
  */
-import { groupOf, type KubeObject } from '../../gitops/render.js';
+import { groupOf, type KubeObject } from '../../lib/gitops/render.js';
 
 /** Argo CD `spec.ignoreDifferences[]` entry. */
 export interface IgnoreRule {

@@ -13,7 +13,7 @@
  * The app's health is the worst of its resources in Argo CD's order; an object Git has and the
  * cluster lacks is Missing. No StatefulSet, DaemonSet, Job, PVC, Ingress or Lua health here.
  */
-import type { KubeObject } from '../../gitops/render.js';
+import type { KubeObject } from '../../lib/gitops/render.js';
 
 /** Argo CD's health codes. */
 export const Health = {

@@ -25,11 +25,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { pino } from 'pino';
-import { GitSourceCache } from '../../gitops/git-source.js';
+import { GitSourceCache } from '../../lib/gitops/git-source.js';
 import { ArgoController } from './argo-app.js';
 import { FluxKustomizationController } from './flux-kustomization.js';
 import { FluxSourceController } from './flux-source.js';
-import { KubeRest } from '../../kube/rest.js';
+import { KubeRest } from '../../lib/kube/rest.js';
 import { LiveSnapshot } from './live-snapshot.js';
 import { Runtime } from './runtime.js';
 import type { SandboxController, SandboxControllerOptions } from './types.js';

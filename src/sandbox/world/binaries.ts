@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDir, executable, MissingBinaryError, onPath, PROVISION_HINT } from '../../tools/binaries.js';
+import { cacheDir, executable, MissingBinaryError, onPath, PROVISION_HINT } from '../../lib/tools/binaries.js';
 
 export const K8S_VERSION = process.env.REWIND_K8S_VERSION ?? 'v1.34.4';
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ACTION } from '../../../src/slack-messages/run-message.js';
+import { ACTION } from '../../../src/lib/slack-messages/run-message.js';
 import type { World } from '../../../src/sandbox/world/index.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { argoApp } from '../../support/kube.js';

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runStatus } from '../../../src/runs.js';
-import { ACTION } from '../../../src/slack-messages/run-message.js';
+import { runStatus } from '../../../src/lib/runs.js';
+import { ACTION } from '../../../src/lib/slack-messages/run-message.js';
 import type { World } from '../../../src/sandbox/world/index.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { assertCleanLog, hasButton, startBoltHarness, type BoltHarness } from './bolt-harness.js';

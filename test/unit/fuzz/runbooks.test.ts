@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { parseRunbook, RunbookError } from '../../../src/runbooks/load.js';
+import { parseRunbook, RunbookError } from '../../../src/lib/runbooks/load.js';
 import { STEP_KINDS, type RunbookSnapshot } from '../../../workflows/types.js';
 import { LEAKS, PROTOTYPE_KEYS } from '../support/entry-config.js';
 import { fuzz, fuzzSeed, randomText, type Rng } from './prng.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TEXT_LIMITS } from '../../../src/input-limits.js';
+import { TEXT_LIMITS } from '../../../src/lib/input-limits.js';
 import { cliHarness, type CliHarness } from '../support/cli-harness.js';
 import { ENTRY_CONFIG_YAML, entryConfig, LEAKS } from '../support/entry-config.js';
 import { slackHarness } from '../support/slack-harness.js';

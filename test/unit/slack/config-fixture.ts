@@ -1,5 +1,5 @@
 /** A small rewind.yaml for unit tests of the Slack and CLI entry points (no systems behind it). */
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/lib/config/load.js';
 
 export const CONFIG_YAML = `
 slack: { defaultChannel: C_INCIDENTS }

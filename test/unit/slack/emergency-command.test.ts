@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { emergencyCommand } from '../../../src/slack/listeners/commands/emergency.js';
+import { emergencyCommand } from '../../../src/app/slack/listeners/commands/emergency.js';
 import { deps, recorder, untouchableRewind } from './fakes.js';
 
 type Args = AllMiddlewareArgs & SlackCommandMiddlewareArgs;

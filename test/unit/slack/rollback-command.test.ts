@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { rollbackCommand } from '../../../src/slack/listeners/commands/rollback.js';
+import { rollbackCommand } from '../../../src/app/slack/listeners/commands/rollback.js';
 import { deps, recorder, untouchableRewind } from './fakes.js';
 
 type Args = AllMiddlewareArgs & SlackCommandMiddlewareArgs;

@@ -3,7 +3,7 @@
  * environments, one with a single prod environment), people with and without Slack ids, and
  * drills of every shape, so every command has something real to refuse or accept.
  */
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/lib/config/load.js';
 
 export const ENTRY_CONFIG_YAML = `
 temporal: { address: "127.0.0.1:1", uiUrl: "http://127.0.0.1:8233" }
