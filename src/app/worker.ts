@@ -16,8 +16,8 @@ export function workflowSource(): Pick<WorkerOptions, 'workflowsPath' | 'workflo
   const prebuilt = process.env.REWIND_WORKFLOW_BUNDLE;
   if (prebuilt && existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const ts = path.resolve(here, '../workflows/index.ts');
-  return { workflowsPath: existsSync(ts) ? ts : path.resolve(here, '../workflows/index.js') };
+  const ts = path.resolve(here, '../../workflows/index.ts');
+  return { workflowsPath: existsSync(ts) ? ts : path.resolve(here, '../../workflows/index.js') };
 }
 
 export interface WorkerSetup {

@@ -18,14 +18,14 @@ import { invariantViolations } from './invariants.js';
 import { paramKeys, STEP_PARAMS } from './step-params.js';
 
 /**
- * runbooks/ of the checkout (src/runbooks → ../../runbooks) or of the built image
- * (dist/src/runbooks → ../../../runbooks); REWIND_RUNBOOK_DIR wins when set.
+ * runbooks/ of the checkout (src/lib/runbooks → ../../../runbooks) or of the built image
+ * (dist/src/lib/runbooks → ../../../../runbooks); REWIND_RUNBOOK_DIR wins when set.
  */
 export const RUNBOOK_DIR = ((): string => {
   const candidates = [
     process.env.REWIND_RUNBOOK_DIR,
-    fileURLToPath(new URL('../../runbooks/', import.meta.url)),
     fileURLToPath(new URL('../../../runbooks/', import.meta.url)),
+    fileURLToPath(new URL('../../../../runbooks/', import.meta.url)),
   ];
   const found = candidates.find((d): d is string => !!d && existsSync(path.join(d, 'rollback.yaml')));
   return `${(found ?? candidates[1]!).replace(/\/$/, '')}/`;

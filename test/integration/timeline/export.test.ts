@@ -388,7 +388,7 @@ describe('post-incident timeline', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'rewind-cli-'));
     const cli = (...args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
+        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/app/cli/main.ts'), ...args], {
           cwd: ROOT,
           env: { ...process.env, REWIND_CONFIG: world.configPath },
           stdio: ['ignore', 'pipe', 'pipe'],
