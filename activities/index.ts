@@ -17,7 +17,7 @@ import { instrumentActivities, type ActivityMetricsSink } from '../src/lib/metri
 
 export interface ActivityDeps extends DriftDeps, GitOpsDeps, SlackDeps {
   cacheDir: string;
-  /** When set, every activity attempt is timed (rewind_activity_duration_seconds, src/metrics/). */
+  /** When set, every activity attempt is timed (rewind_activity_duration_seconds, src/lib/metrics/). */
   metrics?: ActivityMetricsSink;
 }
 

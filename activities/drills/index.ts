@@ -16,7 +16,7 @@ export interface DrillDeps {
   sources: GitSourceCache;
   cacheDir: string;
   commitLiveChange: Parameters<typeof createGitFaultActivities>[0]['commitLiveChange'];
-  /** Where drill scores go (the Prometheus gauges in src/metrics), when this worker exports metrics. */
+  /** Where drill scores go (the Prometheus gauges in src/lib/metrics), when this worker exports metrics. */
   drillScores?: DrillScoreSink;
 }
 

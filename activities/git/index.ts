@@ -1,7 +1,7 @@
 /**
  * The git activities: find and describe the promotion to roll back, and revert it as the
  * requester; for the emergency path, plan and commit a live change into Git. One cached clone
- * per repository URL is shared by all of them (see src/git/cached-clone.ts).
+ * per repository URL is shared by all of them (see src/lib/git/cached-clone.ts).
  */
 import { createCloneStore, type GitIdentity } from '../../src/lib/git/cached-clone.js';
 import { isAncestor } from '../../src/lib/git/git-read.js';

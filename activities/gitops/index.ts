@@ -68,7 +68,7 @@ export async function workloadHealth(
       const [kind = '', name = ''] = ref.split('/');
       const api = WORKLOAD_API[kind]!;
       const obj = await readObject<AssessableObject>(kc, api.apiVersion, api.kind, target.namespace, name);
-      // kubectl's rollout rules per kind (src/health); a Deployment's conditions older than the change are history.
+      // kubectl's rollout rules per kind (src/lib/health); a Deployment's conditions older than the change are history.
       const health: HealthStatus = !obj
         ? { code: 'Missing', message: `${ref} does not exist` }
         : kind === 'deployment'

@@ -305,7 +305,7 @@ export function createLiveActivities(deps: LiveDeps) {
           );
         live.push(obj);
       }
-      // The same by-name comparison the plan used (src/git/live-render-check.ts), so the gate can
+      // The same by-name comparison the plan used (src/lib/git/live-render-check.ts), so the gate can
       // never refuse what the plan accepted because Git and live order a list differently.
       const remaining = remainingFields(rendered, changes, live, target.namespace);
       return { matches: remaining.length === 0, revision: sha, remaining };

@@ -1,6 +1,6 @@
 /**
  * The free-text fields people type (a reason, a comment, a live change, an incident id), with the
- * one length limit per field that Slack, the CLI and src/runs.ts all enforce, and the characters
+ * one length limit per field that Slack, the CLI and src/lib/runs.ts all enforce, and the characters
  * none of them may hold. Pure: both parsers and the shared run functions import this, so a text
  * one entry point accepts is never refused later by another, or by Git after approval.
  *

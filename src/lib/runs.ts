@@ -53,7 +53,7 @@ export const INCIDENT_ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,$
 
 export { RefusedError } from './refused.js';
 
-/** Refuses a free-text field (reason, comment) with control characters or over its limit; src/input-limits.ts. */
+/** Refuses a free-text field (reason, comment) with control characters or over its limit; src/lib/input-limits.ts. */
 export function checkText(field: TextField, value: string | undefined, label?: string): void {
   if (value === undefined) return;
   const error = textFieldError(field, value, label);
@@ -133,7 +133,7 @@ export interface StartRequest {
   commit?: string;
   preApproved?: boolean;
   source: RunRequest['source'];
-  /** Emergency path: live changes (see src/emergency/parse-change.ts). */
+  /** Emergency path: live changes (see src/lib/emergency/parse-change.ts). */
   changes?: LiveChange[];
   /** How the requester was identified: a signed Slack user id, the cluster's word (CLI), or a typed name. */
   via?: IdentityProof;

@@ -1,6 +1,6 @@
 /**
  * What every command needs: rewind.yaml (REWIND_CONFIG or ./rewind.yaml) and a Temporal client
- * built from its temporal: section (environment variables win, see src/temporal/connection.ts).
+ * built from its temporal: section (environment variables win, see src/lib/temporal/connection.ts).
  */
 import { loadConfig } from '../../lib/config/load.js';
 import type { RewindConfig } from '../../lib/config/schema.js';

@@ -1,5 +1,5 @@
 /**
- * The `--as` and `--kube-context` options, apart from src/cli/identity.ts so that defining the
+ * The `--as` and `--kube-context` options, apart from src/app/cli/identity.ts so that defining the
  * commands (for `rewind --help`) loads no Kubernetes client: identity.ts is imported when a
  * command runs.
  */

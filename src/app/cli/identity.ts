@@ -5,7 +5,7 @@
  * user it answers is mapped to a person by `people.<handle>.kube`. A kubeconfig pointing at any
  * other server is refused: its answer would be vouched for by a cluster rewind does not trust.
  * A typed name (`--as`, REWIND_USER) counts only where rewind.yaml allows it
- * (`cli.allowClaimedIdentity`). What the person may do is then decided by src/runs.ts and the
+ * (`cli.allowClaimedIdentity`). What the person may do is then decided by src/lib/runs.ts and the
  * workflow, as for Slack. Nothing is cached: every invocation asks the cluster again.
  *
  * This proof is made on the caller's machine, by code the caller runs: it keeps honest people

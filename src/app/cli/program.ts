@@ -1,4 +1,4 @@
-/** The `rewind` command line: one subcommand per file in ./commands, all through src/runs.ts. */
+/** The `rewind` command line: one subcommand per file in ./commands, all through src/lib/runs.ts. */
 import { Command, CommanderError } from 'commander';
 import type { CommandEnv } from './action.js';
 import { addAbandon } from './commands/abandon.js';
@@ -16,7 +16,7 @@ import { addTimeline } from './commands/timeline.js';
 import { printable } from '../../lib/input-limits.js';
 import { EXIT, processIo, type Io } from './io.js';
 
-/** @param open how commands reach Temporal; tests pass a fake (the default connects, src/cli/context.ts). */
+/** @param open how commands reach Temporal; tests pass a fake (the default connects, src/app/cli/context.ts). */
 export async function runCli(argv: string[], io: Io = processIo, open?: CommandEnv['open']): Promise<number> {
   let code: number = EXIT.ok;
   const env: CommandEnv = {

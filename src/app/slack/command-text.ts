@@ -19,7 +19,7 @@ export interface Token {
 }
 
 export const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** The reason's limit, shared with the CLI and src/runs.ts (src/input-limits.ts). */
+/** The reason's limit, shared with the CLI and src/lib/runs.ts (src/lib/input-limits.ts). */
 export const MAX_REASON = TEXT_LIMITS.reason;
 
 /** Slack escapes &, < and > in command text; undo that so the text reads as typed. */
@@ -124,7 +124,7 @@ export function readWords(tokens: readonly Token[], spec: FlagSpec): Parsed<Word
 export const flagValues = (words: Words, ...names: string[]): string[] =>
   words.flags.filter((f) => names.includes(f.name)).map((f) => f.value);
 
-/** Validates an `--incident` value; the pattern is src/runs.ts's, so Slack refuses what a run would. */
+/** Validates an `--incident` value; the pattern is src/lib/runs.ts's, so Slack refuses what a run would. */
 export function incidentError(value: string): string | undefined {
   return INCIDENT_ID_PATTERN.test(value)
     ? undefined

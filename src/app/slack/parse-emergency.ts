@@ -10,7 +10,7 @@
  *
  * `--git-base` lets the Git edit change a base other environments share (LiveChange.gitScope).
  * The changes stay text here: reading one needs the target's namespace, which the listener
- * knows once the target is resolved (src/emergency/parse-change.ts). Resolve and abandon take no
+ * knows once the target is resolved (src/lib/emergency/parse-change.ts). Resolve and abandon take no
  * free words, so a mistyped environment is refused instead of acting on the default one.
  */
 import { shown } from '../../lib/input-limits.js';

@@ -164,7 +164,7 @@ const approvalOverrideSchema = z.strictObject({
   requireProvenIdentity: approvalFields.requireProvenIdentity.optional(),
 });
 
-/** Kinds rewind can judge (src/health: kubectl's rollout rules); any other kind is refused at load. */
+/** Kinds rewind can judge (src/lib/health: kubectl's rollout rules); any other kind is refused at load. */
 const workloadRef = z
   .string()
   .regex(

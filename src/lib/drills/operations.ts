@@ -1,5 +1,5 @@
 /**
- * What `rewind drills` and `/gameday` share on top of src/drills: who may act on a drill, where a
+ * What `rewind drills` and `/gameday` share on top of src/lib/drills: who may act on a drill, where a
  * drill runs (its lock id), abort, `--since`, and how a scorecard reads. Both entry points go
  * through here, so they authorize and refuse alike.
  *
@@ -16,7 +16,7 @@ import { abortSignal, scorecardQuery } from '../../../workflows/drills/messages.
 import type { DrillOutcome, Scorecard } from '../../../workflows/drills/types.js';
 import type { PersonRef } from '../../../workflows/types.js';
 
-/** By name, as src/runs.ts does: a closed run answers a signal with NOT_FOUND ("workflow execution already completed"). */
+/** By name, as src/lib/runs.ts does: a closed run answers a signal with NOT_FOUND ("workflow execution already completed"). */
 const notFound = (err: unknown): boolean => (err as Error | undefined)?.name === 'WorkflowNotFoundError';
 
 /** The drill's own workflow id: the app/env lock, or one of its own for a drill without a target (workflows/drills/launcher.ts). */

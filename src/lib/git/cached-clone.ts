@@ -32,7 +32,7 @@ export interface CachedClone {
   readonly url: string;
   /** The clone's work tree. */
   readonly dir: string;
-  /** git bound to the clone (src/git/run-git.ts), with the committer identity and safe defaults as `-c` config. */
+  /** git bound to the clone (src/lib/git/run-git.ts), with the committer identity and safe defaults as `-c` config. */
   readonly git: Git;
   /** `git fetch --prune origin`. */
   fetch(): Promise<void>;

@@ -37,7 +37,7 @@ export interface CommitInfo {
   subject: string;
   author: string;
   date: string;
-  /** The commit's `Rollback-Contract:` trailer values, as written (see src/git/promotion-risks.ts). */
+  /** The commit's `Rollback-Contract:` trailer values, as written (see src/lib/git/promotion-risks.ts). */
   rollbackContract?: string[];
 }
 

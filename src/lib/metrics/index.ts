@@ -1,6 +1,6 @@
 /**
  * Everything behind GET /metrics of a production worker: the registry, the run collector (Temporal
- * visibility) and the pause gauge (the clusters). src/serve.ts starts it; tests start it the same way.
+ * visibility) and the pause gauge (the clusters). src/app/serve.ts starts it; tests start it the same way.
  */
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';

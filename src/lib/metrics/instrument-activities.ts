@@ -1,6 +1,6 @@
 /**
  * Times every activity attempt on this worker. A wrapper around the functions rather than a
- * Temporal activity interceptor, because the worker's options belong to src/worker.ts and the
+ * Temporal activity interceptor, because the worker's options belong to src/app/worker.ts and the
  * activities are the one thing every worker (production, tests, sandbox) builds the same way:
  * activities/index.ts wraps them when its deps carry a metrics sink.
  */
@@ -13,7 +13,7 @@ export interface ActivityMetricsSink {
 type AnyFn = (...args: never[]) => Promise<unknown>;
 
 function outcomeOf(err: unknown): 'failed' | 'cancelled' {
-  // Heartbeat-cancelled watches end with a CancelledFailure or an AbortError (src/kube/watch.ts rethrows the signal's reason).
+  // Heartbeat-cancelled watches end with a CancelledFailure or an AbortError (src/lib/kube/watch.ts rethrows the signal's reason).
   return err instanceof CancelledFailure || (err instanceof Error && err.name === 'AbortError')
     ? 'cancelled'
     : 'failed';

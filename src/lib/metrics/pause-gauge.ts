@@ -1,6 +1,6 @@
 /**
  * Keeps rewind_autosync_paused* current: reads every configured target's engine object on a timer
- * (src/pauses.ts listPauses, the same reading `rewind pauses` prints). A pause outlives runs, workers
+ * (src/lib/pauses.ts listPauses, the same reading `rewind pauses` prints). A pause outlives runs, workers
  * and restarts (the lease lives on the engine object), so it is read from the cluster, not counted.
  */
 import type { Logger } from 'pino';

@@ -144,7 +144,7 @@ export class RewindMetrics {
     this.activityDuration.observe({ activity, outcome }, seconds);
   }
 
-  /** Replaces the pause gauges with one reading of every configured target (src/pauses.ts listPauses). */
+  /** Replaces the pause gauges with one reading of every configured target (src/lib/pauses.ts listPauses). */
   setPauses(rows: PauseRow[], at = new Date()): void {
     this.paused.reset();
     let byRewind = 0,

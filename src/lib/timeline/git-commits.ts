@@ -1,6 +1,6 @@
 /**
  * The config repo's commits that can change what an app's environment renders, within a window:
- * `git log` on rewind's cached clone (src/git/cached-clone.ts), restricted to the environment's
+ * `git log` on rewind's cached clone (src/lib/git/cached-clone.ts), restricted to the environment's
  * directory and every local kustomize source it pulls in, with the paths after `--` as literal
  * pathspecs. Rewind's own commits are marked by their `Rewind-Run` trailer.
  */

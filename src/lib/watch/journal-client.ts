@@ -1,6 +1,6 @@
 /**
  * Reads a target's watch journal through a Temporal client: shared by the processes
- * (src/watch/target-watches.ts) and the activities, which have only the worker's client.
+ * (src/lib/watch/target-watches.ts) and the activities, which have only the worker's client.
  */
 import type { Client } from '@temporalio/client';
 import { journalQuery } from '../../../workflows/watch/messages.js';

@@ -1,6 +1,6 @@
 /**
  * The stand-in Argo CD's comparison of one desired object with its live counterpart, written
- * apart from rewind's drift code (src/gitops/diff.ts) on purpose: the stand-in grades rewind, so
+ * apart from rewind's drift code (src/lib/gitops/diff.ts) on purpose: the stand-in grades rewind, so
  * it must not share rewind's assumptions.
  *
  * Only what Git sets is compared: every field of the desired object (except `status`) must be

@@ -1,5 +1,5 @@
 /**
- * The stand-in's own health assessment, written apart from rewind's (src/health/) on purpose: the
+ * The stand-in's own health assessment, written apart from rewind's (src/lib/health/) on purpose: the
  * stand-in grades rewind, so it must not share rewind's assumptions. It covers what the seeded
  * apps hold and no more:
  *

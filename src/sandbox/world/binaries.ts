@@ -3,7 +3,7 @@
  * and etcd, and upstream CRDs. Each lookup goes: explicit env variable, then PATH, then rewind's
  * cache (filled by `npm run provision`, outside the tracked tree). When nothing is found the
  * error says exactly how to get it. The cache directory, kustomize and the lookup helpers live in
- * src/tools/binaries.ts, which production code uses too.
+ * src/lib/tools/binaries.ts, which production code uses too.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';

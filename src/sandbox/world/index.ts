@@ -111,11 +111,11 @@ export interface World {
   configText: string;
   configPath: string;
   taskQueue: string;
-  /** A Rewind handle (config + Temporal client) for src/runs.ts. */
+  /** A Rewind handle (config + Temporal client) for src/lib/runs.ts. */
   rewind(): Rewind;
   /** Starts a worker on the world's task queue; stop it with `worker.shutdown()` (stop() does too). */
   startWorker(): Promise<Worker>;
-  /** Starts the per-target watches (src/watch/target-watches.ts), as the production worker does; needs a running worker to make progress. */
+  /** Starts the per-target watches (src/lib/watch/target-watches.ts), as the production worker does; needs a running worker to make progress. */
   startWatches(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-/** The `rewind` CLI as a child process against a test world: `node --import tsx src/cli/main.ts …`, or the bin launcher. */
+/** The `rewind` CLI as a child process against a test world: `node --import tsx src/app/cli/main.ts …`, or the bin launcher. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -332,7 +332,7 @@ describe('least privilege: deploy/ RBAC against the real API server', () => {
         forbidden,
         'another Application (rewind cannot pause an app it is not given, its own included)',
       );
-      // A watch by name is what src/kube/watch.ts opens; a watch of the whole collection is refused.
+      // A watch by name is what src/lib/kube/watch.ts opens; a watch of the whole collection is refused.
       await asNamespaced.request('GET', apps, {
         query: { watch: 'true', fieldSelector: 'metadata.name=users-api-prod', timeoutSeconds: '1' },
       });

@@ -1,5 +1,5 @@
 /**
- * GET /metrics of the production entry point (src/serve.ts startProduction: config file, worker,
+ * GET /metrics of the production entry point (src/app/serve.ts startProduction: config file, worker,
  * probes, metrics) against the real world: a rollback and an emergency change run on the production
  * worker, and the scrape shows the runs, their outcomes, step and activity durations, the time to
  * restore, and the auto-sync pause held by rewind coming and going.
@@ -79,7 +79,7 @@ async function until(name: string, labels: Record<string, string>, expected: num
 describe('metrics: /metrics of the production entry point', () => {
   before(async () => {
     world = await startWorld({ temporal: 'dev', health: { window: '2s', timeout: '75s' } });
-    // No world worker: the production entry point (src/serve.ts) runs the only one, from the world's rewind.yaml.
+    // No world worker: the production entry point (src/app/serve.ts) runs the only one, from the world's rewind.yaml.
     prod = await startProduction(world.configPath, createLogger('metrics-test', 'warn'), {
       probePort: 0,
       installRuntime: false,

@@ -99,7 +99,7 @@ describe('/emergency through the Bolt app', () => {
       await unchanged();
     });
 
-    it('a person who is not an owner (mallory) is refused ephemerally by src/runs.ts', async () => {
+    it('a person who is not an owner (mallory) is refused ephemerally by src/lib/runs.ts', async () => {
       const res = await emergency(
         'users-api prod --change "configmap/users-api-env LOG_LEVEL=debug" need logs',
         'U_MALLORY',

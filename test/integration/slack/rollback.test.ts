@@ -75,7 +75,7 @@ describe('/rollback through the Bolt app', () => {
       await unchanged();
     });
 
-    it('a person who is not an owner (mallory) is refused ephemerally by src/runs.ts', async () => {
+    it('a person who is not an owner (mallory) is refused ephemerally by src/lib/runs.ts', async () => {
       const res = await rollback('users-api prod 5xx after 1.42', 'U_MALLORY');
       assert.equal(res.json?.response_type, 'ephemeral');
       assert.match(res.json?.text ?? '', /Starting rollback/);

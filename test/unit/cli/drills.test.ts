@@ -19,7 +19,7 @@ people:
   alice: { name: Alice Ops, email: alice@acme.test, slack: U_ALICE }
   bob: { name: Bob Lead, email: bob@acme.test, slack: U_BOB }
   mallory: { name: Mallory Intern, email: mallory@acme.test, slack: U_MALLORY }
-# The CLI entry points are tested with typed names (--as); src/cli/identity.ts has its own tests.
+# The CLI entry points are tested with typed names (--as); src/app/cli/identity.ts has its own tests.
 cli: { allowClaimedIdentity: true }
 clusters: { sandbox: {} }
 repos: { config: { url: /tmp/config.git } }

@@ -2,7 +2,7 @@
  * Fuzz: several hundred mutations of the shipped runbooks (steps moved, dropped, doubled,
  * renamed, given parameters; the text cut or bloated) through the loader. Each is either refused
  * with a RunbookError that names the file (and the line), or accepted, and then the runbook keeps
- * the order rules and parameter types, checked here independently of src/runbooks.
+ * the order rules and parameter types, checked here independently of src/lib/runbooks.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -116,7 +116,7 @@ function mutate(r: Rng): { file: string; text: string } {
 
 const SIDE_EFFECTS = ['revertPromotion', 'pauseAutoSync', 'patchLive', 'commitToGit', 'resumeAutoSync', 'refresh'];
 
-/** The order rules and parameter types, checked on an accepted runbook without src/runbooks. */
+/** The order rules and parameter types, checked on an accepted runbook without src/lib/runbooks. */
 function checkAccepted(rb: RunbookSnapshot): void {
   const kinds = rb.steps.map((s) => s.kind);
   const approve = kinds.indexOf('approve');

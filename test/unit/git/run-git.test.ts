@@ -1,5 +1,5 @@
 /**
- * The safety properties of rewind's git runner (src/git/run-git.ts), the ones simple-git gave
+ * The safety properties of rewind's git runner (src/lib/git/run-git.ts), the ones simple-git gave
  * before it, each checked against a real git in a scratch repository.
  */
 import assert from 'node:assert/strict';

@@ -13,7 +13,7 @@ import { ENTRY_CONFIG_YAML, entryConfig, LEAKS, PROTOTYPE_KEYS } from '../suppor
 import { slackHarness, type SlashCommand } from '../support/slack-harness.js';
 
 const cfg = entryConfig();
-/** How a refusal names the word: as typed, or with control characters escaped (src/input-limits.ts shown). */
+/** How a refusal names the word: as typed, or with control characters escaped (src/lib/input-limits.ts shown). */
 const escaped = (k: string) => k.replace(/[$()*+.?[\\\]^{|}]/g, '\\$&');
 const named = (k: string) => new RegExp(`"${escaped(k)}"|\\(${escaped(k)}\\)`);
 const REFUSAL =

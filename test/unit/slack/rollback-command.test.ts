@@ -73,7 +73,7 @@ describe('/rollback listener: refusals answered in the ack, Temporal untouched',
     assert.doesNotMatch(reply.text, /Temporal client used/, 'internal error text is logged, not shown');
   });
 
-  it('an owner check refusal from src/runs.ts comes back ephemerally with its message', async () => {
+  it('an owner check refusal from src/lib/runs.ts comes back ephemerally with its message', async () => {
     const { rec } = await run('users-api prod 5xx', 'U_MALLORY');
     const reply = rec.responses[0] as { text: string };
     assert.match(reply.text, /mallory is not an owner of users-api; owners: alice/);

@@ -1,6 +1,6 @@
 /**
  * `rewind config schema`: prints the JSON Schema of rewind.yaml, generated from the validator rewind
- * itself loads the file with (src/config/json-schema.ts). Needs no config file and no Temporal, so
+ * itself loads the file with (src/lib/config/json-schema.ts). Needs no config file and no Temporal, so
  * CI and editors can use it anywhere: `rewind config schema > rewind.schema.json`.
  */
 import type { Command } from 'commander';

@@ -1,6 +1,6 @@
 /**
  * `rewind drills apply|list|run|pause|resume|abort|report`: game-day drills from the terminal,
- * through src/drills (Schedules, runs, scorecards) and src/drills/operations.ts (who may act, abort).
+ * through src/lib/drills (Schedules, runs, scorecards) and src/lib/drills/operations.ts (who may act, abort).
  * `run` follows the drill, prints its scorecard and exits 0 passed, 2 failed or aborted,
  * 3 skipped (an incident held the target), 1 refused.
  */

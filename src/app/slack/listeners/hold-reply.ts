@@ -1,4 +1,4 @@
-/** What the person who resolved or abandoned a held run is told, from src/runs.ts's settleHold. */
+/** What the person who resolved or abandoned a held run is told, from src/lib/runs.ts's settleHold. */
 import type { HoldOutcome } from '../../../lib/runs.js';
 
 export function holdReplyText(o: HoldOutcome, workflowId: string): string {

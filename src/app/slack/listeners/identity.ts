@@ -1,6 +1,6 @@
 /**
  * Slack user id → rewind person. Slack only proves who clicked; what they may do is decided by
- * rewind.yaml through src/runs.ts, so an id that maps to nobody is refused here with the fix.
+ * rewind.yaml through src/lib/runs.ts, so an id that maps to nobody is refused here with the fix.
  */
 import type { RewindConfig } from '../../../lib/config/schema.js';
 import { personBySlackId } from '../../../lib/runs.js';

@@ -1,6 +1,6 @@
 /**
  * The Abort button of a "drill started" message: its value is the drill name. The clicker must
- * be allowed to act on that drill (src/drills/operations.ts); the abort signal goes to
+ * be allowed to act on that drill (src/lib/drills/operations.ts); the abort signal goes to
  * the drill of that name running now, whose cleanup still runs.
  */
 import { abortDrill, authorizeDrill } from '../../../../lib/drills/operations.js';

@@ -1,4 +1,4 @@
-/** The Cancel button: a cancel signal, after src/runs.ts checked the clicker may cancel this app's runs. */
+/** The Cancel button: a cancel signal, after src/lib/runs.ts checked the clicker may cancel this app's runs. */
 import { cancelRun } from '../../../../lib/runs.js';
 import type { ListenerDeps } from '../deps.js';
 import { runButton } from './run-action.js';

@@ -2,7 +2,7 @@
  * The Roll back button of the promotion watch's message: starts the rollback of the promotion
  * that failed its verification, with the plan filled in (the promotion as `--to`) and the
  * watch's verdict as the run's trigger (its first failed verification becomes the incident's
- * detection). The clicker must be an owner, as for /rollback: src/runs.ts checks, and the
+ * detection). The clicker must be an owner, as for /rollback: src/lib/runs.ts checks, and the
  * workflow checks again. A verdict the watch dropped (a newer promotion came) is refused.
  */
 import { RefusedError, startRun } from '../../../../lib/runs.js';

@@ -1,7 +1,7 @@
 /**
  * The shape shared by the run buttons: ack at once, read the workflow id (and, on Approve and
  * Reject, the run id) from the button's value and the clicker from body.user, then let
- * src/runs.ts decide. Refusals (own run, not an approver,
+ * src/lib/runs.ts decide. Refusals (own run, not an approver,
  * run already over) come back ephemerally to the clicker only; the channel message is the
  * workflow's to update.
  */

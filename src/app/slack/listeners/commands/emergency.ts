@@ -1,5 +1,5 @@
 /**
- * `/emergency`: ack → parse → identify → call src/runs.ts → answer ephemerally, as `/rollback`.
+ * `/emergency`: ack → parse → identify → call src/lib/runs.ts → answer ephemerally, as `/rollback`.
  * The plan (each field before → after, the Git files) is posted to the app's channel by the
  * workflow, not from here. Held runs are resolved or abandoned through ./emergency-hold.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * `/gameday`: ack → parse → identify → authorize → src/drills → answer ephemerally. The
+ * `/gameday`: ack → parse → identify → authorize → src/lib/drills → answer ephemerally. The
  * scorecard is posted to the drill's channel by the drill itself, so a drill run from the CLI or
  * by its Schedule reads the same in Slack. `run` answers "Drill started" with an Abort button.
  */

@@ -1,5 +1,5 @@
 /**
- * `/rollback`: ack → parse → identify → call src/runs.ts → answer ephemerally. The plan itself
+ * `/rollback`: ack → parse → identify → call src/lib/runs.ts → answer ephemerally. The plan itself
  * is posted to the app's channel by the workflow (publishRunMessage), not from here, so a run
  * started from the CLI looks the same in Slack.
  */
