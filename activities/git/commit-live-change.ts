@@ -20,7 +20,12 @@ import type { CachedClone, CloneStore } from '../../src/lib/git/cached-clone.js'
 import { changedFiles, literal, resolveCommit } from '../../src/lib/git/git-read.js';
 import { liveChangeMessage } from '../../src/lib/git/live-change-message.js';
 import type { RemainingField } from '../../src/lib/git/live-render-check.js';
-import { compareWithLive, planLiveChangeIn, type OtherEnvs, type PlanOptions } from '../../src/lib/git/plan-live-change.js';
+import {
+  compareWithLive,
+  planLiveChangeIn,
+  type OtherEnvs,
+  type PlanOptions,
+} from '../../src/lib/git/plan-live-change.js';
 import { pushHead, redactCredentials } from '../../src/lib/git/push.js';
 import { gitAt } from '../../src/lib/git/run-git.js';
 import { commitsForRun } from '../../src/lib/git/revert-message.js';

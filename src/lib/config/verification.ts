@@ -5,7 +5,11 @@
  */
 import { parseDuration } from './duration.js';
 import type { EnvironmentConfig, RewindConfig, VerificationCheckConfig } from './schema.js';
-import { HEALTH_CHECK, type TargetVerification, type VerificationCheck } from '../../../workflows/verification/types.js';
+import {
+  HEALTH_CHECK,
+  type TargetVerification,
+  type VerificationCheck,
+} from '../../../workflows/verification/types.js';
 
 export interface VerificationProblem {
   path: string;

@@ -10,7 +10,11 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { createSlackApp, type SlackApp } from '../../../src/app/slack/app.js';
 import { ROLLBACK_PROMOTION_ACTION } from '../../../src/lib/slack-messages/promotion-message.js';
-import { createSlackSocketApp, SlackSocketStartError, type SlackSocketApp } from '../../../src/app/slack/socket-mode.js';
+import {
+  createSlackSocketApp,
+  SlackSocketStartError,
+  type SlackSocketApp,
+} from '../../../src/app/slack/socket-mode.js';
 import { startSlackIfConfigured } from '../../../src/app/slack/start.js';
 import {
   startSlackSocketModeStandIn,

@@ -167,9 +167,7 @@ export function workflowViolations(all: Edge[]): string[] {
 /** Rule (c): activities do not depend on the processes or the test world. */
 export function activityViolations(all: Edge[]): string[] {
   return all
-    .filter(
-      (e) => under(e.file, 'activities') && e.to !== undefined && under(e.to, 'src/app', 'src/sandbox'),
-    )
+    .filter((e) => under(e.file, 'activities') && e.to !== undefined && under(e.to, 'src/app', 'src/sandbox'))
     .map((e) =>
       show(
         e,

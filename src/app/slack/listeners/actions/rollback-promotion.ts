@@ -7,7 +7,10 @@
  */
 import { RefusedError, startRun } from '../../../../lib/runs.js';
 import { promotionsQuery } from '../../../../../workflows/watch/messages.js';
-import { parseRollbackButtonValue, type PromotionVerification } from '../../../../../workflows/watch/promotion-types.js';
+import {
+  parseRollbackButtonValue,
+  type PromotionVerification,
+} from '../../../../../workflows/watch/promotion-types.js';
 import { watchWorkflowId } from '../../../../../workflows/watch/types.js';
 import type { PromotionTrigger } from '../../../../../workflows/verification/types.js';
 import { degradedText } from '../../../../lib/slack-messages/promotion-message.js';
