@@ -34,4 +34,4 @@ RUN useradd --uid 10001 --create-home rewind && mkdir -p /var/lib/rewind && chow
 USER 10001
 EXPOSE 3000 8081
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "dist/src/app/main.js"]

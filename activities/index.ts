@@ -13,11 +13,11 @@ import { createVerificationActivities } from './verification/index.js';
 import { createPromotionActivities } from './promotion/index.js';
 import { createRegistryActivities } from './registry/index.js';
 import { withKubeAuthFailures } from './kube-failures.js';
-import { instrumentActivities, type ActivityMetricsSink } from '../src/metrics/instrument-activities.js';
+import { instrumentActivities, type ActivityMetricsSink } from '../src/lib/metrics/instrument-activities.js';
 
 export interface ActivityDeps extends DriftDeps, GitOpsDeps, SlackDeps {
   cacheDir: string;
-  /** When set, every activity attempt is timed (rewind_activity_duration_seconds, src/metrics/). */
+  /** When set, every activity attempt is timed (rewind_activity_duration_seconds, src/lib/metrics/). */
   metrics?: ActivityMetricsSink;
 }
 

@@ -6,7 +6,7 @@
  * already retried a 401 once with fresh credentials, so an expiring token does not end here.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { isForbidden, isUnauthorized, kubeApiErrorIn, type KubeApiError } from '../src/kube/errors.js';
+import { isForbidden, isUnauthorized, kubeApiErrorIn, type KubeApiError } from '../src/lib/kube/errors.js';
 import { FailureType } from '../workflows/types.js';
 
 /** Where rewind's own rights are granted. */

@@ -4,8 +4,8 @@
  * is given, render the environment's path, and put namespace-less objects in the target namespace,
  * except cluster-scoped ones (a Namespace in a Flux directory): those have none, live or desired.
  */
-import type { GitSourceCache } from '../src/gitops/git-source.js';
-import { groupOf, renderManifests, type KubeObject } from '../src/gitops/render.js';
+import type { GitSourceCache } from '../src/lib/gitops/git-source.js';
+import { groupOf, renderManifests, type KubeObject } from '../src/lib/gitops/render.js';
 import type { TargetSnapshot } from '../workflows/types.js';
 
 /**

@@ -27,9 +27,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createGitActivities } from '../activities/git/index.js';
-import { clonePath } from '../src/git/cached-clone.js';
-import { commitsForRun, runTrailerLog } from '../src/git/revert-message.js';
-import { gitAt } from '../src/git/run-git.js';
+import { clonePath } from '../src/lib/git/cached-clone.js';
+import { commitsForRun, runTrailerLog } from '../src/lib/git/revert-message.js';
+import { gitAt } from '../src/lib/git/run-git.js';
 import type { PersonRef, TargetSnapshot } from '../workflows/types.js';
 import { median, r1, writeResult } from './lib.js';
 
@@ -418,7 +418,7 @@ try {
   }
 
   // The same two commands through simple-git (which rewind used for every git command before),
-  // through rewind's runner (src/git/run-git.ts) and through a bare execFile, on the warm clone.
+  // through rewind's runner (src/lib/git/run-git.ts) and through a bare execFile, on the warm clone.
   // simple-git resolves a command that wrote nothing to stdout or stderr 50 ms after it exits.
   const { simpleGit } = await import('simple-git');
   const sg = simpleGit({ baseDir: clone });
@@ -471,7 +471,7 @@ try {
     coldRevertPromotionMs: r1(coldMs),
     results,
     spawnCost: {
-      note: "simple-git resolves a command that wrote nothing to stdout/stderr 50 ms after it exits (a fixed wait in its completion plugin); rewind's git runner (src/git/run-git.ts) resolves when the process closes",
+      note: "simple-git resolves a command that wrote nothing to stdout/stderr 50 ms after it exits (a fixed wait in its completion plugin); rewind's git runner (src/lib/git/run-git.ts) resolves when the process closes",
       ...spawnCost,
     },
   });

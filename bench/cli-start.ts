@@ -88,7 +88,7 @@ try {
   };
   delete env.REWIND_USER;
   const bin = path.join(ROOT, 'bin/rewind.mjs');
-  const configLoader = path.join(ROOT, 'dist/src/config/load.js');
+  const configLoader = path.join(ROOT, 'dist/src/lib/config/load.js');
   const commands: Array<{ key: string; label: string; cmd: string; argv: string[]; expect?: RegExp }> = [
     { key: 'nodeNoop', label: 'node -e 0', cmd: process.execPath, argv: ['-e', '0'] },
     ...(KUBECTL
@@ -136,7 +136,7 @@ try {
       ? [
           {
             key: 'floorConfig',
-            label: 'node, only loading rewind.yaml (dist/src/config/load.js)',
+            label: 'node, only loading rewind.yaml (dist/src/lib/config/load.js)',
             cmd: process.execPath,
             argv: [
               '--input-type=module',

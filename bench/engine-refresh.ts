@@ -18,7 +18,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { performance } from 'node:perf_hooks';
-import { ARGO_REFRESH, FLUX_REQUESTED_AT } from '../src/gitops/tracking.js';
+import { ARGO_REFRESH, FLUX_REQUESTED_AT } from '../src/lib/gitops/tracking.js';
 import { startWorld, type World } from '../src/sandbox/world/index.js';
 import { argoApp, fluxKs, mergePatch } from '../test/support/kube.js';
 import { r1, stats, until, writeResult, type Stats } from './lib.js';

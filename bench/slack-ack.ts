@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import pino from 'pino';
-import { createSlackApp, EVENTS_PATH } from '../src/slack/app.js';
+import { createSlackApp, EVENTS_PATH } from '../src/app/slack/app.js';
 import { startWorld } from '../src/sandbox/world/index.js';
 import { commandBody, nowSeconds, signature, SIGNING_SECRET } from '../test/integration/slack/slack-requests.js';
 import { r2, stats, writeResult, type Stats } from './lib.js';

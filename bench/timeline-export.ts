@@ -11,10 +11,10 @@ import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { exportJson } from '../src/timeline/export-json.js';
-import { exportMarkdown } from '../src/timeline/export-markdown.js';
-import { exportSvg } from '../src/timeline/export-svg.js';
-import { validateTimelineDocument } from '../src/timeline/schema.js';
+import { exportJson } from '../src/lib/timeline/export-json.js';
+import { exportMarkdown } from '../src/lib/timeline/export-markdown.js';
+import { exportSvg } from '../src/lib/timeline/export-svg.js';
+import { validateTimelineDocument } from '../src/lib/timeline/schema.js';
 import { syntheticDocument } from '../test/unit/timeline/fixture.js';
 
 const events = Number(process.argv[2] ?? 10_000);

@@ -17,7 +17,7 @@
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import * as k8s from '@kubernetes/client-node';
-import { ARGO_REFRESH } from '../src/gitops/tracking.js';
+import { ARGO_REFRESH } from '../src/lib/gitops/tracking.js';
 import { startWorld, type World } from '../src/sandbox/world/index.js';
 import type { RunStatus } from '../workflows/types.js';
 import { analyze, type RunBreakdown } from './run-history.js';

@@ -7,8 +7,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const built = `${root}dist/src/cli/main.js`;
-const source = `${root}src/cli/main.ts`;
+const built = `${root}dist/src/app/cli/main.js`;
+const source = `${root}src/app/cli/main.ts`;
 
 /** True when dist/ was built (scripts/build.mjs writes dist/.built) after the last change to src/, workflows/ and activities/. */
 function buildIsCurrent() {

@@ -17,7 +17,7 @@ import {
   k8sCacheDir,
   temporalVenv,
 } from '../src/sandbox/world/binaries.js';
-import { cacheDir, findKustomize, KUSTOMIZE_VERSION } from '../src/tools/binaries.js';
+import { cacheDir, findKustomize, KUSTOMIZE_VERSION } from '../src/lib/tools/binaries.js';
 import {
   ARGOCD_VERSION,
   argoDir,

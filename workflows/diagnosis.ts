@@ -6,7 +6,7 @@
  * who set it and when, the sync that overwrote it) and what the engine's last sync says it changed.
  * Pure: workflows call it with what the activities returned, and its text is what people read.
  */
-import { shaOfRevision } from '../src/git/sha.js';
+import { shaOfRevision } from '../src/lib/git/sha.js';
 import type { Overwrite, RecentOverwrites } from './watch/types.js';
 import type { PromotionDescription, SyncReport, TargetSnapshot } from './types.js';
 

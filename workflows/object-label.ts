@@ -1,5 +1,5 @@
 /**
- * How people read an object key (`group/Kind/namespace/name`, src/gitops/render.ts objectKey):
+ * How people read an object key (`group/Kind/namespace/name`, src/lib/gitops/render.ts objectKey):
  * `Kind namespace/name`, with the API group after the kind when there is one
  * (`ConfigMap users-api-prod/users-api-env`, `Deployment.apps users-api-prod/users-api`).
  * Pure, so workflow messages, the CLI and Slack say it the same way.

@@ -11,7 +11,7 @@ import type { StepContext, StepResult } from './step-context.js';
 import { FailureType, type RunbookStep } from './types.js';
 import { parseWindow, type VerificationCheck } from './verification/types.js';
 
-/** Builds the check a verify* step describes (its `with:` was validated at load: src/runbooks/step-params.ts). */
+/** Builds the check a verify* step describes (its `with:` was validated at load: src/lib/runbooks/step-params.ts). */
 export function stepCheck(step: RunbookStep, ctx: Pick<StepContext, 'input'>): VerificationCheck {
   const w = step.with;
   const str = (k: string) => (typeof w[k] === 'string' ? (w[k] as string) : undefined);

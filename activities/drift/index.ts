@@ -4,14 +4,14 @@
  * ignoreDifferences) and real drift, the kind that can keep a rollback from restoring service.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { compareApp, ignoreRuleMatches, type DiffEntry, type IgnoreDifference } from '../../src/gitops/diff.js';
-import type { GitSourceCache } from '../../src/gitops/git-source.js';
-import { manualFields } from '../../src/gitops/manual-fields.js';
-import { objectKey, type KubeObject } from '../../src/gitops/render.js';
+import { compareApp, ignoreRuleMatches, type DiffEntry, type IgnoreDifference } from '../../src/lib/gitops/diff.js';
+import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
+import { manualFields } from '../../src/lib/gitops/manual-fields.js';
+import { objectKey, type KubeObject } from '../../src/lib/gitops/render.js';
 import { renderTarget } from '../render-target.js';
-import { isForbidden, isNotFound } from '../../src/kube/errors.js';
-import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { readObject, restFor } from '../../src/kube/rest-pool.js';
+import { isForbidden, isNotFound } from '../../src/lib/kube/errors.js';
+import { clusterConfig, type Clusters } from '../../src/lib/kube/clusters.js';
+import { readObject, restFor } from '../../src/lib/kube/rest-pool.js';
 import type { DriftReport, FieldDrift, ObjectDrift, TargetSnapshot } from '../../workflows/types.js';
 
 export interface DriftDeps {

@@ -3,8 +3,8 @@
  * API server, through SubjectAccessReview, whether each CI identity may change anything.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { restFor } from '../../src/kube/rest-pool.js';
+import { clusterConfig, type Clusters } from '../../src/lib/kube/clusters.js';
+import { restFor } from '../../src/lib/kube/rest-pool.js';
 
 export interface AccessFinding {
   identity: string;

@@ -5,8 +5,8 @@
  */
 import type { TargetSnapshot, LiveChange } from '../../workflows/types.js';
 import { DRILL_PERSON } from '../../workflows/drills/drill-person.js';
-import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { readObject } from '../../src/kube/rest-pool.js';
+import { clusterConfig, type Clusters } from '../../src/lib/kube/clusters.js';
+import { readObject } from '../../src/lib/kube/rest-pool.js';
 
 type CommitLiveChange = (input: {
   target: TargetSnapshot;

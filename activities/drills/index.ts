@@ -1,6 +1,6 @@
 /** Activities only drills use: fault injections, the pre/post-drill state, and the access audit. */
-import type { GitSourceCache } from '../../src/gitops/git-source.js';
-import type { Clusters } from '../../src/kube/clusters.js';
+import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
+import type { Clusters } from '../../src/lib/kube/clusters.js';
 import type { Scorecard } from '../../workflows/drills/types.js';
 import { createAccessAuditActivities } from './access-audit.js';
 import { createGitFaultActivities } from './git-faults.js';
@@ -16,7 +16,7 @@ export interface DrillDeps {
   sources: GitSourceCache;
   cacheDir: string;
   commitLiveChange: Parameters<typeof createGitFaultActivities>[0]['commitLiveChange'];
-  /** Where drill scores go (the Prometheus gauges in src/metrics), when this worker exports metrics. */
+  /** Where drill scores go (the Prometheus gauges in src/lib/metrics), when this worker exports metrics. */
   drillScores?: DrillScoreSink;
 }
 

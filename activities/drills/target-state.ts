@@ -3,10 +3,10 @@
  * path and every local kustomize source), the auto-sync policy and the engine's health. A drill
  * is clean only when all three are back to what they were.
  */
-import { createCloneStore } from '../../src/git/cached-clone.js';
-import { kustomizeSourcePaths } from '../../src/git/kustomize-sources.js';
-import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { watchUntil, WatchTimeoutError } from '../../src/kube/watch.js';
+import { createCloneStore } from '../../src/lib/git/cached-clone.js';
+import { kustomizeSourcePaths } from '../../src/lib/git/kustomize-sources.js';
+import { clusterConfig, type Clusters } from '../../src/lib/kube/clusters.js';
+import { watchUntil, WatchTimeoutError } from '../../src/lib/kube/watch.js';
 import type { TargetSnapshot } from '../../workflows/types.js';
 import type { PreDrillState } from '../../workflows/drills/types.js';
 import { engineFor } from '../gitops/engines.js';

@@ -2,12 +2,12 @@
  * Faults the drift and rebuild drills inject into a drill target, and the watches that time
  * how the GitOps engine answers them. Each injection returns what its cleanup needs.
  */
-import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { restFor } from '../../src/kube/rest-pool.js';
-import type { GitSourceCache } from '../../src/gitops/git-source.js';
-import type { KubeObject } from '../../src/gitops/render.js';
+import { clusterConfig, type Clusters } from '../../src/lib/kube/clusters.js';
+import { restFor } from '../../src/lib/kube/rest-pool.js';
+import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
+import type { KubeObject } from '../../src/lib/gitops/render.js';
 import { renderTarget } from '../render-target.js';
-import { watchUntil, WatchTimeoutError } from '../../src/kube/watch.js';
+import { watchUntil, WatchTimeoutError } from '../../src/lib/kube/watch.js';
 import type { TargetSnapshot } from '../../workflows/types.js';
 import { engineFor } from '../gitops/engines.js';
 import { cancellationSignal, heartbeat } from '../heartbeat.js';

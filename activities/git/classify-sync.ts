@@ -12,11 +12,11 @@
  * since: the verdict is then about a promotion that is no longer the newest.
  */
 import type { TargetSnapshot } from '../../workflows/types.js';
-import type { CloneStore } from '../../src/git/cached-clone.js';
-import { isAncestor, literal, resolveCommit } from '../../src/git/git-read.js';
-import { kustomizeSourcePaths } from '../../src/git/kustomize-sources.js';
-import { TRAILER } from '../../src/git/revert-message.js';
-import { isShaPrefix } from '../../src/git/sha.js';
+import type { CloneStore } from '../../src/lib/git/cached-clone.js';
+import { isAncestor, literal, resolveCommit } from '../../src/lib/git/git-read.js';
+import { kustomizeSourcePaths } from '../../src/lib/git/kustomize-sources.js';
+import { TRAILER } from '../../src/lib/git/revert-message.js';
+import { isShaPrefix } from '../../src/lib/git/sha.js';
 import { checkout } from './find-promotion.js';
 import { refusingUnsafeInput } from './failures.js';
 

@@ -16,16 +16,21 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GitEdit, LiveChange, PersonRef, TargetSnapshot } from '../../workflows/types.js';
-import type { CachedClone, CloneStore } from '../../src/git/cached-clone.js';
-import { changedFiles, literal, resolveCommit } from '../../src/git/git-read.js';
-import { liveChangeMessage } from '../../src/git/live-change-message.js';
-import type { RemainingField } from '../../src/git/live-render-check.js';
-import { compareWithLive, planLiveChangeIn, type OtherEnvs, type PlanOptions } from '../../src/git/plan-live-change.js';
-import { pushHead, redactCredentials } from '../../src/git/push.js';
-import { gitAt } from '../../src/git/run-git.js';
-import { commitsForRun } from '../../src/git/revert-message.js';
-import { assertTrailerValue, formatIdent } from '../../src/git/validate.js';
-import type { KubeObject } from '../../src/gitops/render.js';
+import type { CachedClone, CloneStore } from '../../src/lib/git/cached-clone.js';
+import { changedFiles, literal, resolveCommit } from '../../src/lib/git/git-read.js';
+import { liveChangeMessage } from '../../src/lib/git/live-change-message.js';
+import type { RemainingField } from '../../src/lib/git/live-render-check.js';
+import {
+  compareWithLive,
+  planLiveChangeIn,
+  type OtherEnvs,
+  type PlanOptions,
+} from '../../src/lib/git/plan-live-change.js';
+import { pushHead, redactCredentials } from '../../src/lib/git/push.js';
+import { gitAt } from '../../src/lib/git/run-git.js';
+import { commitsForRun } from '../../src/lib/git/revert-message.js';
+import { assertTrailerValue, formatIdent } from '../../src/lib/git/validate.js';
+import type { KubeObject } from '../../src/lib/gitops/render.js';
 import { badInput, pushRefused, pushRejected, refusingUnsafeInput } from './failures.js';
 import { checkout, type Checkout } from './find-promotion.js';
 import { heartbeat } from '../heartbeat.js';

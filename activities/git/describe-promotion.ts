@@ -5,10 +5,10 @@
  * ghcr.io/acme/users-api:1.41.0 → 1.42.0", or that DB_HOST changed in a base ConfigMap.
  */
 import type { PromotionDescription, TargetSnapshot } from '../../workflows/types.js';
-import type { CommitInfo } from '../../src/git/git-read.js';
-import type { RenderAt } from '../../src/git/render-at-revision.js';
-import { migrationsIn, rollbackContractOf } from '../../src/git/promotion-risks.js';
-import { diffRendered } from '../../src/git/rendered-diff.js';
+import type { CommitInfo } from '../../src/lib/git/git-read.js';
+import type { RenderAt } from '../../src/lib/git/render-at-revision.js';
+import { migrationsIn, rollbackContractOf } from '../../src/lib/git/promotion-risks.js';
+import { diffRendered } from '../../src/lib/git/rendered-diff.js';
 
 /** `<webUrl>/commit/<sha>`, the link form GitHub, GitLab and Gitea share. */
 export const commitUrl = (target: TargetSnapshot, sha: string): string | undefined =>

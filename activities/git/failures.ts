@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../../workflows/types.js';
-import { UnsafeGitInputError } from '../../src/git/validate.js';
+import { UnsafeGitInputError } from '../../src/lib/git/validate.js';
 
 type Details = Record<string, unknown>;
 

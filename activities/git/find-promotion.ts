@@ -4,7 +4,7 @@
  * commit that changed a container image in the environment's rendered output.
  */
 import type { PromotionDescription, TargetSnapshot } from '../../workflows/types.js';
-import type { CachedClone, CloneStore } from '../../src/git/cached-clone.js';
+import type { CachedClone, CloneStore } from '../../src/lib/git/cached-clone.js';
 import {
   changedFiles,
   commitInfo,
@@ -13,12 +13,12 @@ import {
   pathType,
   resolveCommit,
   type CommitInfo,
-} from '../../src/git/git-read.js';
-import { kustomizeSourcePaths } from '../../src/git/kustomize-sources.js';
-import { createRenderAt, type RenderAt } from '../../src/git/render-at-revision.js';
-import { isShaPrefix } from '../../src/git/sha.js';
-import { assertBranchName, normalizeRepoPath } from '../../src/git/validate.js';
-import { RenderError } from '../../src/gitops/render.js';
+} from '../../src/lib/git/git-read.js';
+import { kustomizeSourcePaths } from '../../src/lib/git/kustomize-sources.js';
+import { createRenderAt, type RenderAt } from '../../src/lib/git/render-at-revision.js';
+import { isShaPrefix } from '../../src/lib/git/sha.js';
+import { assertBranchName, normalizeRepoPath } from '../../src/lib/git/validate.js';
+import { RenderError } from '../../src/lib/gitops/render.js';
 import { describePromotion } from './describe-promotion.js';
 import { badInput, noPromotion, refusingUnsafeInput } from './failures.js';
 import { heartbeat } from '../heartbeat.js';

@@ -1,11 +1,11 @@
 /**
  * The git activities: find and describe the promotion to roll back, and revert it as the
  * requester; for the emergency path, plan and commit a live change into Git. One cached clone
- * per repository URL is shared by all of them (see src/git/cached-clone.ts).
+ * per repository URL is shared by all of them (see src/lib/git/cached-clone.ts).
  */
-import { createCloneStore, type GitIdentity } from '../../src/git/cached-clone.js';
-import { isAncestor } from '../../src/git/git-read.js';
-import { isFullSha } from '../../src/git/sha.js';
+import { createCloneStore, type GitIdentity } from '../../src/lib/git/cached-clone.js';
+import { isAncestor } from '../../src/lib/git/git-read.js';
+import { isFullSha } from '../../src/lib/git/sha.js';
 import { createCommitLiveChange, createPlanGitEdits, type LiveChangeOptions } from './commit-live-change.js';
 import { createFindPromotion, type FindPromotionOptions } from './find-promotion.js';
 import { createCheckRevert, createRevertPromotion, type RevertPromotionOptions } from './revert-promotion.js';

@@ -20,12 +20,12 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PersonRef, TargetSnapshot } from '../../workflows/types.js';
-import type { CachedClone, CloneStore } from '../../src/git/cached-clone.js';
-import { changedFiles, commitChanges, literal, resolveCommit } from '../../src/git/git-read.js';
-import { kustomizeSourcePaths } from '../../src/git/kustomize-sources.js';
-import { pushHead, redactCredentials } from '../../src/git/push.js';
-import { commitsForRun, revertMessage, runTrailerLog } from '../../src/git/revert-message.js';
-import { assertTrailerValue, formatIdent } from '../../src/git/validate.js';
+import type { CachedClone, CloneStore } from '../../src/lib/git/cached-clone.js';
+import { changedFiles, commitChanges, literal, resolveCommit } from '../../src/lib/git/git-read.js';
+import { kustomizeSourcePaths } from '../../src/lib/git/kustomize-sources.js';
+import { pushHead, redactCredentials } from '../../src/lib/git/push.js';
+import { commitsForRun, revertMessage, runTrailerLog } from '../../src/lib/git/revert-message.js';
+import { assertTrailerValue, formatIdent } from '../../src/lib/git/validate.js';
 import {
   badInput,
   pushRefused,

@@ -2,12 +2,12 @@
  * Argo CD Applications, through the Kubernetes API. The Application CRD has no status
  * subresource: everything is read from and written to the object itself.
  */
-import { shaOfRevision } from '../../src/git/sha.js';
+import { shaOfRevision } from '../../src/lib/git/sha.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
-import { ARGO_REFRESH, ARGO_TRACKING_ID } from '../../src/gitops/tracking.js';
-import { isConflict } from '../../src/kube/errors.js';
-import { restFor } from '../../src/kube/rest-pool.js';
+import { ARGO_REFRESH, ARGO_TRACKING_ID } from '../../src/lib/gitops/tracking.js';
+import { isConflict } from '../../src/lib/kube/errors.js';
+import { restFor } from '../../src/lib/kube/rest-pool.js';
 import {
   FailureType,
   type AutoSyncPolicy,

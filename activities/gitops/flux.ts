@@ -2,10 +2,10 @@
  * Flux Kustomizations (and their GitRepository source), through the Kubernetes API.
  * Both kinds have a status subresource; rewind only writes spec and metadata.
  */
-import { shaOfRevision } from '../../src/git/sha.js';
+import { shaOfRevision } from '../../src/lib/git/sha.js';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { FLUX_REQUESTED_AT } from '../../src/gitops/tracking.js';
-import { restFor } from '../../src/kube/rest-pool.js';
+import { FLUX_REQUESTED_AT } from '../../src/lib/gitops/tracking.js';
+import { restFor } from '../../src/lib/kube/rest-pool.js';
 import type { AutoSyncPolicy, EngineRef, PauseLease } from '../../workflows/types.js';
 import { PAUSE_LEASE_ANNOTATION, parseLease, type GitOpsEngine } from './engine.js';
 

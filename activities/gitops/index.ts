@@ -3,7 +3,7 @@
  * act now, and wait (by watching) until it has synced a revision and the workloads are
  * healthy for a whole stability window.
  */
-import { shaOfRevision } from '../../src/git/sha.js';
+import { shaOfRevision } from '../../src/lib/git/sha.js';
 import type * as k8s from '@kubernetes/client-node';
 import {
   assessDeployment,
@@ -11,10 +11,10 @@ import {
   type AssessableObject,
   type DeploymentLike,
   type HealthStatus,
-} from '../../src/health/index.js';
-import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { readObject } from '../../src/kube/rest-pool.js';
-import { watchUntil, WatchTimeoutError } from '../../src/kube/watch.js';
+} from '../../src/lib/health/index.js';
+import { clusterConfig, type Clusters } from '../../src/lib/kube/clusters.js';
+import { readObject } from '../../src/lib/kube/rest-pool.js';
+import { watchUntil, WatchTimeoutError } from '../../src/lib/kube/watch.js';
 import { createPauseWatchActivities, heldFieldsWatch, type FieldFlip, type HeldField } from './pause-watch.js';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -68,7 +68,7 @@ export async function workloadHealth(
       const [kind = '', name = ''] = ref.split('/');
       const api = WORKLOAD_API[kind]!;
       const obj = await readObject<AssessableObject>(kc, api.apiVersion, api.kind, target.namespace, name);
-      // kubectl's rollout rules per kind (src/health); a Deployment's conditions older than the change are history.
+      // kubectl's rollout rules per kind (src/lib/health); a Deployment's conditions older than the change are history.
       const health: HealthStatus = !obj
         ? { code: 'Missing', message: `${ref} does not exist` }
         : kind === 'deployment'

@@ -10,10 +10,10 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
-import { valueAt } from '../../src/gitops/patch-paths.js';
-import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { restFor } from '../../src/kube/rest-pool.js';
-import { watchUntil, WatchTimeoutError, type WatchTarget } from '../../src/kube/watch.js';
+import { valueAt } from '../../src/lib/gitops/patch-paths.js';
+import { clusterConfig, type Clusters } from '../../src/lib/kube/clusters.js';
+import { restFor } from '../../src/lib/kube/rest-pool.js';
+import { watchUntil, WatchTimeoutError, type WatchTarget } from '../../src/lib/kube/watch.js';
 import type { LiveChange, TargetSnapshot } from '../../workflows/types.js';
 import { writerOf } from '../watch/managed-fields.js';
 import { cancellationSignal, heartbeat, resumePoint } from '../heartbeat.js';

@@ -5,15 +5,15 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { isDeepStrictEqual as isEqual } from 'node:util';
-import type { GitSourceCache } from '../../src/gitops/git-source.js';
-import { remainingFields } from '../../src/git/live-render-check.js';
-import { objectKey, type KubeObject } from '../../src/gitops/render.js';
+import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
+import { remainingFields } from '../../src/lib/git/live-render-check.js';
+import { objectKey, type KubeObject } from '../../src/lib/gitops/render.js';
 import { renderTarget } from '../render-target.js';
-import { patchedFields, valueAt } from '../../src/gitops/patch-paths.js';
-import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { isForbidden, isUnauthorized, KubeApiError, type KubeRest } from '../../src/kube/rest.js';
+import { patchedFields, valueAt } from '../../src/lib/gitops/patch-paths.js';
+import { clusterConfig, type Clusters } from '../../src/lib/kube/clusters.js';
+import { isForbidden, isUnauthorized, KubeApiError, type KubeRest } from '../../src/lib/kube/rest.js';
 import { notAuthorized, RBAC_FILE } from '../kube-failures.js';
-import { restFor } from '../../src/kube/rest-pool.js';
+import { restFor } from '../../src/lib/kube/rest-pool.js';
 import { FailureType, type FieldDrift, type LiveChange, type TargetSnapshot } from '../../workflows/types.js';
 import {
   configReaders,
@@ -21,7 +21,7 @@ import {
   type ConfigKind,
   type ConfigReader,
   type WorkloadLike,
-} from '../../src/emergency/config-readers.js';
+} from '../../src/lib/emergency/config-readers.js';
 
 export interface LiveDeps {
   clusters: Clusters;
@@ -305,7 +305,7 @@ export function createLiveActivities(deps: LiveDeps) {
           );
         live.push(obj);
       }
-      // The same by-name comparison the plan used (src/git/live-render-check.ts), so the gate can
+      // The same by-name comparison the plan used (src/lib/git/live-render-check.ts), so the gate can
       // never refuse what the plan accepted because Git and live order a list differently.
       const remaining = remainingFields(rendered, changes, live, target.namespace);
       return { matches: remaining.length === 0, revision: sha, remaining };

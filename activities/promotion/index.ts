@@ -7,9 +7,9 @@
 import type { WebClient } from '@slack/web-api';
 import { activityInfo, getClient } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { loadRunbook } from '../../src/runbooks/load.js';
-import { promotionVerdictMessage } from '../../src/slack-messages/promotion-message.js';
-import { RewindApp, RewindEnv, RewindRunbook } from '../../src/temporal/search-attributes.js';
+import { loadRunbook } from '../../src/lib/runbooks/load.js';
+import { promotionVerdictMessage } from '../../src/lib/slack-messages/promotion-message.js';
+import { RewindApp, RewindEnv, RewindRunbook } from '../../src/lib/temporal/search-attributes.js';
 import { statusQuery } from '../../workflows/messages.js';
 import { runWorkflowId, type RunRequest, type TargetSnapshot } from '../../workflows/types.js';
 import { AUTO_ROLLBACK_PERSON, type PromotionTrigger } from '../../workflows/verification/types.js';

@@ -3,7 +3,7 @@
  * rollback runbook: "does the old image still exist"). Only hosts listed under rewind.yaml
  * `registries:` are asked; credentials come from the worker's environment, named there.
  */
-import { manifestExists, parseImageRef } from '../../src/registry/oci.js';
+import { manifestExists, parseImageRef } from '../../src/lib/registry/oci.js';
 import type { TargetSnapshot } from '../../workflows/types.js';
 
 export interface ImageCheck {

@@ -1,7 +1,7 @@
 /** Slack Web API calls made on behalf of runs: one message per run, posted then updated in place. */
 import type { WebClient } from '@slack/web-api';
-import { runMessage } from '../../src/slack-messages/run-message.js';
-import { scorecardMessage } from '../../src/slack-messages/scorecard-message.js';
+import { runMessage } from '../../src/lib/slack-messages/run-message.js';
+import { scorecardMessage } from '../../src/lib/slack-messages/scorecard-message.js';
 import type { Scorecard } from '../../workflows/drills/types.js';
 import type { RunStatus, TargetSnapshot } from '../../workflows/types.js';
 

@@ -4,7 +4,7 @@
  * Canary's phase. Only a verdict reached after `since` counts: an AnalysisRun created before the
  * promotion, or a Canary that last changed phase before it, judged an older version.
  */
-import type { KubeRest } from '../../src/kube/rest.js';
+import type { KubeRest } from '../../src/lib/kube/rest.js';
 import { analysisPhaseVerdict, type AnalysisCheck } from '../../workflows/verification/types.js';
 
 export const ANALYSIS_KINDS = {

@@ -5,10 +5,10 @@
  * judges) until it decides; runbook steps and the promotion watch both call it.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { isNotFound } from '../../src/kube/errors.js';
-import { restFor } from '../../src/kube/rest-pool.js';
-import { watchUntil, WatchTimeoutError } from '../../src/kube/watch.js';
+import { clusterConfig, type Clusters } from '../../src/lib/kube/clusters.js';
+import { isNotFound } from '../../src/lib/kube/errors.js';
+import { restFor } from '../../src/lib/kube/rest-pool.js';
+import { watchUntil, WatchTimeoutError } from '../../src/lib/kube/watch.js';
 import { FailureType, type TargetSnapshot } from '../../workflows/types.js';
 import {
   addSample,

@@ -2,7 +2,7 @@
  * How the watch tells a sync from a person: the field managers the GitOps engines write with,
  * and the revision an engine is applying at a given moment.
  */
-import { shaOfRevision } from '../../src/git/sha.js';
+import { shaOfRevision } from '../../src/lib/git/sha.js';
 import type { EngineRef } from '../../workflows/types.js';
 import { fluxAppliedRevision } from '../gitops/flux.js';
 

@@ -6,11 +6,11 @@
  * already matches Git, so managedFields still name the editor. It is checked here, against Git,
  * for the few overwrites a diagnosis reads.
  */
-import { shaOfRevision } from '../../src/git/sha.js';
+import { shaOfRevision } from '../../src/lib/git/sha.js';
 import { isDeepStrictEqual } from 'node:util';
-import type { GitSourceCache } from '../../src/gitops/git-source.js';
-import { pointerSegments, valueAt } from '../../src/gitops/patch-paths.js';
-import { groupOf, type KubeObject } from '../../src/gitops/render.js';
+import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
+import { pointerSegments, valueAt } from '../../src/lib/gitops/patch-paths.js';
+import { groupOf, type KubeObject } from '../../src/lib/gitops/render.js';
 import type { TargetSnapshot } from '../../workflows/types.js';
 import type { Overwrite } from '../../workflows/watch/types.js';
 import { renderTarget } from '../render-target.js';

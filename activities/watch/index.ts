@@ -7,10 +7,10 @@
  */
 import { getClient } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { GitSourceCache } from '../../src/gitops/git-source.js';
-import { clusterConfig, type Clusters } from '../../src/kube/clusters.js';
-import { restFor } from '../../src/kube/rest-pool.js';
-import { queryJournal } from '../../src/watch/journal-client.js';
+import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
+import { clusterConfig, type Clusters } from '../../src/lib/kube/clusters.js';
+import { restFor } from '../../src/lib/kube/rest-pool.js';
+import { queryJournal } from '../../src/lib/watch/journal-client.js';
 import { FailureType, type TargetSnapshot } from '../../workflows/types.js';
 import type { ObserveInput, ObserveResult, RecentOverwrites } from '../../workflows/watch/types.js';
 import { engineFor } from '../gitops/engines.js';

@@ -6,9 +6,9 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
-import { isForbidden, isGone } from '../../src/kube/errors.js';
-import type { KubeRest } from '../../src/kube/rest.js';
-import { openWatch } from '../../src/kube/watch.js';
+import { isForbidden, isGone } from '../../src/lib/kube/errors.js';
+import type { KubeRest } from '../../src/lib/kube/rest.js';
+import { openWatch } from '../../src/lib/kube/watch.js';
 import type { TargetSnapshot } from '../../workflows/types.js';
 import type { LiveEdit, ObserveResult, Overwrite, WatchCursor } from '../../workflows/watch/types.js';
 import { classifyChange } from './classify.js';

@@ -5,8 +5,8 @@
  * Kustomizations over one GitRepository. Idempotent: what exists is left as it is.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../gitops/render.js';
-import { KubeRest, isConflict } from '../kube/rest.js';
+import type { KubeObject } from '../lib/gitops/render.js';
+import { KubeRest, isConflict } from '../lib/kube/rest.js';
 import { formatGoDuration } from './controller/durations.js';
 
 export const SANDBOX_ARGO_NAMESPACE = 'argocd';

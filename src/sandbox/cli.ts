@@ -1,5 +1,5 @@
 /** `npm run sandbox [-- --engines real|standin]`: the sandbox, whatever rewind.yaml exists. */
-import { createLogger } from '../log.js';
+import { createLogger } from '../lib/log.js';
 import { sandboxMain } from './main.js';
 
 const log = createLogger('rewind', undefined, { pretty: true });

@@ -4,10 +4,10 @@
  */
 import { NativeConnection } from '@temporalio/worker';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/load.js';
-import { GitSourceCache } from '../../src/gitops/git-source.js';
-import { clustersFromConfig } from '../../src/kube/clusters.js';
-import { createWorker } from '../../src/worker.js';
+import { loadConfig } from '../../src/lib/config/load.js';
+import { GitSourceCache } from '../../src/lib/gitops/git-source.js';
+import { clustersFromConfig } from '../../src/lib/kube/clusters.js';
+import { createWorker } from '../../src/app/worker.js';
 
 const [configPath, address, taskQueue, dataDir] = process.argv.slice(2) as [string, string, string, string];
 const cfg = await loadConfig(configPath);

@@ -1,6 +1,6 @@
 /** Helpers that drive runbook runs in a test world through the same API Slack and the CLI use. */
 import type { WorkflowHandle } from '@temporalio/client';
-import { person, runStatus, startRun, type StartRequest } from '../../src/runs.js';
+import { person, runStatus, startRun, type StartRequest } from '../../src/lib/runs.js';
 import type { World } from '../../src/sandbox/world/index.js';
 import { TERMINAL_PHASES, type RunPhase, type RunStatus } from '../../workflows/types.js';
 import { waitFor } from './wait.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closedRunText, decisionOutcome } from '../../src/decision-outcome.js';
+import { closedRunText, decisionOutcome } from '../../src/lib/decision-outcome.js';
 import type { RunStatus } from '../../workflows/types.js';
 
 const run = (over: Partial<RunStatus>): RunStatus => ({

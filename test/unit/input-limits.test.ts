@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closest, didYouMean, editDistance } from '../../src/did-you-mean.js';
-import { forbiddenChar, shown, TEXT_LIMITS, textFieldError } from '../../src/input-limits.js';
+import { closest, didYouMean, editDistance } from '../../src/lib/did-you-mean.js';
+import { forbiddenChar, shown, TEXT_LIMITS, textFieldError } from '../../src/lib/input-limits.js';
 
 describe('text fields: forbidden characters and one limit per field', () => {
   it('refuses every C0 control (tab and newline included), DEL, C1, line separators, direction overrides and invisible marks', () => {

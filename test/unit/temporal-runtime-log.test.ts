@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isBundlerReport } from '../../src/temporal/runtime.js';
+import { isBundlerReport } from '../../src/lib/temporal/runtime.js';
 
 describe('Temporal logs routed into pino', () => {
   it("recognises webpack's report on the workflow bundle (logged at debug), and nothing else", () => {

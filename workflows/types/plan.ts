@@ -37,7 +37,7 @@ export interface PromotionDescription {
   rollbackContract?: RollbackContract;
 }
 
-/** A Job or sync hook of a promotion that looks like a database migration (src/git/promotion-risks.ts). */
+/** A Job or sync hook of a promotion that looks like a database migration (src/lib/git/promotion-risks.ts). */
 export interface MigrationHint {
   object: string;
   why: string;
@@ -134,7 +134,7 @@ export interface LiveChange {
 /** See LiveChange.gitScope. */
 export type GitScope = 'env' | 'base';
 
-/** Where in Git a live change goes: one edit per changed field (src/git/locate-source.ts). */
+/** Where in Git a live change goes: one edit per changed field (src/lib/git/locate-source.ts). */
 export interface GitEdit {
   file: string;
   docIndex: number;

@@ -258,7 +258,7 @@ export function policyAllows(
   );
 }
 
-/** Durations in runbook `with:` ("2m", "90s", "1h30m"): the grammar of src/config/duration.ts, which the workflow bundle does not import. */
+/** Durations in runbook `with:` ("2m", "90s", "1h30m"): the grammar of src/lib/config/duration.ts, which the workflow bundle does not import. */
 export function parseWindow(text: string): number | undefined {
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
   const t = text.trim();

@@ -1,4 +1,4 @@
-/** Queries of the per-target watch (targetWatchWorkflow), defined once for the workflow, src/watch/ and the activities. */
+/** Queries of the per-target watch (targetWatchWorkflow), defined once for the workflow, src/lib/watch/ and the activities. */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { TargetSnapshot } from '../types.js';
 import type { Journal } from './types.js';

@@ -16,7 +16,7 @@
  * - not while another run or a drill holds the target: the app/env lock refuses, and the post
  *   says who holds it.
  */
-import { shaOfRevision } from '../../src/git/sha.js';
+import { shaOfRevision } from '../../src/lib/git/sha.js';
 import { CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { TargetSnapshot } from '../types.js';

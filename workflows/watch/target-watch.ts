@@ -113,7 +113,7 @@ export async function targetWatchWorkflow(input: TargetWatchInput): Promise<void
   }
   // A verification in flight is about the old place: stop it (its record says so).
   if (retarget) await promotions.stop();
-  // The memo carries the watch key and the snapshot's digest, which src/watch/target-watches.ts compares with rewind.yaml.
+  // The memo carries the watch key and the snapshot's digest, which src/lib/watch/target-watches.ts compares with rewind.yaml.
   const next = retarget ?? target;
   const continueWith = makeContinueAsNewFunc<typeof targetWatchWorkflow>({
     memo: { ...workflowInfo().memo, watchKey: watchKey(next), snapshot: snapshotDigest(next) },

@@ -1,7 +1,7 @@
 /**
  * Types of the per-target watch: what it journals (live edits, and syncs that overwrote live
  * state), its cursor and its workflow input. Pure types and constants only: bundled into the
- * workflow sandbox and imported by the watch activities and src/watch/.
+ * workflow sandbox and imported by the watch activities and src/lib/watch/.
  */
 import type { TargetSnapshot } from '../types.js';
 import type { PromotionWatchState } from './promotion-types.js';

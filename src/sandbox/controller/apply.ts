@@ -5,8 +5,8 @@
  * Namespaces are created only on request: Argo CD does it for `CreateNamespace=true`, Flux never
  * (its apps carry their Namespace manifests).
  */
-import { groupOf, type KubeObject } from '../../gitops/render.js';
-import { KubeApiError, isConflict } from '../../kube/rest.js';
+import { groupOf, type KubeObject } from '../../lib/gitops/render.js';
+import { KubeApiError, isConflict } from '../../lib/kube/rest.js';
 import type { Runtime } from './runtime.js';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'failed';

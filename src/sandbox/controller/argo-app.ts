@@ -7,12 +7,12 @@
  * the completions), with Argo CD's reasons and messages.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { ARGO_REFRESH } from '../../gitops/tracking.js';
+import { ARGO_REFRESH } from '../../lib/gitops/tracking.js';
 import { compareArgoApp, type ArgoComparison } from './argo-compare.js';
 import { argoEvents } from './events.js';
 import { appPath, failOperation, runSync, runningState, writeAppStatus, type SyncRequest } from './argo-sync.js';
 import { APPLICATIONS, autoSyncEnabled, type Application, type OperationState } from './argo-types.js';
-import { KubeApiError } from '../../kube/rest.js';
+import { KubeApiError } from '../../lib/kube/rest.js';
 import type { Runtime } from './runtime.js';
 
 const REMOVE_REFRESH = { op: 'remove', path: `/metadata/annotations/${ARGO_REFRESH.replace(/\//g, '~1')}` };

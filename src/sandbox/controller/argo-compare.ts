@@ -3,8 +3,8 @@
  * tracked objects Git no longer has), compare them (argo-diff.ts), and derive `status.resources`,
  * the app's sync status and its health (health.ts) the way Argo CD's app controller does.
  */
-import { groupOf, objectKey, type KubeObject, type SourceType } from '../../gitops/render.js';
-import { ARGO_TRACKING_ID, parseArgoTrackingId } from '../../gitops/tracking.js';
+import { groupOf, objectKey, type KubeObject, type SourceType } from '../../lib/gitops/render.js';
+import { ARGO_TRACKING_ID, parseArgoTrackingId } from '../../lib/gitops/tracking.js';
 import { versionOf } from './apply.js';
 import { desiredDifferences } from './argo-diff.js';
 import type { Application, ResourceStatus } from './argo-types.js';

@@ -1,6 +1,6 @@
 /**
  * The stand-in Argo CD's comparison of one desired object with its live counterpart, written
- * apart from rewind's drift code (src/gitops/diff.ts) on purpose: the stand-in grades rewind, so
+ * apart from rewind's drift code (src/lib/gitops/diff.ts) on purpose: the stand-in grades rewind, so
  * it must not share rewind's assumptions.
  *
  * Only what Git sets is compared: every field of the desired object (except `status`) must be
@@ -15,7 +15,7 @@
  * name and namespace); `jqPathExpressions` and `managedFieldsManagers` are not. Quantities are
  * compared as written (the seeded apps use canonical ones such as `100m` and `128Mi`).
  */
-import { groupOf, type KubeObject } from '../../gitops/render.js';
+import { groupOf, type KubeObject } from '../../lib/gitops/render.js';
 
 /** Argo CD `spec.ignoreDifferences[]` entry. */
 export interface IgnoreRule {

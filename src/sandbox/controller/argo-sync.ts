@@ -8,10 +8,10 @@
  * the operation runs and is removed in the write that completes it; the completion is reported
  * as an `OperationCompleted` Event.
  */
-import type { KubeObject } from '../../gitops/render.js';
-import { groupOf } from '../../gitops/render.js';
-import { ARGO_TRACKING_ID, argoTrackingId } from '../../gitops/tracking.js';
-import { KubeApiError } from '../../kube/rest.js';
+import type { KubeObject } from '../../lib/gitops/render.js';
+import { groupOf } from '../../lib/gitops/render.js';
+import { ARGO_TRACKING_ID, argoTrackingId } from '../../lib/gitops/tracking.js';
+import { KubeApiError } from '../../lib/kube/rest.js';
 import { applyObjects, deleteObject, displayName, ensureNamespace, versionOf } from './apply.js';
 import { compareArgoApp, imagesOf } from './argo-compare.js';
 import {

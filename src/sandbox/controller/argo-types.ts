@@ -2,7 +2,7 @@
  * The parts of Argo CD's `argoproj.io/v1alpha1` Application that the stand-in reads and writes
  * (field names as in argo-cd `pkg/apis/application/v1alpha1/types.go`).
  */
-import type { KubeObject } from '../../gitops/render.js';
+import type { KubeObject } from '../../lib/gitops/render.js';
 import type { IgnoreRule } from './argo-diff.js';
 import type { HealthStatus } from './health.js';
 

@@ -12,8 +12,8 @@
  * test/fixtures/engines/{argocd,flux}/events.json, is decided by argo-app.ts, argo-sync.ts,
  * flux-source.ts and flux-kustomization.ts.
  */
-import { isNotFound } from '../../kube/rest.js';
-import type { KubeObject } from '../../gitops/render.js';
+import { isNotFound } from '../../lib/kube/rest.js';
+import type { KubeObject } from '../../lib/gitops/render.js';
 import type { Runtime } from './runtime.js';
 
 export const ARGO_EVENT_COMPONENT = 'sandbox-argocd-standin';

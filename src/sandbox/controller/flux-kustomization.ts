@@ -15,14 +15,14 @@
  * Warning with the failure's reason.
  */
 import { createHash } from 'node:crypto';
-import { groupOf, type KubeObject } from '../../gitops/render.js';
+import { groupOf, type KubeObject } from '../../lib/gitops/render.js';
 import {
   FLUX_NAME_LABEL,
   FLUX_NAMESPACE_LABEL,
   FLUX_REQUESTED_AT,
   fluxInventoryId,
   parseFluxInventoryId,
-} from '../../gitops/tracking.js';
+} from '../../lib/gitops/tracking.js';
 import { applyObjects, deleteObject, versionOf, type ApplyResult } from './apply.js';
 import { formatGoDuration, parseGoDuration } from './durations.js';
 import { fluxEvents } from './events.js';

@@ -7,7 +7,7 @@
  * The artifact's `url` and `size` are made up: nothing serves it, the stand-in renders from Git.
  */
 import { createHash } from 'node:crypto';
-import { FLUX_REQUESTED_AT } from '../../gitops/tracking.js';
+import { FLUX_REQUESTED_AT } from '../../lib/gitops/tracking.js';
 import { parseGoDuration } from './durations.js';
 import { fluxEvents } from './events.js';
 import { GIT_REPOSITORIES, setCondition, type Artifact, type GitRepository } from './flux-types.js';

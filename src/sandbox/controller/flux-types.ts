@@ -3,7 +3,7 @@
  * (`kustomize.toolkit.fluxcd.io/v1`) the stand-in reads and writes, plus the condition helper
  * (fluxcd/pkg `runtime/conditions` semantics: lastTransitionTime moves only when status does).
  */
-import type { KubeObject } from '../../gitops/render.js';
+import type { KubeObject } from '../../lib/gitops/render.js';
 
 export interface FluxCondition {
   type: string;

@@ -1,5 +1,5 @@
 /**
- * The stand-in's own health assessment, written apart from rewind's (src/health/) on purpose: the
+ * The stand-in's own health assessment, written apart from rewind's (src/lib/health/) on purpose: the
  * stand-in grades rewind, so it must not share rewind's assumptions. It covers what the seeded
  * apps hold and no more:
  *
@@ -13,7 +13,7 @@
  * The app's health is the worst of its resources in Argo CD's order; an object Git has and the
  * cluster lacks is Missing. No StatefulSet, DaemonSet, Job, PVC, Ingress or Lua health here.
  */
-import type { KubeObject } from '../../gitops/render.js';
+import type { KubeObject } from '../../lib/gitops/render.js';
 
 /** Argo CD's health codes. */
 export const Health = {

@@ -10,7 +10,7 @@
  * It grades rewind, so it judges with its own code and never rewind's: argo-diff.ts (what Argo
  * calls OutOfSync), health.ts (Argo's health) and kstatus.ts (Flux's health checks) are small,
  * independent and only as complete as the seeded apps need; test/unit/sandbox/standin-imports
- * fails if anything here reaches src/gitops/diff.ts or src/health/. The objects it writes have the
+ * fails if anything here reaches src/lib/gitops/diff.ts or src/lib/health/. The objects it writes have the
  * shapes of the real engines' (fixtures recorded from them in test/fixtures/engines, held by
  * test/integration/sandbox/standin-shapes.test.ts), and so do its Events (events.ts).
  *
@@ -25,11 +25,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { pino } from 'pino';
-import { GitSourceCache } from '../../gitops/git-source.js';
+import { GitSourceCache } from '../../lib/gitops/git-source.js';
 import { ArgoController } from './argo-app.js';
 import { FluxKustomizationController } from './flux-kustomization.js';
 import { FluxSourceController } from './flux-source.js';
-import { KubeRest } from '../../kube/rest.js';
+import { KubeRest } from '../../lib/kube/rest.js';
 import { LiveSnapshot } from './live-snapshot.js';
 import { Runtime } from './runtime.js';
 import type { SandboxController, SandboxControllerOptions } from './types.js';

@@ -11,7 +11,7 @@
  * - every other kind is Current once it exists (kstatus also reads Ready/Reconciling/Stalled
  *   conditions of custom resources, StatefulSets, Jobs and PVCs: none are seeded).
  */
-import type { KubeObject } from '../../gitops/render.js';
+import type { KubeObject } from '../../lib/gitops/render.js';
 
 export type KStatus = 'Current' | 'InProgress' | 'Failed' | 'NotFound';
 

@@ -3,8 +3,8 @@
  * and reused for every app in the tick, so a tick costs a handful of LIST calls however many
  * apps there are. Writes invalidate the kinds they touched.
  */
-import { groupOf, type KubeObject } from '../../gitops/render.js';
-import type { KubeRest, ResourceInfo } from '../../kube/rest.js';
+import { groupOf, type KubeObject } from '../../lib/gitops/render.js';
+import type { KubeRest, ResourceInfo } from '../../lib/kube/rest.js';
 
 export class LiveSnapshot {
   private readonly lists = new Map<string, Promise<KubeObject[]>>();

@@ -4,9 +4,9 @@
  * manifests never change, so only a hard refresh drops them).
  */
 import type { Logger } from 'pino';
-import type { GitSourceCache } from '../../gitops/git-source.js';
-import { renderManifests, sourceTypeOf, type KubeObject, type SourceType } from '../../gitops/render.js';
-import { KubeApiError, type KubeRest } from '../../kube/rest.js';
+import type { GitSourceCache } from '../../lib/gitops/git-source.js';
+import { renderManifests, sourceTypeOf, type KubeObject, type SourceType } from '../../lib/gitops/render.js';
+import { KubeApiError, type KubeRest } from '../../lib/kube/rest.js';
 import type { LiveSnapshot } from './live-snapshot.js';
 
 export interface Settings {

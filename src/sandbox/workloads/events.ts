@@ -8,7 +8,7 @@
  * the controllers' own events say `sandbox-deployment-controller` / `sandbox-job-controller` as
  * reporting component. Anyone reading them can tell they come from a stand-in.
  */
-import { isNotFound, type KubeRest } from '../../kube/rest.js';
+import { isNotFound, type KubeRest } from '../../lib/kube/rest.js';
 import { metaTime } from './names.js';
 import type { ObjectMeta, SimEvent } from './types.js';
 

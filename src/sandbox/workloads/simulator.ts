@@ -9,7 +9,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { pino, type Logger } from 'pino';
-import { KubeApiError, KubeRest } from '../../kube/rest.js';
+import { KubeApiError, KubeRest } from '../../lib/kube/rest.js';
 import { decodeSecretData, type EnvSources } from './container-env.js';
 import { REVISION_ANNOTATION, syncDeployment } from './deployment-controller.js';
 import { EventRecorder, type InvolvedObject } from './events.js';

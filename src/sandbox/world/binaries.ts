@@ -3,11 +3,11 @@
  * and etcd, and upstream CRDs. Each lookup goes: explicit env variable, then PATH, then rewind's
  * cache (filled by `npm run provision`, outside the tracked tree). When nothing is found the
  * error says exactly how to get it. The cache directory, kustomize and the lookup helpers live in
- * src/tools/binaries.ts, which production code uses too.
+ * src/lib/tools/binaries.ts, which production code uses too.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDir, executable, MissingBinaryError, onPath, PROVISION_HINT } from '../../tools/binaries.js';
+import { cacheDir, executable, MissingBinaryError, onPath, PROVISION_HINT } from '../../lib/tools/binaries.js';
 
 export const K8S_VERSION = process.env.REWIND_K8S_VERSION ?? 'v1.34.4';
 

@@ -7,7 +7,7 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDir, executable, MissingBinaryError } from '../../tools/binaries.js';
+import { cacheDir, executable, MissingBinaryError } from '../../lib/tools/binaries.js';
 
 export const FLUX_VERSION = process.env.REWIND_FLUX_VERSION ?? 'v1.9.6';
 export const ARGOCD_VERSION = process.env.REWIND_ARGOCD_VERSION ?? 'v3.6.1';

@@ -11,12 +11,12 @@ import type { Worker } from '@temporalio/worker';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RewindConfig } from '../../config/schema.js';
-import type { Rewind } from '../../runs.js';
-import { createWorker } from '../../worker.js';
-import { ensureTargetWatches } from '../../watch/target-watches.js';
-import { clustersFromConfig } from '../../kube/clusters.js';
-import { GitSourceCache } from '../../gitops/git-source.js';
+import type { RewindConfig } from '../../lib/config/schema.js';
+import type { Rewind } from '../../lib/runs.js';
+import { createWorker } from '../../app/worker.js';
+import { ensureTargetWatches } from '../../lib/watch/target-watches.js';
+import { clustersFromConfig } from '../../lib/kube/clusters.js';
+import { GitSourceCache } from '../../lib/gitops/git-source.js';
 import { bootstrapSandboxApps } from '../bootstrap.js';
 import { startSandboxController } from '../controller/index.js';
 import type { SandboxController } from '../controller/types.js';
@@ -111,11 +111,11 @@ export interface World {
   configText: string;
   configPath: string;
   taskQueue: string;
-  /** A Rewind handle (config + Temporal client) for src/runs.ts. */
+  /** A Rewind handle (config + Temporal client) for src/lib/runs.ts. */
   rewind(): Rewind;
   /** Starts a worker on the world's task queue; stop it with `worker.shutdown()` (stop() does too). */
   startWorker(): Promise<Worker>;
-  /** Starts the per-target watches (src/watch/target-watches.ts), as the production worker does; needs a running worker to make progress. */
+  /** Starts the per-target watches (src/lib/watch/target-watches.ts), as the production worker does; needs a running worker to make progress. */
   startWatches(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -11,7 +11,7 @@ import YAML from 'yaml';
 import { requireKubeAssets, upstreamCrdDir } from './binaries.js';
 import { b64, makeClusterCerts } from './certs.js';
 import { startExecCredentials, type ExecCredentialOptions, type ExecCredentials } from './exec-credentials.js';
-import { KubeRest } from '../../kube/rest.js';
+import { KubeRest } from '../../lib/kube/rest.js';
 import { freePort, startProcess, waitUntil, type ManagedProcess } from './processes.js';
 
 // src/sandbox/world → the checkout; compiled, dist/src/sandbox/world → dist/, whose parent is the checkout.

@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { executable, MissingBinaryError, onPath } from '../../tools/binaries.js';
+import { executable, MissingBinaryError, onPath } from '../../lib/tools/binaries.js';
 import { freePort, startProcess, waitUntil, type ManagedProcess } from './processes.js';
 
 /** REWIND_PROMETHEUS, then `prometheus` on PATH (Debian installs /usr/bin/prometheus). */

@@ -6,9 +6,9 @@
  * on a machine with internet, the SDK's own download.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { MissingBinaryError } from '../../tools/binaries.js';
+import { MissingBinaryError } from '../../lib/tools/binaries.js';
 import { findTemporalCli, findTemporalTestServer } from './binaries.js';
-import { SEARCH_ATTRIBUTES } from '../../temporal/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../../lib/temporal/search-attributes.js';
 
 type Executable = { type: 'existing-path'; path: string } | { type: 'cached-download' };
 

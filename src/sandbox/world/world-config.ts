@@ -3,8 +3,8 @@
  * users, the loopback cluster and the bare config repo. Written to disk so the CLI can use it.
  */
 import { stringify } from 'yaml';
-import { parseConfig } from '../../config/load.js';
-import type { RewindConfig } from '../../config/schema.js';
+import { parseConfig } from '../../lib/config/load.js';
+import type { RewindConfig } from '../../lib/config/schema.js';
 import type { FaultRule } from '../workloads/index.js';
 
 export interface WorldConfigInput {

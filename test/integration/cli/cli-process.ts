@@ -1,11 +1,11 @@
-/** The `rewind` CLI as a child process against a test world: `node --import tsx src/cli/main.ts …`, or the bin launcher. */
+/** The `rewind` CLI as a child process against a test world: `node --import tsx src/app/cli/main.ts …`, or the bin launcher. */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { World } from '../../../src/sandbox/world/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
+const MAIN = path.join(ROOT, 'src/app/cli/main.ts');
 const BIN = path.join(ROOT, 'bin/rewind.mjs');
 
 export interface CliResult {

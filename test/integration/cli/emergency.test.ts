@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { PauseRow } from '../../../src/pauses.js';
+import type { PauseRow } from '../../../src/lib/pauses.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { argoApp, mergePatch } from '../../support/kube.js';

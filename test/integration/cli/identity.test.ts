@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { parse, stringify } from 'yaml';
-import { decide, person, RefusedError } from '../../../src/runs.js';
+import { decide, person, RefusedError } from '../../../src/lib/runs.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import { statusQuery } from '../../../workflows/messages.js';
 import type { Decision, RunInput, RunStatus } from '../../../workflows/types.js';

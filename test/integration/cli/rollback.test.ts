@@ -1,5 +1,5 @@
 /**
- * The `rewind` CLI as a child process (node --import tsx src/cli/main.ts) against the real world:
+ * The `rewind` CLI as a child process (node --import tsx src/app/cli/main.ts) against the real world:
  * Temporal dev server + worker, kube-apiserver with the sandbox controller, the bare config repo.
  */
 import assert from 'node:assert/strict';

@@ -11,13 +11,13 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
-import { parseChange } from '../../../src/emergency/parse-change.js';
-import { GitSourceCache } from '../../../src/gitops/git-source.js';
-import { KubeApiError, KubeRest } from '../../../src/kube/rest.js';
-import { decide, person, startRun, type Rewind } from '../../../src/runs.js';
-import { appKubeEvents } from '../../../src/timeline/kube-events.js';
+import { parseChange } from '../../../src/lib/emergency/parse-change.js';
+import { GitSourceCache } from '../../../src/lib/gitops/git-source.js';
+import { KubeApiError, KubeRest } from '../../../src/lib/kube/rest.js';
+import { decide, person, startRun, type Rewind } from '../../../src/lib/runs.js';
+import { appKubeEvents } from '../../../src/lib/timeline/kube-events.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
-import { createWorker } from '../../../src/worker.js';
+import { createWorker } from '../../../src/app/worker.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { argoApp, mergePatch } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
@@ -332,7 +332,7 @@ describe('least privilege: deploy/ RBAC against the real API server', () => {
         forbidden,
         'another Application (rewind cannot pause an app it is not given, its own included)',
       );
-      // A watch by name is what src/kube/watch.ts opens; a watch of the whole collection is refused.
+      // A watch by name is what src/lib/kube/watch.ts opens; a watch of the whole collection is refused.
       await asNamespaced.request('GET', apps, {
         query: { watch: 'true', fieldSelector: 'metadata.name=users-api-prod', timeoutSeconds: '1' },
       });

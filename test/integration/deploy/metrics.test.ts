@@ -1,5 +1,5 @@
 /**
- * GET /metrics of the production entry point (src/serve.ts startProduction: config file, worker,
+ * GET /metrics of the production entry point (src/app/serve.ts startProduction: config file, worker,
  * probes, metrics) against the real world: a rollback and an emergency change run on the production
  * worker, and the scrape shows the runs, their outcomes, step and activity durations, the time to
  * restore, and the auto-sync pause held by rewind coming and going.
@@ -11,12 +11,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { parseChange } from '../../../src/emergency/parse-change.js';
-import { createLogger } from '../../../src/log.js';
-import { abandonRun, person } from '../../../src/runs.js';
-import { startProduction, type Production } from '../../../src/serve.js';
+import { parseChange } from '../../../src/lib/emergency/parse-change.js';
+import { createLogger } from '../../../src/lib/log.js';
+import { abandonRun, person } from '../../../src/lib/runs.js';
+import { startProduction, type Production } from '../../../src/app/serve.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
-import { workflowSource } from '../../../src/worker.js';
+import { workflowSource } from '../../../src/app/worker.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { argoApp, mergePatch } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
@@ -79,7 +79,7 @@ async function until(name: string, labels: Record<string, string>, expected: num
 describe('metrics: /metrics of the production entry point', () => {
   before(async () => {
     world = await startWorld({ temporal: 'dev', health: { window: '2s', timeout: '75s' } });
-    // No world worker: the production entry point (src/serve.ts) runs the only one, from the world's rewind.yaml.
+    // No world worker: the production entry point (src/app/serve.ts) runs the only one, from the world's rewind.yaml.
     prod = await startProduction(world.configPath, createLogger('metrics-test', 'warn'), {
       probePort: 0,
       installRuntime: false,

@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { KubeApiError, KubeRest } from '../../../src/kube/rest.js';
-import { requireKustomize } from '../../../src/tools/binaries.js';
+import { KubeApiError, KubeRest } from '../../../src/lib/kube/rest.js';
+import { requireKustomize } from '../../../src/lib/tools/binaries.js';
 import { REPO_ROOT } from '../../../src/sandbox/world/kube.js';
 
 const run = promisify(execFile);

@@ -5,12 +5,12 @@
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { parseConfig } from '../../../src/config/load.js';
-import { drillInput } from '../../../src/drills/input.js';
-import { drillScorecards, reportMarkdown } from '../../../src/drills/report.js';
-import { applyDrillSchedules, listDrills, pauseDrill, runDrillNow } from '../../../src/drills/schedules.js';
-import { loadRunbook } from '../../../src/runbooks/load.js';
-import { person, targetSnapshot } from '../../../src/runs.js';
+import { parseConfig } from '../../../src/lib/config/load.js';
+import { drillInput } from '../../../src/lib/drills/input.js';
+import { drillScorecards, reportMarkdown } from '../../../src/lib/drills/report.js';
+import { applyDrillSchedules, listDrills, pauseDrill, runDrillNow } from '../../../src/lib/drills/schedules.js';
+import { loadRunbook } from '../../../src/lib/runbooks/load.js';
+import { person, targetSnapshot } from '../../../src/lib/runs.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import { abortSignal, scorecardQuery } from '../../../workflows/drills/messages.js';
 import { argoApp } from '../../support/kube.js';

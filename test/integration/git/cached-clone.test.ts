@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { clonePath, createCloneStore } from '../../../src/git/cached-clone.js';
-import { UnsafeGitInputError } from '../../../src/git/validate.js';
+import { clonePath, createCloneStore } from '../../../src/lib/git/cached-clone.js';
+import { UnsafeGitInputError } from '../../../src/lib/git/validate.js';
 import { gitWorld, type GitWorld } from './fixtures.js';
 
 describe('cached clone store', () => {

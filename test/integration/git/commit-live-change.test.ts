@@ -10,8 +10,8 @@ import {
   type CommitLiveChangeInput,
   type CommitLiveChangeResult,
 } from '../../../activities/git/index.js';
-import { clonePath } from '../../../src/git/cached-clone.js';
-import { renderManifests, type KubeObject } from '../../../src/gitops/render.js';
+import { clonePath } from '../../../src/lib/git/cached-clone.js';
+import { renderManifests, type KubeObject } from '../../../src/lib/gitops/render.js';
 import { FailureType, type LiveChange } from '../../../workflows/types.js';
 import { alice, gitWorld, otherClone, remoteLog, target, type GitWorld } from './fixtures.js';
 

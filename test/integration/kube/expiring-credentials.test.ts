@@ -15,11 +15,11 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../../activities/index.js';
-import type { RewindConfig } from '../../../src/config/schema.js';
-import { GitSourceCache } from '../../../src/gitops/git-source.js';
-import { clusterConfig, clustersFromConfig, type Clusters } from '../../../src/kube/clusters.js';
-import { restFor } from '../../../src/kube/rest-pool.js';
-import { openWatch, watchUntil } from '../../../src/kube/watch.js';
+import type { RewindConfig } from '../../../src/lib/config/schema.js';
+import { GitSourceCache } from '../../../src/lib/gitops/git-source.js';
+import { clusterConfig, clustersFromConfig, type Clusters } from '../../../src/lib/kube/clusters.js';
+import { restFor } from '../../../src/lib/kube/rest-pool.js';
+import { openWatch, watchUntil } from '../../../src/lib/kube/watch.js';
 import { startKube, type KubeWorld } from '../../../src/sandbox/world/kube.js';
 import { FailureType, type PauseLease, type TargetSnapshot } from '../../../workflows/types.js';
 

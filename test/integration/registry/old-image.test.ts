@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRegistryActivities } from '../../../activities/registry/index.js';
-import { targetSnapshot } from '../../../src/runs.js';
+import { targetSnapshot } from '../../../src/lib/runs.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import { freePort } from '../../../src/sandbox/world/processes.js';
 import type { RunStatus } from '../../../workflows/types.js';

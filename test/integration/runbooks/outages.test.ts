@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import * as k8s from '@kubernetes/client-node';
-import { parseChange } from '../../../src/emergency/parse-change.js';
+import { parseChange } from '../../../src/lib/emergency/parse-change.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import { statusQuery, timelineQuery } from '../../../workflows/messages.js';
 import type { RunStatus, TimelineEvent } from '../../../workflows/types.js';

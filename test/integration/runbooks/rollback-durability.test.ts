@@ -11,7 +11,7 @@ import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { waitFor } from '../../support/wait.js';
 import { gitLog, start } from '../../support/world-runs.js';
-import { runStatus } from '../../../src/runs.js';
+import { runStatus } from '../../../src/lib/runs.js';
 
 const WORKER = fileURLToPath(new URL('../../support/worker-process.ts', import.meta.url));
 let world: World;

@@ -5,7 +5,7 @@
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { cancelRun, decide, person, RefusedError } from '../../../src/runs.js';
+import { cancelRun, decide, person, RefusedError } from '../../../src/lib/runs.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { argoApp, deploymentImage, fluxKs, mergePatch } from '../../support/kube.js';

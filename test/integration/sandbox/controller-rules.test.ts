@@ -14,7 +14,7 @@ import { formatGoDuration, parseGoDuration } from '../../../src/sandbox/controll
 import { upsertHistory } from '../../../src/sandbox/controller/flux-types.js';
 import { deploymentHealth, isWorse, objectHealth } from '../../../src/sandbox/controller/health.js';
 import { kstatusOf } from '../../../src/sandbox/controller/kstatus.js';
-import type { KubeObject } from '../../../src/gitops/render.js';
+import type { KubeObject } from '../../../src/lib/gitops/render.js';
 
 describe('Go durations', () => {
   it('parses Flux intervals', () => {

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { KubeRest } from '../../../src/kube/rest.js';
+import { KubeRest } from '../../../src/lib/kube/rest.js';
 import { startSandboxController } from '../../../src/sandbox/controller/index.js';
 import { startWorkloadSimulator } from '../../../src/sandbox/workloads/index.js';
 import { startKube } from '../../../src/sandbox/world/kube.js';

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { KubeRest } from '../../../src/kube/rest.js';
+import { KubeRest } from '../../../src/lib/kube/rest.js';
 import {
   startWorkloadSimulator,
   type FaultRule,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { createSlackApp, type SlackApp } from '../../../src/slack/app.js';
+import { createSlackApp, type SlackApp } from '../../../src/app/slack/app.js';
 import { startWorld, type World, type WorldOptions } from '../../../src/sandbox/world/index.js';
 import {
   buttonBody,

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ACTION } from '../../../src/slack-messages/run-message.js';
+import { ACTION } from '../../../src/lib/slack-messages/run-message.js';
 import type { World } from '../../../src/sandbox/world/index.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { argoApp } from '../../support/kube.js';
@@ -99,7 +99,7 @@ describe('/emergency through the Bolt app', () => {
       await unchanged();
     });
 
-    it('a person who is not an owner (mallory) is refused ephemerally by src/runs.ts', async () => {
+    it('a person who is not an owner (mallory) is refused ephemerally by src/lib/runs.ts', async () => {
       const res = await emergency(
         'users-api prod --change "configmap/users-api-env LOG_LEVEL=debug" need logs',
         'U_MALLORY',

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { drillScorecards } from '../../../src/drills/report.js';
-import { ABORT_DRILL_ACTION } from '../../../src/slack/listeners/actions/abort-drill.js';
+import { drillScorecards } from '../../../src/lib/drills/report.js';
+import { ABORT_DRILL_ACTION } from '../../../src/app/slack/listeners/actions/abort-drill.js';
 import type { World } from '../../../src/sandbox/world/index.js';
 import { scorecardQuery } from '../../../workflows/drills/messages.js';
 import type { Scorecard } from '../../../workflows/drills/types.js';

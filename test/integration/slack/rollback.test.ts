@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runStatus } from '../../../src/runs.js';
-import { ACTION } from '../../../src/slack-messages/run-message.js';
+import { runStatus } from '../../../src/lib/runs.js';
+import { ACTION } from '../../../src/lib/slack-messages/run-message.js';
 import type { World } from '../../../src/sandbox/world/index.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { assertCleanLog, hasButton, startBoltHarness, type BoltHarness } from './bolt-harness.js';
@@ -75,7 +75,7 @@ describe('/rollback through the Bolt app', () => {
       await unchanged();
     });
 
-    it('a person who is not an owner (mallory) is refused ephemerally by src/runs.ts', async () => {
+    it('a person who is not an owner (mallory) is refused ephemerally by src/lib/runs.ts', async () => {
       const res = await rollback('users-api prod 5xx after 1.42', 'U_MALLORY');
       assert.equal(res.json?.response_type, 'ephemeral');
       assert.match(res.json?.text ?? '', /Starting rollback/);

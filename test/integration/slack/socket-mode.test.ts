@@ -8,10 +8,14 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { createSlackApp, type SlackApp } from '../../../src/slack/app.js';
-import { ROLLBACK_PROMOTION_ACTION } from '../../../src/slack-messages/promotion-message.js';
-import { createSlackSocketApp, SlackSocketStartError, type SlackSocketApp } from '../../../src/slack/socket-mode.js';
-import { startSlackIfConfigured } from '../../../src/slack/start.js';
+import { createSlackApp, type SlackApp } from '../../../src/app/slack/app.js';
+import { ROLLBACK_PROMOTION_ACTION } from '../../../src/lib/slack-messages/promotion-message.js';
+import {
+  createSlackSocketApp,
+  SlackSocketStartError,
+  type SlackSocketApp,
+} from '../../../src/app/slack/socket-mode.js';
+import { startSlackIfConfigured } from '../../../src/app/slack/start.js';
 import {
   startSlackSocketModeStandIn,
   type SlackSocketModeStandIn,

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { World } from '../../../src/sandbox/world/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = path.join(ROOT, 'src/cli/main.ts');
+const MAIN = path.join(ROOT, 'src/app/cli/main.ts');
 
 export interface CliRun {
   /** Everything printed on stdout so far. */

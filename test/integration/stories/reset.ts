@@ -9,7 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { restFor } from '../../../src/kube/rest-pool.js';
+import { restFor } from '../../../src/lib/kube/rest-pool.js';
 import type { FaultRule } from '../../../src/sandbox/workloads/index.js';
 import type { World } from '../../../src/sandbox/world/index.js';
 import type { App } from '../../stories/story.js';

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
-import { readJournal } from '../../../src/watch/target-watches.js';
+import { readJournal } from '../../../src/lib/watch/target-watches.js';
 import { BASELINE_FAULTS } from '../../stories/faults.js';
 import { STORIES } from '../../stories/index.js';
 import { waitFor } from '../../support/wait.js';

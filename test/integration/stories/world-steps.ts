@@ -5,10 +5,10 @@
  * deterministic. No rewind code runs here; rewind only runs through its CLI.
  */
 import assert from 'node:assert/strict';
-import { restFor } from '../../../src/kube/rest-pool.js';
+import { restFor } from '../../../src/lib/kube/rest-pool.js';
 import type { FaultRule } from '../../../src/sandbox/workloads/index.js';
 import type { World } from '../../../src/sandbox/world/index.js';
-import { readJournal } from '../../../src/watch/target-watches.js';
+import { readJournal } from '../../../src/lib/watch/target-watches.js';
 import type { App, Step, StoryWorld, Vars } from '../../stories/story.js';
 import { waitFor } from '../../support/wait.js';
 

@@ -17,11 +17,11 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { clonePath, createCloneStore, type CloneStore } from '../../../src/git/cached-clone.js';
-import { KubeRest } from '../../../src/kube/rest.js';
-import { cacheDir } from '../../../src/tools/binaries.js';
+import { clonePath, createCloneStore, type CloneStore } from '../../../src/lib/git/cached-clone.js';
+import { KubeRest } from '../../../src/lib/kube/rest.js';
+import { cacheDir } from '../../../src/lib/tools/binaries.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
-import { createSlackApp, type SlackApp } from '../../../src/slack/app.js';
+import { createSlackApp, type SlackApp } from '../../../src/app/slack/app.js';
 import {
   exportTimeline,
   incidentTimelineDocument,
@@ -29,9 +29,9 @@ import {
   runTimelineDocument,
   validateTimelineDocument,
   type TimelineDocument,
-} from '../../../src/timeline/index.js';
-import { assembleDocument } from '../../../src/timeline/assemble.js';
-import type { RunTimeline, TimelineEntry } from '../../../src/timeline/model.js';
+} from '../../../src/lib/timeline/index.js';
+import { assembleDocument } from '../../../src/lib/timeline/assemble.js';
+import type { RunTimeline, TimelineEntry } from '../../../src/lib/timeline/model.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { findAll, hasClass, markdownTables, parseXml } from '../../unit/timeline/xml.js';
 import { argoApp } from '../../support/kube.js';
@@ -388,7 +388,7 @@ describe('post-incident timeline', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'rewind-cli-'));
     const cli = (...args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
+        const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/app/cli/main.ts'), ...args], {
           cwd: ROOT,
           env: { ...process.env, REWIND_CONFIG: world.configPath },
           stdio: ['ignore', 'pipe', 'pipe'],

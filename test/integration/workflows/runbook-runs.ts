@@ -9,7 +9,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { loadRunbook } from '../../../src/runbooks/load.js';
+import { loadRunbook } from '../../../src/lib/runbooks/load.js';
 import { statusQuery } from '../../../workflows/messages.js';
 import type { PersonRef, RunInput, RunStatus, TargetSnapshot } from '../../../workflows/types.js';
 import { fakeActivities, targetOf } from './fake-activities.js';

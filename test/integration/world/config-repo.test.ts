@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { simpleGit } from 'simple-git';
 import { parseAllDocuments, parseDocument } from 'yaml';
-import { findKustomize } from '../../../src/tools/binaries.js';
+import { findKustomize } from '../../../src/lib/tools/binaries.js';
 import {
   seedConfigRepo,
   tagFile,

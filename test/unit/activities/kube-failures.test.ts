@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { authFailureMessage, rbacTermsOf, withKubeAuthFailures } from '../../../activities/kube-failures.js';
-import { KubeApiError } from '../../../src/kube/errors.js';
+import { KubeApiError } from '../../../src/lib/kube/errors.js';
 import { FailureType } from '../../../workflows/types.js';
 
 const endpoint = {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { runCli } from '../../../src/cli/program.js';
-import type { Io } from '../../../src/cli/io.js';
-import type { RewindConfig } from '../../../src/config/schema.js';
+import { runCli } from '../../../src/app/cli/program.js';
+import type { Io } from '../../../src/app/cli/io.js';
+import type { RewindConfig } from '../../../src/lib/config/schema.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { CONFIG_YAML } from '../slack/config-fixture.js';
 

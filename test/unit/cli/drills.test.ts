@@ -3,12 +3,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { applyLines, drillTableLines } from '../../../src/cli/commands/drills.js';
-import { authorizeDrill, DRILL_EXIT, drillRunId, parseSince, scorecardLines } from '../../../src/drills/operations.js';
-import { runCli } from '../../../src/cli/program.js';
-import { parseConfig } from '../../../src/config/load.js';
-import { listDrills } from '../../../src/drills/schedules.js';
-import { person } from '../../../src/runs.js';
+import { applyLines, drillTableLines } from '../../../src/app/cli/commands/drills.js';
+import {
+  authorizeDrill,
+  DRILL_EXIT,
+  drillRunId,
+  parseSince,
+  scorecardLines,
+} from '../../../src/lib/drills/operations.js';
+import { runCli } from '../../../src/app/cli/program.js';
+import { parseConfig } from '../../../src/lib/config/load.js';
+import { listDrills } from '../../../src/lib/drills/schedules.js';
+import { person } from '../../../src/lib/runs.js';
 import type { Scorecard } from '../../../workflows/drills/types.js';
 import { fakeRewind } from '../support/fake-temporal.js';
 
@@ -19,7 +25,7 @@ people:
   alice: { name: Alice Ops, email: alice@acme.test, slack: U_ALICE }
   bob: { name: Bob Lead, email: bob@acme.test, slack: U_BOB }
   mallory: { name: Mallory Intern, email: mallory@acme.test, slack: U_MALLORY }
-# The CLI entry points are tested with typed names (--as); src/cli/identity.ts has its own tests.
+# The CLI entry points are tested with typed names (--as); src/app/cli/identity.ts has its own tests.
 cli: { allowClaimedIdentity: true }
 clusters: { sandbox: {} }
 repos: { config: { url: /tmp/config.git } }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import { cliIdentity, claimedHandle, sameServer, type IdentityDeps } from '../../../src/cli/identity.js';
-import { ConfigError, parseConfig } from '../../../src/config/load.js';
-import { KubeApiError } from '../../../src/kube/errors.js';
-import type { KubeUserInfo } from '../../../src/kube/whoami.js';
-import { RefusedError } from '../../../src/runs.js';
+import { cliIdentity, claimedHandle, sameServer, type IdentityDeps } from '../../../src/app/cli/identity.js';
+import { ConfigError, parseConfig } from '../../../src/lib/config/load.js';
+import { KubeApiError } from '../../../src/lib/kube/errors.js';
+import type { KubeUserInfo } from '../../../src/lib/kube/whoami.js';
+import { RefusedError } from '../../../src/lib/runs.js';
 
 const PROD = 'https://prod.k8s.acme.test:6443';
 const STAGING = 'https://staging.k8s.acme.test';

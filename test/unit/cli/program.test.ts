@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../../../src/cli/program.js';
-import { exitCodeFor } from '../../../src/cli/io.js';
-import { pauseTableLines } from '../../../src/cli/commands/pauses.js';
+import { runCli } from '../../../src/app/cli/program.js';
+import { exitCodeFor } from '../../../src/app/cli/io.js';
+import { pauseTableLines } from '../../../src/app/cli/commands/pauses.js';
 import { CONFIG_YAML } from '../slack/config-fixture.js';
 
 /** Runs the CLI in-process; refusals here happen before any Temporal connection (port 1 would fail loudly). */

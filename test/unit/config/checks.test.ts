@@ -6,7 +6,7 @@ import {
   repoPathFailure,
   repoUrlFailure,
   timeZoneFailure,
-} from '../../../src/config/checks.js';
+} from '../../../src/lib/config/checks.js';
 
 const refused = (f: (s: string) => unknown, value: string, re: RegExp) => {
   const r = f(value) as { message: string; fix: string } | undefined;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cronFailure, nextFireTimes, parseCron, type CronSpec } from '../../../src/config/cron.js';
+import { cronFailure, nextFireTimes, parseCron, type CronSpec } from '../../../src/lib/config/cron.js';
 
 const spec = (expr: string): CronSpec => {
   const p = parseCron(expr);

@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-import { runCli } from '../../../src/cli/program.js';
-import { parseDuration } from '../../../src/config/duration.js';
-import { configJsonSchema, DURATION_PATTERN } from '../../../src/config/json-schema.js';
-import { ConfigError, parseConfig } from '../../../src/config/load.js';
+import { runCli } from '../../../src/app/cli/program.js';
+import { parseDuration } from '../../../src/lib/config/duration.js';
+import { configJsonSchema, DURATION_PATTERN } from '../../../src/lib/config/json-schema.js';
+import { ConfigError, parseConfig } from '../../../src/lib/config/load.js';
 import { worldConfig } from '../../../src/sandbox/world/world-config.js';
 
 const read = (p: string) => readFile(new URL(`../../../${p}`, import.meta.url), 'utf8');

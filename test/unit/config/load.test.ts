@@ -7,8 +7,8 @@ import {
   parseConfig,
   resolveTarget,
   UnknownTargetError,
-} from '../../../src/config/load.js';
-import { parseDuration } from '../../../src/config/duration.js';
+} from '../../../src/lib/config/load.js';
+import { parseDuration } from '../../../src/lib/config/duration.js';
 
 const example = await readFile(new URL('../../../rewind.example.yaml', import.meta.url), 'utf8');
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { ConfigError, parseConfig } from '../../../src/config/load.js';
-import { targetSnapshot } from '../../../src/runs.js';
+import { ConfigError, parseConfig } from '../../../src/lib/config/load.js';
+import { targetSnapshot } from '../../../src/lib/runs.js';
 
 const example = await readFile(new URL('../../../rewind.example.yaml', import.meta.url), 'utf8');
 const STAGING = '        namespace: users-api-staging\n';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { configReaders, describeReader, type WorkloadLike } from '../../../src/emergency/config-readers.js';
+import { configReaders, describeReader, type WorkloadLike } from '../../../src/lib/emergency/config-readers.js';
 
 const deployment = (
   name: string,

@@ -5,7 +5,7 @@ import {
   GitOptionsError,
   parseChange,
   withGitOptions,
-} from '../../../src/emergency/parse-change.js';
+} from '../../../src/lib/emergency/parse-change.js';
 
 describe('parseChange', () => {
   it('turns ConfigMap KEY=VALUE pairs into a merge patch', () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { forbiddenChar } from '../../../src/input-limits.js';
+import { forbiddenChar } from '../../../src/lib/input-limits.js';
 import { cliHarness, type CliHarness } from '../support/cli-harness.js';
 import { ENTRY_CONFIG_YAML, LEAKS } from '../support/entry-config.js';
 import { fuzz, fuzzSeed, mutateTokens, randomText, token, type Rng } from './prng.js';

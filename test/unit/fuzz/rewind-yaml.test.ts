@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { parseDuration } from '../../../src/config/duration.js';
-import { nextFireTimes, parseCron } from '../../../src/config/cron.js';
-import { ConfigError, formatProblem, parseConfig, resolveTarget } from '../../../src/config/load.js';
-import type { RewindConfig } from '../../../src/config/schema.js';
-import { targetSnapshot } from '../../../src/runs.js';
+import { parseDuration } from '../../../src/lib/config/duration.js';
+import { nextFireTimes, parseCron } from '../../../src/lib/config/cron.js';
+import { ConfigError, formatProblem, parseConfig, resolveTarget } from '../../../src/lib/config/load.js';
+import type { RewindConfig } from '../../../src/lib/config/schema.js';
+import { targetSnapshot } from '../../../src/lib/runs.js';
 import { LEAKS, PROTOTYPE_KEYS } from '../support/entry-config.js';
 import { fuzz, fuzzSeed, randomText, WORDS, type Rng } from './prng.js';
 

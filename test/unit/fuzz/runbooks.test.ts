@@ -2,13 +2,13 @@
  * Fuzz: several hundred mutations of the shipped runbooks (steps moved, dropped, doubled,
  * renamed, given parameters; the text cut or bloated) through the loader. Each is either refused
  * with a RunbookError that names the file (and the line), or accepted, and then the runbook keeps
- * the order rules and parameter types, checked here independently of src/runbooks.
+ * the order rules and parameter types, checked here independently of src/lib/runbooks.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { parseRunbook, RunbookError } from '../../../src/runbooks/load.js';
+import { parseRunbook, RunbookError } from '../../../src/lib/runbooks/load.js';
 import { STEP_KINDS, type RunbookSnapshot } from '../../../workflows/types.js';
 import { LEAKS, PROTOTYPE_KEYS } from '../support/entry-config.js';
 import { fuzz, fuzzSeed, randomText, type Rng } from './prng.js';
@@ -116,7 +116,7 @@ function mutate(r: Rng): { file: string; text: string } {
 
 const SIDE_EFFECTS = ['revertPromotion', 'pauseAutoSync', 'patchLive', 'commitToGit', 'resumeAutoSync', 'refresh'];
 
-/** The order rules and parameter types, checked on an accepted runbook without src/runbooks. */
+/** The order rules and parameter types, checked on an accepted runbook without src/lib/runbooks. */
 function checkAccepted(rb: RunbookSnapshot): void {
   const kinds = rb.steps.map((s) => s.kind);
   const approve = kinds.indexOf('approve');

@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { forbiddenChar } from '../../../src/input-limits.js';
-import { envNamesOf } from '../../../src/slack/command-text.js';
-import { parseEmergency } from '../../../src/slack/parse-emergency.js';
-import { parseGameday } from '../../../src/slack/parse-gameday.js';
-import { parseRollback } from '../../../src/slack/parse-rollback.js';
+import { forbiddenChar } from '../../../src/lib/input-limits.js';
+import { envNamesOf } from '../../../src/app/slack/command-text.js';
+import { parseEmergency } from '../../../src/app/slack/parse-emergency.js';
+import { parseGameday } from '../../../src/app/slack/parse-gameday.js';
+import { parseRollback } from '../../../src/app/slack/parse-rollback.js';
 import { entryConfig, LEAKS } from '../support/entry-config.js';
 import { slackHarness, type SlashCommand } from '../support/slack-harness.js';
 import { fuzz, fuzzSeed, mutateTokens, randomText, token, type Rng } from './prng.js';

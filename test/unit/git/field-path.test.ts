@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FieldPathError, formatFieldPath, getField, parseGitPath, patchLeaves } from '../../../src/git/field-path.js';
+import {
+  FieldPathError,
+  formatFieldPath,
+  getField,
+  parseGitPath,
+  patchLeaves,
+} from '../../../src/lib/git/field-path.js';
 
 describe('patch leaves', () => {
   it('walks strategic lists by name, and treats merge-patch lists as whole values', () => {

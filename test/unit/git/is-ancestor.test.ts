@@ -4,8 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { isAncestor } from '../../../src/git/git-read.js';
-import { gitAt } from '../../../src/git/run-git.js';
+import { isAncestor } from '../../../src/lib/git/git-read.js';
+import { gitAt } from '../../../src/lib/git/run-git.js';
 
 describe('isAncestor', () => {
   it('answers no for a newer commit (git says no by exit code 1, without output)', async () => {

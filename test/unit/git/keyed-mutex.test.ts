@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createKeyedMutex } from '../../../src/git/keyed-mutex.js';
+import { createKeyedMutex } from '../../../src/lib/git/keyed-mutex.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { referencedPaths } from '../../../src/git/kustomize-sources.js';
+import { referencedPaths } from '../../../src/lib/git/kustomize-sources.js';
 
 describe('referencedPaths', () => {
   it('collects every local path a kustomization names, and skips remote bases and inline patches', () => {

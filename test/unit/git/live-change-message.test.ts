@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { liveChangeMessage } from '../../../src/git/live-change-message.js';
+import { liveChangeMessage } from '../../../src/lib/git/live-change-message.js';
 import type { GitEdit, LiveChange } from '../../../workflows/types.js';
 
 const cm: LiveChange = {

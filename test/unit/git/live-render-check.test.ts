@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { patchedObject, remainingFields } from '../../../src/git/live-render-check.js';
-import type { KubeObject } from '../../../src/gitops/render.js';
+import { patchedObject, remainingFields } from '../../../src/lib/git/live-render-check.js';
+import type { KubeObject } from '../../../src/lib/gitops/render.js';
 import type { LiveChange } from '../../../workflows/types.js';
 
 const dep = (containers: unknown[], extra: Record<string, unknown> = {}): KubeObject => ({

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { applyEdits, locateEdits, parseImage } from '../../../src/git/locate-source.js';
-import type { KubeObject } from '../../../src/gitops/render.js';
+import { applyEdits, locateEdits, parseImage } from '../../../src/lib/git/locate-source.js';
+import type { KubeObject } from '../../../src/lib/gitops/render.js';
 import { seedConfigRepo } from '../../../src/sandbox/world/config-repo.js';
 import { FailureType, type GitEdit, type LiveChange } from '../../../workflows/types.js';
 

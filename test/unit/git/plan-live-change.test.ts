@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { planLiveChangeIn } from '../../../src/git/plan-live-change.js';
-import { renderManifests, type KubeObject } from '../../../src/gitops/render.js';
+import { planLiveChangeIn } from '../../../src/lib/git/plan-live-change.js';
+import { renderManifests, type KubeObject } from '../../../src/lib/gitops/render.js';
 import { seedConfigRepo, type ConfigRepo } from '../../../src/sandbox/world/config-repo.js';
 import { FailureType, type LiveChange } from '../../../workflows/types.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrationsIn, rollbackContractOf } from '../../../src/git/promotion-risks.js';
-import type { KubeObject } from '../../../src/gitops/render.js';
+import { migrationsIn, rollbackContractOf } from '../../../src/lib/git/promotion-risks.js';
+import type { KubeObject } from '../../../src/lib/gitops/render.js';
 
 const job = (name: string, image: string, extra: Partial<KubeObject['metadata']> = {}, command?: string[]) =>
   ({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyPushError, redactCredentials } from '../../../src/git/push.js';
+import { classifyPushError, redactCredentials } from '../../../src/lib/git/push.js';
 
 const gitError = (stderr: string) => new Error(stderr);
 

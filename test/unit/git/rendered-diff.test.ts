@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diffRendered, HIDDEN_VALUE } from '../../../src/git/rendered-diff.js';
-import type { KubeObject } from '../../../src/gitops/render.js';
+import { diffRendered, HIDDEN_VALUE } from '../../../src/lib/git/rendered-diff.js';
+import type { KubeObject } from '../../../src/lib/gitops/render.js';
 
 const deployment = (image: string, extra: Record<string, unknown> = {}, init?: string): KubeObject => ({
   apiVersion: 'apps/v1',

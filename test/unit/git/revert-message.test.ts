@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { revertMessage } from '../../../src/git/revert-message.js';
+import { revertMessage } from '../../../src/lib/git/revert-message.js';
 
 describe('revertMessage', () => {
   const base = {

@@ -1,5 +1,5 @@
 /**
- * The safety properties of rewind's git runner (src/git/run-git.ts), the ones simple-git gave
+ * The safety properties of rewind's git runner (src/lib/git/run-git.ts), the ones simple-git gave
  * before it, each checked against a real git in a scratch repository.
  */
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createCloneStore } from '../../../src/git/cached-clone.js';
+import { createCloneStore } from '../../../src/lib/git/cached-clone.js';
 import {
   assertSafeArgs,
   assertSafeConfig,
@@ -16,7 +16,7 @@ import {
   gitEnv,
   GitError,
   UnsafeGitCommandError,
-} from '../../../src/git/run-git.js';
+} from '../../../src/lib/git/run-git.js';
 
 describe('git runner', () => {
   let dir: string;

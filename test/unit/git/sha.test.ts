@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { shaOfRevision } from '../../../src/git/sha.js';
+import { shaOfRevision } from '../../../src/lib/git/sha.js';
 
 const SHA = '3f2a9c1d4e5f60718293a4b5c6d7e8f901234567';
 

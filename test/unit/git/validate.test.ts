@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isFullSha, isShaPrefix } from '../../../src/git/sha.js';
+import { isFullSha, isShaPrefix } from '../../../src/lib/git/sha.js';
 import {
   assertBranchName,
   assertCloneUrl,
@@ -8,7 +8,7 @@ import {
   formatIdent,
   normalizeRepoPath,
   UnsafeGitInputError,
-} from '../../../src/git/validate.js';
+} from '../../../src/lib/git/validate.js';
 
 describe('git input validation', () => {
   it('accepts only hex shas of 7 to 40 characters', () => {

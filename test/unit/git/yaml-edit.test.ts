@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAllDocuments, parseDocument } from 'yaml';
-import { detectStyle, getAt, removeAt, serializeYaml, setAt, type YamlFile } from '../../../src/git/yaml-edit.js';
+import { detectStyle, getAt, removeAt, serializeYaml, setAt, type YamlFile } from '../../../src/lib/git/yaml-edit.js';
 
 const file = (text: string): YamlFile => ({
   file: 'x.yaml',

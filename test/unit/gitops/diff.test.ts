@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compareApp, diffObject, parseQuantity, removePointer } from '../../../src/gitops/diff.js';
-import type { KubeObject } from '../../../src/gitops/render.js';
+import { compareApp, diffObject, parseQuantity, removePointer } from '../../../src/lib/gitops/diff.js';
+import type { KubeObject } from '../../../src/lib/gitops/render.js';
 
 const deployment = (
   over: { image?: string; replicas?: number; env?: Array<{ name: string; value: string }> } = {},

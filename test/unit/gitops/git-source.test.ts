@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { GitSource, GitSourceCache, GitSourceError } from '../../../src/gitops/git-source.js';
+import { GitSource, GitSourceCache, GitSourceError } from '../../../src/lib/gitops/git-source.js';
 import { tempRepo, type TempRepo } from './temp-repo.js';
 
 describe('GitSource', () => {

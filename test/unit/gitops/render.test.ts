@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { objectKey, renderManifests, RenderError, sourceTypeOf } from '../../../src/gitops/render.js';
+import { objectKey, renderManifests, RenderError, sourceTypeOf } from '../../../src/lib/gitops/render.js';
 
 describe('renderManifests', () => {
   let dir: string;

@@ -5,7 +5,7 @@ import {
   fluxInventoryId,
   parseArgoTrackingId,
   parseFluxInventoryId,
-} from '../../../src/gitops/tracking.js';
+} from '../../../src/lib/gitops/tracking.js';
 
 describe('tracking ids', () => {
   it('Argo annotation tracking id round-trips, core group empty', () => {

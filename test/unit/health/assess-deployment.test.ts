@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { assessDeployment, assessObject, type HealthCode } from '../../../src/health/index.js';
+import { assessDeployment, assessObject, type HealthCode } from '../../../src/lib/health/index.js';
 
 const fixture = async (name: string) =>
   parse(await readFile(new URL(`../../fixtures/health/${name}.yaml`, import.meta.url), 'utf8'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assessAll, HEALTH_ORDER, isWorse, worst } from '../../../src/health/index.js';
+import { assessAll, HEALTH_ORDER, isWorse, worst } from '../../../src/lib/health/index.js';
 
 describe('health order (gitops-engine healthOrder)', () => {
   it('orders codes from most to least healthy', () => {

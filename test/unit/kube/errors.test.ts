@@ -12,7 +12,7 @@ import {
   KubeApiError,
   kubeApiErrorIn,
   watchError,
-} from '../../../src/kube/errors.js';
+} from '../../../src/lib/kube/errors.js';
 
 const status = (code: number) => new KubeApiError(code, 'R', 'm', 'GET', '/api/v1/namespaces');
 const errno = (code: string) => Object.assign(new Error(code), { code });

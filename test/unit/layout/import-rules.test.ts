@@ -1,12 +1,12 @@
 /**
  * The layout's import rules (docs/architecture.md), checked on every .ts file of the repository:
  *  (a) only src/sandbox/ itself, test/, bench/ and scripts/ import src/sandbox/; the one exception
- *      is src/main.ts's dynamic import of ./sandbox/main.js (`npm start` without a rewind.yaml);
+ *      is src/app/main.ts's dynamic import of ../sandbox/main.js (`npm start` without a rewind.yaml);
  *  (b) workflows/ (bundled into Temporal's deterministic sandbox) imports activities/ only as types
  *      (`import type`), nothing from src/ but the modules in WORKFLOW_SAFE_SRC, and no package but
  *      WORKFLOW_PACKAGES;
- *  (c) activities/ imports nothing from the processes' and the test world's folders (src/sandbox/,
- *      src/cli/, src/slack/).
+ *  (c) activities/ imports nothing from the processes' and the test world's folders (src/app/,
+ *      src/sandbox/).
  * Specifiers are read with TypeScript's parser: static `import … from`, side-effect `import '…'`,
  * `export … from`, dynamic `import('…')` and `import('…')` types.
  */
@@ -22,11 +22,11 @@ const SCANNED = ['src', 'workflows', 'activities', 'test', 'bench', 'scripts'];
 
 /** Modules under src/ that workflow code may import: deterministic, no Node APIs. None today. */
 // Pure and import-free: safe in the workflow bundle.
-const WORKFLOW_SAFE_SRC: readonly string[] = ['src/git/sha.ts'];
+const WORKFLOW_SAFE_SRC: readonly string[] = ['src/lib/git/sha.ts'];
 /** Packages workflow code may import: Temporal's workflow-side APIs. */
 const WORKFLOW_PACKAGES = ['@temporalio/workflow', '@temporalio/common'];
 /** The one sanctioned reach into the sandbox from production code. */
-const SANDBOX_EXCEPTION = { file: 'src/main.ts', specifier: './sandbox/main.js', kind: 'dynamic' } as const;
+const SANDBOX_EXCEPTION = { file: 'src/app/main.ts', specifier: '../sandbox/main.js', kind: 'dynamic' } as const;
 
 export interface ImportRef {
   specifier: string;
@@ -124,7 +124,7 @@ export function sandboxViolations(all: Edge[]): string[] {
     .map((e) =>
       show(
         e,
-        "only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the one exception is src/main.ts's dynamic import of ./sandbox/main.js)",
+        "only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the one exception is src/app/main.ts's dynamic import of ../sandbox/main.js)",
       ),
     );
 }
@@ -167,13 +167,11 @@ export function workflowViolations(all: Edge[]): string[] {
 /** Rule (c): activities do not depend on the processes or the test world. */
 export function activityViolations(all: Edge[]): string[] {
   return all
-    .filter(
-      (e) => under(e.file, 'activities') && e.to !== undefined && under(e.to, 'src/sandbox', 'src/cli', 'src/slack'),
-    )
+    .filter((e) => under(e.file, 'activities') && e.to !== undefined && under(e.to, 'src/app', 'src/sandbox'))
     .map((e) =>
       show(
         e,
-        'activities may not import src/sandbox/, src/cli/ or src/slack/ (processes and the test world; shared code belongs in a library folder)',
+        'activities may not import src/app/ or src/sandbox/ (processes and the test world; shared code belongs in src/lib/)',
       ),
     );
 }
@@ -225,13 +223,13 @@ describe('import rules (docs/architecture.md)', () => {
     });
     assert.deepEqual(
       sandboxViolations([
-        e('src/serve.ts', './sandbox/world/binaries.js'),
-        e('src/main.ts', './sandbox/main.js', false, 'dynamic'),
-        e('src/main.ts', './sandbox/main.js'),
+        e('src/app/serve.ts', '../sandbox/world/binaries.js'),
+        e('src/app/main.ts', '../sandbox/main.js', false, 'dynamic'),
+        e('src/app/main.ts', '../sandbox/main.js'),
       ]),
       [
-        "src/serve.ts:3 imports './sandbox/world/binaries.js' (src/sandbox/world/binaries.ts): only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the one exception is src/main.ts's dynamic import of ./sandbox/main.js)",
-        "src/main.ts:3 imports './sandbox/main.js' (src/sandbox/main.ts): only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the one exception is src/main.ts's dynamic import of ./sandbox/main.js)",
+        "src/app/serve.ts:3 imports '../sandbox/world/binaries.js' (src/sandbox/world/binaries.ts): only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the one exception is src/app/main.ts's dynamic import of ../sandbox/main.js)",
+        "src/app/main.ts:3 imports '../sandbox/main.js' (src/sandbox/main.ts): only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the one exception is src/app/main.ts's dynamic import of ../sandbox/main.js)",
       ],
     );
     assert.equal(workflowViolations([e('workflows/activities.ts', '../activities/index.js', true)]).length, 0);
@@ -240,22 +238,22 @@ describe('import rules (docs/architecture.md)', () => {
       /^workflows\/activities\.ts:3 imports '\.\.\/activities\/index\.js' \(activities\/index\.ts\): workflows may import activities only with `import type`/,
     );
     assert.match(
-      workflowViolations([e('workflows/runbook.ts', '../src/log.js')])[0]!,
-      /^workflows\/runbook\.ts:3 imports '\.\.\/src\/log\.js' \(src\/log\.ts\)/,
+      workflowViolations([e('workflows/runbook.ts', '../src/lib/log.js')])[0]!,
+      /^workflows\/runbook\.ts:3 imports '\.\.\/src\/lib\/log\.js' \(src\/lib\/log\.ts\)/,
     );
     assert.match(
       workflowViolations([e('workflows/runbook.ts', 'node:fs')])[0]!,
       /^workflows\/runbook\.ts:3 imports 'node:fs': workflow code may import no package/,
     );
     assert.match(
-      activityViolations([e('activities/slack/index.ts', '../../src/slack/app.js')])[0]!,
-      /^activities\/slack\/index\.ts:3 imports '\.\.\/\.\.\/src\/slack\/app\.js' \(src\/slack\/app\.ts\)/,
+      activityViolations([e('activities/slack/index.ts', '../../src/app/slack/app.js')])[0]!,
+      /^activities\/slack\/index\.ts:3 imports '\.\.\/\.\.\/src\/app\/slack\/app\.js' \(src\/app\/slack\/app\.ts\)/,
     );
   });
 
   const all = edges();
 
-  it("(a) production code imports nothing from src/sandbox/ (but src/main.ts's dynamic import)", () => {
+  it("(a) production code imports nothing from src/sandbox/ (but src/app/main.ts's dynamic import)", () => {
     const found = sandboxViolations(all);
     assert.deepEqual(found, [], found.join('\n'));
     assert.ok(
@@ -269,7 +267,7 @@ describe('import rules (docs/architecture.md)', () => {
     assert.deepEqual(found, [], found.join('\n'));
   });
 
-  it('(c) activities/ import nothing from src/sandbox/, src/cli/ or src/slack/', () => {
+  it('(c) activities/ import nothing from src/app/ or src/sandbox/', () => {
     const found = activityViolations(all);
     assert.deepEqual(found, [], found.join('\n'));
   });

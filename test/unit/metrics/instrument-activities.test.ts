@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CancelledFailure } from '@temporalio/common';
-import { instrumentActivities } from '../../../src/metrics/instrument-activities.js';
+import { instrumentActivities } from '../../../src/lib/metrics/instrument-activities.js';
 
 describe('instrumentActivities', () => {
   it('times each call by activity and outcome, and passes values and errors through', async () => {

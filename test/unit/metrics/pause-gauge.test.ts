@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RewindConfig } from '../../../src/config/schema.js';
-import { startPauseGauge } from '../../../src/metrics/pause-gauge.js';
-import type { PauseRow } from '../../../src/pauses.js';
+import type { RewindConfig } from '../../../src/lib/config/schema.js';
+import { startPauseGauge } from '../../../src/lib/metrics/pause-gauge.js';
+import type { PauseRow } from '../../../src/lib/pauses.js';
 
 describe('pause gauge', () => {
   it('reads the pauses at start and on every tick, and survives a failed reading', async () => {

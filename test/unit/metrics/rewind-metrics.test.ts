@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RewindMetrics } from '../../../src/metrics/rewind-metrics.js';
+import { RewindMetrics } from '../../../src/lib/metrics/rewind-metrics.js';
 import type { RunStatus, StepStatus } from '../../../workflows/types.js';
 
 const t0 = Date.parse('2026-03-01T10:00:00Z');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { completingIdentity, startRunCollector } from '../../../src/metrics/run-collector.js';
+import { completingIdentity, startRunCollector } from '../../../src/lib/metrics/run-collector.js';
 import type { RunStatus } from '../../../workflows/types.js';
 
 interface FakeRun {

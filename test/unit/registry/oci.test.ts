@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bearerChallenge, parseImageRef } from '../../../src/registry/oci.js';
+import { bearerChallenge, parseImageRef } from '../../../src/lib/registry/oci.js';
 
 describe('parseImageRef', () => {
   it('splits host, name and tag or digest as container runtimes do', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadRunbook, parseRunbook, RunbookError } from '../../../src/runbooks/load.js';
+import { loadRunbook, parseRunbook, RunbookError } from '../../../src/lib/runbooks/load.js';
 import { STEP_KINDS } from '../../../workflows/types.js';
 
 describe('runbooks', () => {

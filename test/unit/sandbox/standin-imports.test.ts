@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SCANNED = ['src/sandbox/controller', 'src/sandbox/workloads'];
 /** rewind's judgement code: what it calls drift, which fields it treats as manual, what it calls healthy. */
-const FORBIDDEN = [/^src\/gitops\/diff\.ts$/, /^src\/gitops\/manual-fields\.ts$/, /^src\/health\//];
+const FORBIDDEN = [/^src\/lib\/gitops\/diff\.ts$/, /^src\/lib\/gitops\/manual-fields\.ts$/, /^src\/lib\/health\//];
 
 const IMPORT =
   /(?:^|[;\s])(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;

@@ -6,14 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { resolveTarget } from '../../../src/config/load.js';
-import { person, targetSnapshot } from '../../../src/runs.js';
+import { resolveTarget } from '../../../src/lib/config/load.js';
+import { person, targetSnapshot } from '../../../src/lib/runs.js';
 import { cliHarness, type CliHarness } from '../support/cli-harness.js';
 import { ENTRY_CONFIG_YAML, entryConfig, LEAKS, PROTOTYPE_KEYS } from '../support/entry-config.js';
 import { slackHarness, type SlashCommand } from '../support/slack-harness.js';
 
 const cfg = entryConfig();
-/** How a refusal names the word: as typed, or with control characters escaped (src/input-limits.ts shown). */
+/** How a refusal names the word: as typed, or with control characters escaped (src/lib/input-limits.ts shown). */
 const escaped = (k: string) => k.replace(/[$()*+.?[\\\]^{|}]/g, '\\$&');
 const named = (k: string) => new RegExp(`"${escaped(k)}"|\\(${escaped(k)}\\)`);
 const REFUSAL =

@@ -1,11 +1,11 @@
 /**
  * Free text (reason, comment, live change, incident id) through Slack and the CLI: control and
  * direction characters are refused with a message naming the field, before anything starts, and
- * both entry points enforce the same length limit per field (src/input-limits.ts).
+ * both entry points enforce the same length limit per field (src/lib/input-limits.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { TEXT_LIMITS } from '../../../src/input-limits.js';
+import { TEXT_LIMITS } from '../../../src/lib/input-limits.js';
 import { cliHarness, type CliHarness } from '../support/cli-harness.js';
 import { ENTRY_CONFIG_YAML, entryConfig, LEAKS } from '../support/entry-config.js';
 import { slackHarness } from '../support/slack-harness.js';

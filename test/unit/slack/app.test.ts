@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { createSlackApp, isFromTheFuture, type SlackApp } from '../../../src/slack/app.js';
+import { createSlackApp, isFromTheFuture, type SlackApp } from '../../../src/app/slack/app.js';
 import { untouchableRewind } from './fakes.js';
 
 const SECRET = 'unit-signing-secret';

@@ -1,5 +1,5 @@
 /** A small rewind.yaml for unit tests of the Slack and CLI entry points (no systems behind it). */
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/lib/config/load.js';
 
 export const CONFIG_YAML = `
 slack: { defaultChannel: C_INCIDENTS }
@@ -8,7 +8,7 @@ people:
   bob: { name: Bob Lead, email: bob@acme.test, slack: U_BOB }
   mallory: { name: Mallory Intern, email: mallory@acme.test, slack: U_MALLORY }
   nobody: { name: No Slack, email: nobody@acme.test }
-# The CLI entry points are tested with typed names (--as); src/cli/identity.ts has its own tests.
+# The CLI entry points are tested with typed names (--as); src/app/cli/identity.ts has its own tests.
 cli: { allowClaimedIdentity: true }
 clusters: { sandbox: {} }
 repos: { config: { url: /tmp/config.git } }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { emergencyCommand } from '../../../src/slack/listeners/commands/emergency.js';
+import { emergencyCommand } from '../../../src/app/slack/listeners/commands/emergency.js';
 import { deps, recorder, untouchableRewind } from './fakes.js';
 
 type Args = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
@@ -106,7 +106,7 @@ describe('/emergency listener: refusals answered in the ack, Temporal untouched'
     assert.doesNotMatch(reply.text, /Temporal client used/);
   });
 
-  it('the owner check of src/runs.ts comes back ephemerally with its message', async () => {
+  it('the owner check of src/lib/runs.ts comes back ephemerally with its message', async () => {
     const { rec, rewind } = await run(
       'users-api prod --change "configmap/users-api-env LOG_LEVEL=debug" need logs',
       'U_MALLORY',

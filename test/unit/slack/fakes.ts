@@ -1,8 +1,8 @@
 /** Fakes for calling Slack listeners directly: a Rewind whose Temporal client must not be touched, recording ack/respond. */
 import type { Client } from '@temporalio/client';
 import pino from 'pino';
-import type { Rewind } from '../../../src/runs.js';
-import type { ListenerDeps } from '../../../src/slack/listeners/deps.js';
+import type { Rewind } from '../../../src/lib/runs.js';
+import type { ListenerDeps } from '../../../src/app/slack/listeners/deps.js';
 import { testConfig } from './config-fixture.js';
 
 export function untouchableRewind(): Rewind & { touched: string[] } {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import type { Rewind } from '../../../src/runs.js';
-import { abandonAction } from '../../../src/slack/listeners/actions/abandon.js';
-import { resolveAction } from '../../../src/slack/listeners/actions/resolve.js';
-import type { ButtonArgs } from '../../../src/slack/listeners/actions/run-action.js';
+import type { Rewind } from '../../../src/lib/runs.js';
+import { abandonAction } from '../../../src/app/slack/listeners/actions/abandon.js';
+import { resolveAction } from '../../../src/app/slack/listeners/actions/resolve.js';
+import type { ButtonArgs } from '../../../src/app/slack/listeners/actions/run-action.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { testConfig } from './config-fixture.js';
 import { deps, recorder } from './fakes.js';

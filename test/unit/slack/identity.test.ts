@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { slackIdentity } from '../../../src/slack/listeners/identity.js';
+import { slackIdentity } from '../../../src/app/slack/listeners/identity.js';
 import { testConfig } from './config-fixture.js';
 
 describe('slackIdentity', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EMERGENCY_USAGE, parseEmergency, type EmergencyCommand } from '../../../src/slack/parse-emergency.js';
+import { EMERGENCY_USAGE, parseEmergency, type EmergencyCommand } from '../../../src/app/slack/parse-emergency.js';
 
 const names = {
   envsOf: (app: string) =>

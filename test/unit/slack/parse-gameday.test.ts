@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseGameday, type GamedayCommand } from '../../../src/slack/parse-gameday.js';
+import { parseGameday, type GamedayCommand } from '../../../src/app/slack/parse-gameday.js';
 
 const DRILLS = ['users-api-staging-rollback', 'users-api-dev-drift', 'ci-access-audit'];
 const ok = (text: string): GamedayCommand => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tokenize } from '../../../src/slack/command-text.js';
-import { parseRollback, type RollbackCommand } from '../../../src/slack/parse-rollback.js';
+import { tokenize } from '../../../src/app/slack/command-text.js';
+import { parseRollback, type RollbackCommand } from '../../../src/app/slack/parse-rollback.js';
 
 const envs = (app: string) =>
   app === 'users-api' ? ['dev', 'staging', 'prod'] : app === 'billing-worker' ? ['prod'] : undefined;

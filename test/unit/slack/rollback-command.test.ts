@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { rollbackCommand } from '../../../src/slack/listeners/commands/rollback.js';
+import { rollbackCommand } from '../../../src/app/slack/listeners/commands/rollback.js';
 import { deps, recorder, untouchableRewind } from './fakes.js';
 
 type Args = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
@@ -73,7 +73,7 @@ describe('/rollback listener: refusals answered in the ack, Temporal untouched',
     assert.doesNotMatch(reply.text, /Temporal client used/, 'internal error text is logged, not shown');
   });
 
-  it('an owner check refusal from src/runs.ts comes back ephemerally with its message', async () => {
+  it('an owner check refusal from src/lib/runs.ts comes back ephemerally with its message', async () => {
     const { rec } = await run('users-api prod 5xx', 'U_MALLORY');
     const reply = rec.responses[0] as { text: string };
     assert.match(reply.text, /mallory is not an owner of users-api; owners: alice/);

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import type { Rewind } from '../../../src/runs.js';
-import { rollbackPromotionAction } from '../../../src/slack/listeners/actions/rollback-promotion.js';
-import type { ButtonArgs } from '../../../src/slack/listeners/actions/run-action.js';
-import { promotionVerdictMessage, ROLLBACK_PROMOTION_ACTION } from '../../../src/slack-messages/promotion-message.js';
+import type { Rewind } from '../../../src/lib/runs.js';
+import { rollbackPromotionAction } from '../../../src/app/slack/listeners/actions/rollback-promotion.js';
+import type { ButtonArgs } from '../../../src/app/slack/listeners/actions/run-action.js';
+import {
+  promotionVerdictMessage,
+  ROLLBACK_PROMOTION_ACTION,
+} from '../../../src/lib/slack-messages/promotion-message.js';
 import type { PromotionVerification } from '../../../workflows/watch/promotion-types.js';
 import type { TargetSnapshot } from '../../../workflows/types.js';
 import { testConfig } from './config-fixture.js';

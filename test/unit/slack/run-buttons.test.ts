@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import type { Rewind } from '../../../src/runs.js';
-import { approveAction } from '../../../src/slack/listeners/actions/approve.js';
-import { decisionButtonValue, parseRunButtonValue } from '../../../src/slack-messages/run-message.js';
-import type { ButtonArgs } from '../../../src/slack/listeners/actions/run-action.js';
+import type { Rewind } from '../../../src/lib/runs.js';
+import { approveAction } from '../../../src/app/slack/listeners/actions/approve.js';
+import { decisionButtonValue, parseRunButtonValue } from '../../../src/lib/slack-messages/run-message.js';
+import type { ButtonArgs } from '../../../src/app/slack/listeners/actions/run-action.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { testConfig } from './config-fixture.js';
 import { deps, recorder } from './fakes.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ACTION, objectLabel, parseRunButtonValue, runMessage } from '../../../src/slack-messages/run-message.js';
+import { ACTION, objectLabel, parseRunButtonValue, runMessage } from '../../../src/lib/slack-messages/run-message.js';
 import type { RunStatus, TargetSnapshot } from '../../../workflows/types.js';
 
 const target = { app: 'users-api', env: 'prod' } as TargetSnapshot;

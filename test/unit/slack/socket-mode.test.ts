@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { scrubSecrets } from '../../../src/log.js';
-import { explainSocketStartError } from '../../../src/slack/socket-mode.js';
+import { scrubSecrets } from '../../../src/lib/log.js';
+import { explainSocketStartError } from '../../../src/app/slack/socket-mode.js';
 
 describe('Socket Mode start errors, as the operator reads them', () => {
   const platform = (error: string) =>

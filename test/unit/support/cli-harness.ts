@@ -6,8 +6,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../../../src/cli/program.js';
-import type { RewindConfig } from '../../../src/config/schema.js';
+import { runCli } from '../../../src/app/cli/program.js';
+import type { RewindConfig } from '../../../src/lib/config/schema.js';
 import { fakeTemporal, type FakeTemporal } from './fake-temporal.js';
 
 export interface CliResult {

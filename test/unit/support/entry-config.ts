@@ -3,7 +3,7 @@
  * environments, one with a single prod environment), people with and without Slack ids, and
  * drills of every shape, so every command has something real to refuse or accept.
  */
-import { parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/lib/config/load.js';
 
 export const ENTRY_CONFIG_YAML = `
 temporal: { address: "127.0.0.1:1", uiUrl: "http://127.0.0.1:8233" }
@@ -13,7 +13,7 @@ people:
   bob: { name: Bob Lead, email: bob@acme.test, slack: U_BOB }
   carol: { name: Carol Sre, email: carol@acme.test, slack: U_CAROL }
   mallory: { name: Mallory Intern, email: mallory@acme.test, slack: U_MALLORY }
-# The CLI entry points are tested with typed names (--as); src/cli/identity.ts has its own tests.
+# The CLI entry points are tested with typed names (--as); src/app/cli/identity.ts has its own tests.
 cli: { allowClaimedIdentity: true }
 clusters: { sandbox: {} }
 repos: { config: { url: /tmp/rewind-unit-config.git, branch: main, webUrl: "https://git.acme.test/config" } }

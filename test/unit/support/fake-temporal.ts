@@ -6,8 +6,8 @@
  */
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import type { Rewind } from '../../../src/runs.js';
-import type { RewindConfig } from '../../../src/config/schema.js';
+import type { Rewind } from '../../../src/lib/runs.js';
+import type { RewindConfig } from '../../../src/lib/config/schema.js';
 
 export interface FakeTemporal {
   client: Client;

@@ -5,11 +5,11 @@
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import pino from 'pino';
-import type { RewindConfig } from '../../../src/config/schema.js';
-import { emergencyCommand } from '../../../src/slack/listeners/commands/emergency.js';
-import { gamedayCommand } from '../../../src/slack/listeners/commands/gameday.js';
-import { rollbackCommand } from '../../../src/slack/listeners/commands/rollback.js';
-import { timelineCommand } from '../../../src/slack/listeners/commands/timeline.js';
+import type { RewindConfig } from '../../../src/lib/config/schema.js';
+import { emergencyCommand } from '../../../src/app/slack/listeners/commands/emergency.js';
+import { gamedayCommand } from '../../../src/app/slack/listeners/commands/gameday.js';
+import { rollbackCommand } from '../../../src/app/slack/listeners/commands/rollback.js';
+import { timelineCommand } from '../../../src/app/slack/listeners/commands/timeline.js';
 import { fakeRewind } from './fake-temporal.js';
 
 export const SLASH_COMMANDS = ['/rollback', '/emergency', '/gameday', '/timeline'] as const;

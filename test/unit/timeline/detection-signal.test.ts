@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isDetectionSignal, kubeEventEntry } from '../../../src/timeline/kube-events.js';
+import { isDetectionSignal, kubeEventEntry } from '../../../src/lib/timeline/kube-events.js';
 
 describe('detection signals among Kubernetes Events', () => {
   // As real Argo CD v3.6.1 writes them on the Application (recorded in the conformance runs).

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exportJson, InvalidTimelineError } from '../../../src/timeline/export-json.js';
-import { cell, exportMarkdown } from '../../../src/timeline/export-markdown.js';
-import { esc, exportSvg } from '../../../src/timeline/export-svg.js';
-import { validateTimelineDocument } from '../../../src/timeline/schema.js';
+import { exportJson, InvalidTimelineError } from '../../../src/lib/timeline/export-json.js';
+import { cell, exportMarkdown } from '../../../src/lib/timeline/export-markdown.js';
+import { esc, exportSvg } from '../../../src/lib/timeline/export-svg.js';
+import { validateTimelineDocument } from '../../../src/lib/timeline/schema.js';
 import { syntheticDocument } from './fixture.js';
 import { findAll, hasClass, markdownTables, parseXml } from './xml.js';
 

@@ -2,8 +2,8 @@
  * Synthetic timelines for unit tests and the export benchmark: real RunTimelines (as the sources
  * build them) assembled by the real code, with hostile text mixed in where a person could type it.
  */
-import { assembleDocument } from '../../../src/timeline/assemble.js';
-import type { RunTimeline, StepSpan, TimelineDocument, TimelineEntry } from '../../../src/timeline/model.js';
+import { assembleDocument } from '../../../src/lib/timeline/assemble.js';
+import type { RunTimeline, StepSpan, TimelineDocument, TimelineEntry } from '../../../src/lib/timeline/model.js';
 
 const SHA = (n: number) => n.toString(16).padStart(40, 'a').slice(-40);
 const iso = (t: number) => new Date(t).toISOString();

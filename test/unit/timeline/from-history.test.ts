@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assembleDocument } from '../../../src/timeline/assemble.js';
-import { runTimelineFromDecoded } from '../../../src/timeline/from-history.js';
-import type { ActivityRecord, DecodedHistory } from '../../../src/timeline/history-decode.js';
-import { validateTimelineDocument } from '../../../src/timeline/schema.js';
+import { assembleDocument } from '../../../src/lib/timeline/assemble.js';
+import { runTimelineFromDecoded } from '../../../src/lib/timeline/from-history.js';
+import type { ActivityRecord, DecodedHistory } from '../../../src/lib/timeline/history-decode.js';
+import { validateTimelineDocument } from '../../../src/lib/timeline/schema.js';
 import type { RunInput } from '../../../workflows/types.js';
 
 const T0 = Date.UTC(2026, 2, 1, 14, 0, 0);

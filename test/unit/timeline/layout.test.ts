@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { staggerLabels, ticks, timeScale } from '../../../src/timeline/svg-layout.js';
-import { duration } from '../../../src/timeline/format.js';
+import { staggerLabels, ticks, timeScale } from '../../../src/lib/timeline/svg-layout.js';
+import { duration } from '../../../src/lib/timeline/format.js';
 
 describe('SVG layout', () => {
   it('ticks fall on round UTC times inside the axis, labelled at their precision', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import type { Rewind } from '../../../src/runs.js';
+import type { Rewind } from '../../../src/lib/runs.js';
 import { worldConfig } from '../../../src/sandbox/world/world-config.js';
-import { parseTimelineText, timelineCommand } from '../../../src/slack/listeners/commands/timeline.js';
+import { parseTimelineText, timelineCommand } from '../../../src/app/slack/listeners/commands/timeline.js';
 
 const { config: cfg } = worldConfig({
   kubeconfigPath: '/nonexistent/kubeconfig',

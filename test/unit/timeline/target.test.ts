@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RefusedError } from '../../../src/runs.js';
+import { RefusedError } from '../../../src/lib/runs.js';
 import { worldConfig } from '../../../src/sandbox/world/world-config.js';
-import { resolveTimelineTarget } from '../../../src/timeline/target.js';
+import { resolveTimelineTarget } from '../../../src/lib/timeline/target.js';
 
 const { config: cfg } = worldConfig({
   kubeconfigPath: '/nonexistent/kubeconfig',

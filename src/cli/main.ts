@@ -1,4 +1,0 @@
-/** Entry point of the `rewind` CLI (bin/rewind.mjs, `npm run rewind`, `tsx src/cli/main.ts`). */
-import { runCli } from './program.js';
-
-process.exitCode = await runCli(process.argv);
