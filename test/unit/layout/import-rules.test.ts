@@ -6,7 +6,8 @@
  *      (`import type`), nothing from src/ but the modules in WORKFLOW_SAFE_SRC, and no package but
  *      WORKFLOW_PACKAGES;
  *  (c) activities/ imports nothing from the processes' and the test world's folders (src/app/,
- *      src/sandbox/).
+ *      src/sandbox/);
+ *  (d) src/lib/ imports nothing from src/app/: a library is shared, so it cannot lean on one process.
  * Specifiers are read with TypeScript's parser: static `import … from`, side-effect `import '…'`,
  * `export … from`, dynamic `import('…')` and `import('…')` types.
  */
@@ -176,6 +177,15 @@ export function activityViolations(all: Edge[]): string[] {
     );
 }
 
+/** Rule (d): the libraries do not depend on the processes. */
+export function libraryViolations(all: Edge[]): string[] {
+  return all
+    .filter((e) => under(e.file, 'src/lib') && e.to !== undefined && under(e.to, 'src/app'))
+    .map((e) =>
+      show(e, 'src/lib/ may not import src/app/ (a library shared by the processes cannot depend on one of them)'),
+    );
+}
+
 describe('import rules (docs/architecture.md)', () => {
   it('reads every import form', () => {
     const refs = importsOf(
@@ -249,6 +259,10 @@ describe('import rules (docs/architecture.md)', () => {
       activityViolations([e('activities/slack/index.ts', '../../src/app/slack/app.js')])[0]!,
       /^activities\/slack\/index\.ts:3 imports '\.\.\/\.\.\/src\/app\/slack\/app\.js' \(src\/app\/slack\/app\.ts\)/,
     );
+    assert.deepEqual(libraryViolations([e('src/lib/runs.ts', '../app/worker.js')]), [
+      "src/lib/runs.ts:3 imports '../app/worker.js' (src/app/worker.ts): src/lib/ may not import src/app/ (a library shared by the processes cannot depend on one of them)",
+    ]);
+    assert.deepEqual(libraryViolations([e('src/app/cli/main.ts', '../../lib/runs.js')]), []);
   });
 
   const all = edges();
@@ -270,5 +284,14 @@ describe('import rules (docs/architecture.md)', () => {
   it('(c) activities/ import nothing from src/app/ or src/sandbox/', () => {
     const found = activityViolations(all);
     assert.deepEqual(found, [], found.join('\n'));
+  });
+
+  it('(d) src/lib/ imports nothing from src/app/', () => {
+    const found = libraryViolations(all);
+    assert.deepEqual(found, [], found.join('\n'));
+    assert.ok(
+      all.some((e) => under(e.file, 'src/app') && e.to !== undefined && under(e.to, 'src/lib')),
+      'no process imports src/lib/: the rule would check nothing',
+    );
   });
 });
