@@ -77,6 +77,9 @@ describe('sandbox controller lifecycle', () => {
         const count = ctl.reconcileCount;
         assert.ok(count > 0);
         await ctl.stop();
+        // stop() lets a tick already in progress finish (and count), then no more start.
+        const stoppedAt = ctl.reconcileCount;
+        assert.ok(stoppedAt <= count + 1, `stop() ran ${stoppedAt - count} ticks beyond the one in progress`);
         await ctl.stop(); // idempotent
         await assert.rejects(ctl.waitTicks(1), /stopped/);
         const ticks = workloads.tickCount;
@@ -85,7 +88,7 @@ describe('sandbox controller lifecycle', () => {
         await workloads.stop();
         await assert.rejects(workloads.waitTicks(1), /stopped/);
         await new Promise((r) => setTimeout(r, 500));
-        assert.equal(ctl.reconcileCount, count, 'no tick after stop');
+        assert.equal(ctl.reconcileCount, stoppedAt, 'no tick after stop');
         assert.ok(workloads.tickCount <= ticks + 1, 'no simulator tick after stop (beyond the one in progress)');
         // With the API server still up, a forgotten keep-alive socket or timer would still be open here.
         const afterController = handles();
