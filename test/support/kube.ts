@@ -9,7 +9,8 @@ export interface ArgoApp {
     sync?: { status?: string; revision?: string };
     health?: { status?: string };
     history?: Array<{ id: number; revision: string; initiatedBy?: { username?: string; automated?: boolean } }>;
-    operationState?: { phase?: string };
+    operationState?: { phase?: string; message?: string };
+    conditions?: Array<{ type: string; message?: string }>;
   };
 }
 
@@ -39,3 +40,53 @@ export const deploymentImage = async (kc: k8s.KubeConfig, namespace: string, nam
     ?.containers[0]?.image;
 
 export const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+/**
+ * Waits until an Argo CD Application is Synced and Healthy. Real Argo CD does not retry an
+ * automated sync that failed for a revision, and looks again after a comparison error only at its
+ * next resync (120 s in the world), so one transient failure at world start leaves the app stuck
+ * past a plain wait. Every 30 s without progress this logs what the app shows, asks for a hard
+ * refresh and, when the last operation failed, for a sync, as an operator would.
+ */
+export async function untilArgoSyncedHealthy(kc: k8s.KubeConfig, name: string, timeoutMs = 180_000): Promise<ArgoApp> {
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const deadline = Date.now() + timeoutMs;
+  let nudgedAt = Date.now();
+  let last: ArgoApp | undefined;
+  const seen = () =>
+    JSON.stringify({
+      sync: last?.status?.sync,
+      health: last?.status?.health,
+      operationState: last?.status?.operationState,
+      conditions: last?.status?.conditions,
+    });
+  while (Date.now() < deadline) {
+    last = await argoApp(kc, name).catch(() => last);
+    if (last?.status?.sync?.status === 'Synced' && last.status.health?.status === 'Healthy') return last;
+    if (Date.now() - nudgedAt > 30_000) {
+      nudgedAt = Date.now();
+      const failed = ['Failed', 'Error'].includes(last?.status?.operationState?.phase ?? '') && !last?.operation;
+      console.log(
+        `${name} is not Synced and Healthy after 30 s: ${seen()}; asking for a hard refresh${failed ? ' and a sync' : ''}`,
+      );
+      await custom
+        .patchNamespacedCustomObject(
+          {
+            group: 'argoproj.io',
+            version: 'v1alpha1',
+            namespace: 'argocd',
+            plural: 'applications',
+            name,
+            body: {
+              metadata: { annotations: { 'argocd.argoproj.io/refresh': 'hard' } },
+              ...(failed ? { operation: { initiatedBy: { username: 'test-world' }, sync: { prune: true } } } : {}),
+            },
+          },
+          mergePatch,
+        )
+        .catch(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${name} Synced and Healthy; last seen ${seen()}`);
+}

@@ -11,7 +11,7 @@ import { ABORT_DRILL_ACTION } from '../../../src/app/slack/listeners/actions/abo
 import type { World } from '../../../src/sandbox/world/index.js';
 import { scorecardQuery } from '../../../workflows/drills/messages.js';
 import type { Scorecard } from '../../../workflows/drills/types.js';
-import { argoApp } from '../../support/kube.js';
+import { untilArgoSyncedHealthy } from '../../support/kube.js';
 import { assertCleanLog, hasButton, startBoltHarness, type BoltHarness } from './bolt-harness.js';
 import { poll, runsOf } from './world-checks.js';
 
@@ -46,16 +46,7 @@ describe('/gameday through the Bolt app', () => {
     });
     world = h.world;
     await Promise.all(
-      ['users-api-dev', 'users-api-staging'].map((name) =>
-        poll(
-          `${name} Synced and Healthy`,
-          async () => {
-            const app = await argoApp(world.kube.kc, name);
-            return app.status?.sync?.status === 'Synced' && app.status.health?.status === 'Healthy' ? app : undefined;
-          },
-          120_000,
-        ),
-      ),
+      ['users-api-dev', 'users-api-staging'].map((name) => untilArgoSyncedHealthy(world.kube.kc, name)),
     );
   });
   after(async () => {
