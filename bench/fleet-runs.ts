@@ -16,6 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
@@ -274,6 +275,8 @@ try {
     1000,
   );
   const before = await procSample(pid);
+  // Anything else busy on the machine skews every figure; the result says how busy it was.
+  const loadAtStart = loadavg().map(r1);
   const settled = await Promise.allSettled(fleetIdx.map((i) => rollback(rw, i)));
   const wallMs = Date.now() - t0;
   clearInterval(sampler);
@@ -329,6 +332,7 @@ try {
       'from each history: what the worker and Temporal add (task dispatch, workflow tasks, activity queueing for a free slot).',
     targets: N,
     health: HEALTH,
+    loadAverage: { atStart: loadAtStart, atEnd: loadavg().map(r1) },
     outcome: { phases, errors: failures.slice(0, 10), notRestored: notRestored.slice(0, 10), wallMs },
     timeToRestoreMs: { single: ttrMs(single.status) ?? null, fleet: stats(ttrs) },
     ratio: {

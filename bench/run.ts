@@ -38,7 +38,7 @@ const BENCHMARKS = [
   {
     name: 'fleet-runs',
     file: 'fleet-runs.ts',
-    limitMs: 2_700_000,
+    limitMs: 1_200_000,
     what: '200 concurrent rollbacks on one worker, against one rollback alone',
   },
   {
