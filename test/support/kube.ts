@@ -1,5 +1,7 @@
 /** Small readers of the world's Kubernetes state for assertions. */
 import * as k8s from '@kubernetes/client-node';
+import { ARGO_REFRESH } from '../../src/lib/gitops/tracking.js';
+import { waitFor } from './wait.js';
 
 export interface ArgoApp {
   metadata: { name: string; annotations?: Record<string, string> };
@@ -50,43 +52,44 @@ export const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy
  */
 export async function untilArgoSyncedHealthy(kc: k8s.KubeConfig, name: string, timeoutMs = 180_000): Promise<ArgoApp> {
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  const deadline = Date.now() + timeoutMs;
   let nudgedAt = Date.now();
-  let last: ArgoApp | undefined;
-  const seen = () =>
-    JSON.stringify({
-      sync: last?.status?.sync,
-      health: last?.status?.health,
-      operationState: last?.status?.operationState,
-      conditions: last?.status?.conditions,
-    });
-  while (Date.now() < deadline) {
-    last = await argoApp(kc, name).catch(() => last);
-    if (last?.status?.sync?.status === 'Synced' && last.status.health?.status === 'Healthy') return last;
-    if (Date.now() - nudgedAt > 30_000) {
-      nudgedAt = Date.now();
-      const failed = ['Failed', 'Error'].includes(last?.status?.operationState?.phase ?? '') && !last?.operation;
-      console.log(
-        `${name} is not Synced and Healthy after 30 s: ${seen()}; asking for a hard refresh${failed ? ' and a sync' : ''}`,
-      );
-      await custom
-        .patchNamespacedCustomObject(
-          {
-            group: 'argoproj.io',
-            version: 'v1alpha1',
-            namespace: 'argocd',
-            plural: 'applications',
-            name,
-            body: {
-              metadata: { annotations: { 'argocd.argoproj.io/refresh': 'hard' } },
-              ...(failed ? { operation: { initiatedBy: { username: 'test-world' }, sync: { prune: true } } } : {}),
+  return waitFor(
+    `${name} Synced and Healthy`,
+    async () => {
+      const app = await argoApp(kc, name);
+      if (app.status?.sync?.status === 'Synced' && app.status.health?.status === 'Healthy') return app;
+      const seen = JSON.stringify({
+        sync: app.status?.sync,
+        health: app.status?.health,
+        operationState: app.status?.operationState,
+        conditions: app.status?.conditions,
+      });
+      if (Date.now() - nudgedAt > 30_000) {
+        nudgedAt = Date.now();
+        const failed = ['Failed', 'Error'].includes(app.status?.operationState?.phase ?? '') && !app.operation;
+        console.log(
+          `${name} is not Synced and Healthy after 30 s: ${seen}; asking for a hard refresh${failed ? ' and a sync' : ''}`,
+        );
+        await custom
+          .patchNamespacedCustomObject(
+            {
+              group: 'argoproj.io',
+              version: 'v1alpha1',
+              namespace: 'argocd',
+              plural: 'applications',
+              name,
+              body: {
+                metadata: { annotations: { [ARGO_REFRESH]: 'hard' } },
+                ...(failed ? { operation: { initiatedBy: { username: 'test-world' }, sync: { prune: true } } } : {}),
+              },
             },
-          },
-          mergePatch,
-        )
-        .catch(() => undefined);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${name} Synced and Healthy; last seen ${seen()}`);
+            mergePatch,
+          )
+          .catch(() => undefined);
+      }
+      // Thrown, so the timeout message carries what the app showed last.
+      throw new Error(`not Synced and Healthy: ${seen}`);
+    },
+    timeoutMs,
+  );
 }
