@@ -25,7 +25,7 @@ import { parse, stringify } from 'yaml';
 import { parseConfig } from '../src/lib/config/load.js';
 import { ARGO_REFRESH } from '../src/lib/gitops/tracking.js';
 import { person, startRun, type Rewind } from '../src/lib/runs.js';
-import { SANDBOX_ARGO_NAMESPACE } from '../src/sandbox/bootstrap.js';
+import { argoApplication, SANDBOX_ARGO_NAMESPACE } from '../src/sandbox/bootstrap.js';
 import { CONFIG_REPO_PEOPLE } from '../src/sandbox/world/config-repo.js';
 import { startWorld, type World } from '../src/sandbox/world/index.js';
 import { mergePatch } from '../test/support/kube.js';
@@ -58,17 +58,18 @@ replicas:
 }
 
 function application(i: number, repoUrl: string) {
-  return {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'Application',
-    metadata: { name: fleetName(i), namespace: SANDBOX_ARGO_NAMESPACE },
-    spec: {
-      project: 'default',
-      source: { repoURL: repoUrl, targetRevision: 'main', path: fleetPath(i) },
-      destination: { server: 'https://kubernetes.default.svc', namespace: fleetName(i) },
-      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+  return argoApplication(
+    {
+      engine: 'argocd',
+      name: fleetName(i),
+      namespace: SANDBOX_ARGO_NAMESPACE,
+      app: fleetName(i),
+      env: 'fleet',
+      path: fleetPath(i),
+      workloadNamespace: fleetName(i),
     },
-  };
+    { url: repoUrl, branch: 'main' },
+  );
 }
 
 /** The world's rewind.yaml plus one app per fleet target (non-prod: no approval, as for staging). */

@@ -68,6 +68,25 @@ export interface BootstrapResult {
   existing: string[];
 }
 
+/** The Argo CD Application of one target: automated sync with prune and self-heal, from `repo` at its branch. */
+export function argoApplication(a: SandboxArgoApp, repo: { url: string; branch: string }): KubeObject {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: a.name, namespace: a.namespace },
+    spec: {
+      project: 'default',
+      source: { repoURL: repo.url, targetRevision: repo.branch, path: a.path },
+      destination: { server: 'https://kubernetes.default.svc', namespace: a.workloadNamespace },
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+      // prod scales with an HPA in the story: replicas is owned by the cluster, not by Git.
+      ...(a.env === 'prod'
+        ? { ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }] }
+        : {}),
+    },
+  };
+}
+
 /** Every object bootstrap creates, in creation order. */
 export function sandboxObjects(repo: { url: string; branch: string }, opts: BootstrapOptions = {}): KubeObject[] {
   const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
@@ -81,23 +100,7 @@ export function sandboxObjects(repo: { url: string; branch: string }, opts: Boot
       clusterResourceWhitelist: [{ group: '*', kind: '*' }],
     },
   };
-  const apps = SANDBOX_ARGO_APPS.map(
-    (a): KubeObject => ({
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Application',
-      metadata: { name: a.name, namespace: a.namespace },
-      spec: {
-        project: 'default',
-        source: { repoURL: repo.url, targetRevision: repo.branch, path: a.path },
-        destination: { server: 'https://kubernetes.default.svc', namespace: a.workloadNamespace },
-        syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
-        // prod scales with an HPA in the story: replicas is owned by the cluster, not by Git.
-        ...(a.env === 'prod'
-          ? { ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }] }
-          : {}),
-      },
-    }),
-  );
+  const apps = SANDBOX_ARGO_APPS.map((a) => argoApplication(a, repo));
   const source: KubeObject = {
     apiVersion: 'source.toolkit.fluxcd.io/v1',
     kind: 'GitRepository',
