@@ -22,7 +22,7 @@ export interface ActivityDeps extends DriftDeps, GitOpsDeps, SlackDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const git = createGitActivities({ cacheDir: deps.cacheDir });
+  const git = createGitActivities({ cacheDir: deps.cacheDir, sources: deps.sources });
   const isAncestor = (repoUrl: string, ancestor: string, descendant: string) =>
     git.commitContains({ repoUrl, ancestor, descendant });
   // A refused credential or a missing RBAC right fails at once, with the fix (kube-failures.ts).

@@ -3,8 +3,8 @@
  * path and every local kustomize source), the auto-sync policy and the engine's health. A drill
  * is clean only when all three are back to what they were.
  */
-import { createCloneStore } from '../../src/lib/git/cached-clone.js';
 import { kustomizeSourcePaths } from '../../src/lib/git/kustomize-sources.js';
+import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
 import { clusterConfig, type Clusters } from '../../src/lib/kube/clusters.js';
 import { watchUntil, WatchTimeoutError } from '../../src/lib/kube/watch.js';
 import type { TargetSnapshot } from '../../workflows/types.js';
@@ -19,12 +19,10 @@ const deploymentsOf = (t: TargetSnapshot) => ({
 });
 import { cancellationSignal, heartbeat } from '../heartbeat.js';
 
-export function createTargetStateActivities(deps: { clusters: Clusters; cacheDir: string }) {
-  const store = createCloneStore({ cacheDir: `${deps.cacheDir}/drills` });
-
+export function createTargetStateActivities(deps: { clusters: Clusters; sources: GitSourceCache }) {
   const gitState = (target: TargetSnapshot) =>
-    store.use(target.repo.url, async (clone) => {
-      const headSha = (await clone.git.raw(['rev-parse', `origin/${target.repo.branch}`])).trim();
+    deps.sources.get(target.repo.url).read(async (clone) => {
+      const headSha = (await clone.git.raw(['rev-parse', clone.branchRef(target.repo.branch)])).trim();
       const paths = [
         ...new Set([target.path, ...(await kustomizeSourcePaths(clone.git, headSha, target.path))]),
       ].sort();

@@ -12,7 +12,7 @@
  * since: the verdict is then about a promotion that is no longer the newest.
  */
 import type { TargetSnapshot } from '../../workflows/types.js';
-import type { CloneStore } from '../../src/lib/git/cached-clone.js';
+import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
 import { isAncestor, literal, resolveCommit } from '../../src/lib/git/git-read.js';
 import { kustomizeSourcePaths } from '../../src/lib/git/kustomize-sources.js';
 import { TRAILER } from '../../src/lib/git/revert-message.js';
@@ -41,7 +41,7 @@ export interface NewerChange {
 const FIELD = '\x1f',
   RECORD = '\x1e';
 
-export function createClassifySync(store: CloneStore) {
+export function createClassifySync(sources: GitSourceCache) {
   return {
     /** Classifies what the engine's sync from `from` to `to` brought to the target's environment. */
     async classifySync({
@@ -56,7 +56,7 @@ export function createClassifySync(store: CloneStore) {
       if (!isShaPrefix(to) || (from !== undefined && !isShaPrefix(from)))
         return { kind: 'unknown', alsoSynced: 0, note: `not a commit sha: ${from ?? ''} ${to}` };
       return refusingUnsafeInput(() =>
-        store.use(target.repo.url, async (clone) => {
+        sources.get(target.repo.url).read(async (clone) => {
           const co = await checkout(clone, target);
           const git = clone.git;
           const sha = await resolveCommit(git, to);
@@ -102,7 +102,7 @@ export function createClassifySync(store: CloneStore) {
     async newerChanges({ target, sha }: { target: TargetSnapshot; sha: string }): Promise<NewerChange[]> {
       if (!isShaPrefix(sha)) return [];
       return refusingUnsafeInput(() =>
-        store.use(target.repo.url, async (clone) => {
+        sources.get(target.repo.url).read(async (clone) => {
           const co = await checkout(clone, target);
           const paths = await kustomizeSourcePaths(clone.git, co.tip, co.envPath);
           const out = await clone.git.raw([

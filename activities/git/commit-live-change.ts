@@ -183,7 +183,7 @@ export function createCommitLiveChange(store: CloneStore, options: LiveChangeOpt
 
   /** Builds the commit on `base` in the clone; undefined when `base` already renders the live values. */
   async function commitOn(
-    co: Checkout,
+    co: Checkout<CachedClone>,
     input: CommitLiveChangeInput,
     base: string,
   ): Promise<{ sha: string; files: string[] } | undefined> {
@@ -259,7 +259,7 @@ export function createCommitLiveChange(store: CloneStore, options: LiveChangeOpt
       }
       await sleep(backoffMs * 2 ** (attempts - 1));
       await clone.fetch();
-      const tip = await resolveCommit(git, `refs/remotes/origin/${co.branch}`);
+      const tip = await resolveCommit(git, co.clone.branchRef(co.branch));
       if (!tip)
         throw badInput(`branch ${co.branch} disappeared from ${redactCredentials(clone.url)} while committing`, {
           branch: co.branch,

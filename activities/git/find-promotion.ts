@@ -4,7 +4,6 @@
  * commit that changed a container image in the environment's rendered output.
  */
 import type { PromotionDescription, TargetSnapshot } from '../../workflows/types.js';
-import type { CachedClone, CloneStore } from '../../src/lib/git/cached-clone.js';
 import {
   changedFiles,
   commitInfo,
@@ -16,8 +15,10 @@ import {
 } from '../../src/lib/git/git-read.js';
 import { kustomizeSourcePaths } from '../../src/lib/git/kustomize-sources.js';
 import { createRenderAt, type RenderAt } from '../../src/lib/git/render-at-revision.js';
+import type { ReadView } from '../../src/lib/git/read-view.js';
 import { isShaPrefix } from '../../src/lib/git/sha.js';
 import { assertBranchName, normalizeRepoPath } from '../../src/lib/git/validate.js';
+import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
 import { RenderError } from '../../src/lib/gitops/render.js';
 import { describePromotion } from './describe-promotion.js';
 import { badInput, noPromotion, refusingUnsafeInput } from './failures.js';
@@ -37,19 +38,19 @@ export interface FindPromotionOptions {
 }
 
 /** Validated target fields, and the branch tip every answer is relative to. */
-export interface Checkout {
-  clone: CachedClone;
+export interface Checkout<V extends ReadView = ReadView> {
+  clone: V;
   branch: string;
   envPath: string;
   tip: string;
 }
 
-/** Resolves origin/<branch> on a freshly fetched clone; BadInput when the branch or path is missing. */
-export async function checkout(clone: CachedClone, target: TargetSnapshot): Promise<Checkout> {
+/** Resolves the branch on a freshly fetched mirror or clone; BadInput when the branch or path is missing. */
+export async function checkout<V extends ReadView>(clone: V, target: TargetSnapshot): Promise<Checkout<V>> {
   const { branch } = target.repo;
   const envPath = normalizeRepoPath('path', target.path);
   assertBranchName(branch);
-  const tip = await resolveCommit(clone.git, `refs/remotes/origin/${branch}`);
+  const tip = await resolveCommit(clone.git, clone.branchRef(branch));
   if (!tip)
     throw badInput(
       `branch "${branch}" does not exist in ${target.repo.url}; fix repos.${target.repo.name}.branch in rewind.yaml`,
@@ -108,7 +109,7 @@ const renderFailure = (sha: string, err: RenderError) =>
     path: err.relPath,
   });
 
-export function createFindPromotion(store: CloneStore, options: FindPromotionOptions = {}) {
+export function createFindPromotion(sources: GitSourceCache, options: FindPromotionOptions = {}) {
   const maxCandidates = options.maxCandidates ?? 100;
   const renderOptions = options.kustomize ? { kustomize: options.kustomize } : {};
 
@@ -175,7 +176,7 @@ export function createFindPromotion(store: CloneStore, options: FindPromotionOpt
   return async function findPromotion(input: FindPromotionInput): Promise<PromotionDescription> {
     const { target, commit } = input;
     return refusingUnsafeInput(() =>
-      store.use(target.repo.url, async (clone) => {
+      sources.get(target.repo.url).read(async (clone) => {
         const co = await checkout(clone, target);
         const renderAt = createRenderAt(clone, co.envPath, renderOptions);
         return commit !== undefined ? explicit(co, target, commit, renderAt) : search(co, target, renderAt);

@@ -1,11 +1,15 @@
 /**
  * The git activities: find and describe the promotion to roll back, and revert it as the
- * requester; for the emergency path, plan and commit a live change into Git. One cached clone
- * per repository URL is shared by all of them (see src/lib/git/cached-clone.ts).
+ * requester; for the emergency path, plan and commit a live change into Git. Questions that only
+ * read history go to the worker's mirror of the repo (src/lib/gitops/git-source.ts), side by side;
+ * what writes (the revert, its dry run, the emergency commit and its plan, which edits files) takes
+ * the one writable clone per repository URL (src/lib/git/cached-clone.ts).
  */
+import path from 'node:path';
 import { createCloneStore, type GitIdentity } from '../../src/lib/git/cached-clone.js';
 import { isAncestor } from '../../src/lib/git/git-read.js';
 import { isFullSha } from '../../src/lib/git/sha.js';
+import { GitSourceCache } from '../../src/lib/gitops/git-source.js';
 import { createCommitLiveChange, createPlanGitEdits, type LiveChangeOptions } from './commit-live-change.js';
 import { createFindPromotion, type FindPromotionOptions } from './find-promotion.js';
 import { createCheckRevert, createRevertPromotion, type RevertPromotionOptions } from './revert-promotion.js';
@@ -21,8 +25,10 @@ export type {
 } from './commit-live-change.js';
 
 export interface GitActivityDeps {
-  /** Where cached clones and temporary worktrees live. */
+  /** Where the writable clones and temporary worktrees live. */
   cacheDir: string;
+  /** The worker's mirrors, shared with the drift, live and watch activities. @default mirrors under `<cacheDir>/sources` */
+  sources?: GitSourceCache;
   /** Committer of rewind's commits (the author is the requester). @default rewind <rewind@localhost> */
   committer?: GitIdentity;
   find?: FindPromotionOptions;
@@ -32,13 +38,14 @@ export interface GitActivityDeps {
 
 export function createGitActivities(deps: GitActivityDeps) {
   const store = createCloneStore({ cacheDir: deps.cacheDir, ...(deps.committer ? { committer: deps.committer } : {}) });
+  const sources = deps.sources ?? new GitSourceCache(path.join(deps.cacheDir, 'sources'));
   return {
-    findPromotion: createFindPromotion(store, deps.find),
+    findPromotion: createFindPromotion(sources, deps.find),
     revertPromotion: createRevertPromotion(store, deps.revert),
     checkRevert: createCheckRevert(store),
     planGitEdits: createPlanGitEdits(store, deps.liveChange),
     commitLiveChange: createCommitLiveChange(store, deps.liveChange),
-    ...createClassifySync(store),
+    ...createClassifySync(sources),
     /** Whether `descendant` contains `ancestor` on the remote: a foreign commit pushed after the revert still carries it. */
     async commitContains({
       repoUrl,
@@ -50,7 +57,7 @@ export function createGitActivities(deps: GitActivityDeps) {
       descendant: string;
     }): Promise<boolean> {
       if (!isFullSha(ancestor) || !isFullSha(descendant)) return false;
-      return store.use(repoUrl, (clone) => isAncestor(clone.git, ancestor, descendant));
+      return sources.get(repoUrl).read((mirror) => isAncestor(mirror.git, ancestor, descendant));
     },
   };
 }

@@ -75,7 +75,7 @@ const WORK_BRANCH = 'rewind-work';
  * Applies the revert of `sha` to the index and work tree on a fresh work branch at `base`;
  * returns the files that conflict (the clone is left as is for the caller to commit or clean).
  */
-async function applyRevert(co: Checkout, sha: string, base: string): Promise<string[]> {
+async function applyRevert(co: Checkout<CachedClone>, sha: string, base: string): Promise<string[]> {
   const { git } = co.clone;
   await git.raw(['checkout', '--force', '--quiet', '-B', WORK_BRANCH, base]);
   try {
@@ -176,7 +176,7 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
    * is cleaned in all but the first case.
    */
   async function commitRevert(
-    co: Checkout,
+    co: Checkout<CachedClone>,
     input: RevertPromotionInput,
     sha: string,
     base: string,
@@ -244,7 +244,7 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
   }
 
   /** True when pushed; false when rejected as not fast-forward. A refusal (hook, permissions) is final; other failures throw. */
-  async function push(co: Checkout): Promise<boolean> {
+  async function push(co: Checkout<CachedClone>): Promise<boolean> {
     const out = await pushHead(co.clone.git, co.branch);
     if (out.kind === 'refused') {
       await co.clone.clean();
@@ -299,7 +299,7 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
       }
       await sleep(backoffMs * 2 ** (attempts - 1));
       await clone.fetch();
-      const tip = await resolveCommit(clone.git, `refs/remotes/origin/${co.branch}`);
+      const tip = await resolveCommit(clone.git, co.clone.branchRef(co.branch));
       if (!tip)
         throw badInput(`branch ${co.branch} disappeared from ${clone.url} while reverting`, { branch: co.branch });
       // Rebase by re-applying the revert on the new tip: the same checks (already reverted by this

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createKeyedMutex } from './keyed-mutex.js';
+import type { ReadView } from './read-view.js';
 import { gitAt as gitIn, type Git } from './run-git.js';
 import { isShaPrefix } from './sha.js';
 import { assertCloneUrl, UnsafeGitInputError } from './validate.js';
@@ -28,8 +29,8 @@ export interface CloneStoreOptions {
   committer?: GitIdentity;
 }
 
-export interface CachedClone {
-  readonly url: string;
+/** The writable clone; as a ReadView its branches are `refs/remotes/origin/…` and trees are worktrees. */
+export interface CachedClone extends ReadView {
   /** The clone's work tree. */
   readonly dir: string;
   /** git bound to the clone (src/lib/git/run-git.ts), with the committer identity and safe defaults as `-c` config. */
@@ -162,10 +163,12 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
       object: (name, content) => bare.object(name, content),
       close: () => bare.close(),
     };
-    return {
+    const clone: CachedClone = {
       url,
       dir,
       git,
+      branchRef: (branch) => `refs/remotes/origin/${branch}`,
+      withTree: (sha, fn) => clone.withWorktree(sha, fn),
       markClean() {
         knownClean.add(dir);
       },
@@ -201,6 +204,7 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
         }
       },
     };
+    return clone;
   }
 
   return {

@@ -1,16 +1,25 @@
 /**
- * A cached Git source per repository URL, like Argo's repo-server and Flux's source-controller
- * keep one: a `git clone --mirror` that is fetched, never re-cloned, plus one extracted tree per
- * commit (immutable, so cached for the life of the work dir). Refs and SHAs are validated before
- * they reach git, and git runs without a shell.
+ * The worker's read-only copy of each config repo, as Argo's repo-server and Flux's
+ * source-controller keep one: a `git clone --mirror` that is fetched, never re-cloned, plus one
+ * extracted tree per commit (immutable, so cached for the life of the work dir). Drift reports,
+ * live checks, the watch and the plan's history questions all read from it; only what rewind
+ * writes goes through the writable clone (src/lib/git/cached-clone.ts).
+ *
+ * Reads run side by side: git's read commands are safe beside a fetch, and a tree is extracted once
+ * however many runs ask for it. Fetches are shared: a caller joins the next fetch that starts after
+ * it asked, so it sees every commit pushed before it asked, and 200 runs starting at once cost a
+ * few fetches, not 200. Refs and SHAs are validated before they reach git, and git runs without a
+ * shell (src/lib/git/run-git.ts).
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { ReadView } from '../git/read-view.js';
+import { gitAt, type Git } from '../git/run-git.js';
 import { isFullSha, isShaPrefix } from '../git/sha.js';
+import { assertCloneUrl } from '../git/validate.js';
 
 const run = promisify(execFile);
 
@@ -29,64 +38,102 @@ export class GitSourceError extends Error {
 }
 
 export class GitSource {
-  private queue: Promise<unknown> = Promise.resolve();
-  private cloned = false;
+  /** The mirror made (or found) on disk; set once, by the first fetch. */
+  private mirror?: Promise<void>;
+  /** The fetch running now, and the one queued behind it that new callers join. */
+  private running?: Promise<void>;
+  private queued?: Promise<void>;
+  /** Trees being extracted or extracted, by full sha. */
+  private readonly trees = new Map<string, Promise<string>>();
+  private readonly git: Git;
 
   /** `workDir` holds the mirror (`git/<hash>.git`) and the trees (`trees/<hash>/<sha>`). */
   constructor(
     readonly url: string,
     readonly workDir: string,
-  ) {}
+  ) {
+    this.git = gitAt(this.mirrorDir);
+  }
 
   private get id(): string {
     return createHash('sha256').update(this.url).digest('hex').slice(0, 16);
   }
-  private get mirrorDir(): string {
+  /** Where the mirror lives. */
+  get mirrorDir(): string {
     return path.join(this.workDir, 'git', `${this.id}.git`);
   }
-  private get treesDir(): string {
+  /** Where the extracted trees live (one directory per commit). */
+  get treesDir(): string {
     return path.join(this.workDir, 'trees', this.id);
   }
-  private git(): SimpleGit {
-    return simpleGit({ baseDir: this.mirrorDir });
-  }
 
-  /** Runs git operations of one source one at a time (a fetch must not race an archive). */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  /** Fetches the remote (cloning the mirror on first use). */
+  /** Fetches the remote (cloning the mirror on first use); joins a fetch that has not started yet. */
   fetch(): Promise<void> {
-    return this.serial(() => this.fetchNow());
+    if (this.queued) return this.queued;
+    const before = this.running ?? Promise.resolve();
+    const next: Promise<void> = before
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        this.running = next;
+        return this.fetchNow();
+      })
+      .finally(() => {
+        if (this.running === next) this.running = undefined;
+      });
+    this.queued = next;
+    return next;
   }
 
   private async fetchNow(): Promise<void> {
     try {
-      if (!this.cloned && !(await stat(path.join(this.mirrorDir, 'HEAD')).catch(() => undefined))) {
-        await mkdir(path.dirname(this.mirrorDir), { recursive: true });
-        await rm(this.mirrorDir, { recursive: true, force: true });
-        await simpleGit().clone(this.url, this.mirrorDir, ['--mirror']);
-      } else {
-        await this.git().fetch(['--prune', '--prune-tags', 'origin']);
-      }
-      this.cloned = true;
+      if (await this.ensureMirror()) return;
+      await this.git.raw(['fetch', '--prune', '--prune-tags', 'origin']);
     } catch (err) {
       throw new GitSourceError(`fetching ${this.url} failed: ${(err as Error).message}`, this.url);
     }
+  }
+
+  /** Clones the mirror unless one is on disk; true when it cloned just now (so it is fresh). */
+  private async ensureMirror(): Promise<boolean> {
+    let cloned = false;
+    this.mirror ??= (async () => {
+      if (await stat(path.join(this.mirrorDir, 'HEAD')).catch(() => undefined)) return;
+      assertCloneUrl(this.url);
+      const parent = path.dirname(this.mirrorDir);
+      await mkdir(parent, { recursive: true });
+      // Clone beside and rename, so a crash never leaves a partial mirror under the final name.
+      const tmp = `${this.mirrorDir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+      try {
+        await gitAt(parent).raw(['clone', '--mirror', '--', this.url, tmp]);
+        await rm(this.mirrorDir, { recursive: true, force: true });
+        await rename(tmp, this.mirrorDir);
+        cloned = true;
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    })();
+    const made = this.mirror;
+    await made.catch((err: unknown) => {
+      if (this.mirror === made) this.mirror = undefined; // the next fetch tries again
+      throw err;
+    });
+    return cloned;
+  }
+
+  /** A fetched mirror for reading; reads of a commit already here need no fetch. */
+  private async ready(): Promise<void> {
+    if (!this.mirror) await this.fetch();
+    else await this.mirror;
   }
 
   /**
    * Fetches, then resolves `ref` to a full commit sha: `HEAD` (or empty) is the remote's default
    * branch, then branch, tag, full ref name, or a (possibly abbreviated) commit sha.
    */
-  resolve(ref: string): Promise<string> {
-    return this.serial(async () => {
-      await this.fetchNow();
-      return this.resolveLocal(ref);
-    });
+  async resolve(ref: string): Promise<string> {
+    await this.fetch();
+    return this.resolveLocal(ref);
   }
 
   private async resolveLocal(ref: string): Promise<string> {
@@ -103,64 +150,81 @@ export class GitSource {
             ...(wanted.startsWith('refs/') ? [wanted] : []),
           ];
     for (const c of candidates) {
-      const sha = (
-        await this.git()
-          .raw(['rev-parse', '--verify', '--quiet', `${c}^{commit}`])
-          .catch(() => '')
-      ).trim();
+      const sha = (await this.git.raw(['rev-parse', '--verify', '--quiet', `${c}^{commit}`]).catch(() => '')).trim();
       if (isFullSha(sha)) return sha;
     }
     throw new GitSourceError(`revision ${wanted} not found in ${this.url}`, this.url, ref);
   }
 
   /** A directory holding the tree of commit `sha` (extracted once, then reused). */
-  checkout(sha: string): Promise<string> {
-    if (!isShaPrefix(sha))
-      return Promise.reject(new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha));
-    return this.serial(async () => {
-      if (!this.cloned) await this.fetchNow();
-      const full = await this.resolveLocal(sha);
-      const dir = path.join(this.treesDir, full);
-      if (await stat(dir).catch(() => undefined)) return dir;
-      // Extract beside, then rename: a crash never leaves a half-written tree under the final name.
-      const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
-      await mkdir(tmp, { recursive: true });
-      try {
-        const tar = `${tmp}.tar`;
-        await this.git().raw(['archive', '--format=tar', `--output=${tar}`, full]);
-        await run('tar', ['-x', '-f', tar, '-C', tmp]);
-        await rm(tar, { force: true });
-        await rename(tmp, dir);
-      } catch (err) {
-        await rm(tmp, { recursive: true, force: true });
-        throw new GitSourceError(`reading ${full} of ${this.url} failed: ${(err as Error).message}`, this.url, sha);
-      }
-      return dir;
-    });
+  async checkout(sha: string): Promise<string> {
+    if (!isShaPrefix(sha)) throw new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha);
+    await this.ready();
+    const full = await this.resolveLocal(sha);
+    let tree = this.trees.get(full);
+    if (!tree) {
+      tree = this.extract(full);
+      this.trees.set(full, tree);
+      tree.catch(() => this.trees.delete(full));
+    }
+    return tree;
+  }
+
+  private async extract(full: string): Promise<string> {
+    const dir = path.join(this.treesDir, full);
+    if (await stat(dir).catch(() => undefined)) return dir;
+    // Extract beside, then rename: a crash never leaves a half-written tree under the final name.
+    const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
+    await mkdir(tmp, { recursive: true });
+    try {
+      const tar = `${tmp}.tar`;
+      await this.git.raw(['archive', '--format=tar', `--output=${tar}`, full]);
+      await run('tar', ['-x', '-f', tar, '-C', tmp]);
+      await rm(tar, { force: true });
+      await rename(tmp, dir);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      throw new GitSourceError(`reading ${full} of ${this.url} failed: ${(err as Error).message}`, this.url, full);
+    }
+    return dir;
   }
 
   /** The first parent of commit `sha`, or undefined for a root commit (no fetch: `sha` is already here). */
-  firstParent(sha: string): Promise<string | undefined> {
-    if (!isShaPrefix(sha))
-      return Promise.reject(new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha));
-    return this.serial(async () => {
-      if (!this.cloned) await this.fetchNow();
-      const out = await this.git()
-        .raw(['rev-parse', '--verify', '--quiet', `${sha}^1^{commit}`])
-        .catch(() => '');
-      return isFullSha(out.trim()) ? out.trim() : undefined;
-    });
+  async firstParent(sha: string): Promise<string | undefined> {
+    if (!isShaPrefix(sha)) throw new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha);
+    await this.ready();
+    const out = await this.git.raw(['rev-parse', '--verify', '--quiet', `${sha}^1^{commit}`]).catch(() => '');
+    return isFullSha(out.trim()) ? out.trim() : undefined;
   }
 
   /** Commit subject and author time, for messages and history (`git log -1`). */
-  commitInfo(sha: string): Promise<{ subject: string; author: string; date: string }> {
-    if (!isShaPrefix(sha))
-      return Promise.reject(new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha));
-    return this.serial(async () => {
-      const out = await this.git().raw(['log', '-1', '--format=%s%x00%an <%ae>%x00%aI', sha, '--']);
-      const [subject = '', author = '', date = ''] = out.trim().split('\0');
-      return { subject, author, date };
-    });
+  async commitInfo(sha: string): Promise<{ subject: string; author: string; date: string }> {
+    if (!isShaPrefix(sha)) throw new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha);
+    await this.ready();
+    const out = await this.git.raw(['log', '-1', '--format=%s%x00%an <%ae>%x00%aI', sha, '--']);
+    const [subject = '', author = '', date = ''] = out.trim().split('\0');
+    return { subject, author, date };
+  }
+
+  /**
+   * Fetches once (shared with every caller waiting now), then runs `fn` on a read view of the
+   * mirror: its own git (its object reader ends with `fn`), branches under refs/heads, and trees
+   * from the per-commit cache.
+   */
+  async read<T>(fn: (view: ReadView) => Promise<T>): Promise<T> {
+    assertCloneUrl(this.url); // refused as the unsafe input it is, not as a failed fetch
+    await this.fetch();
+    const git = gitAt(this.mirrorDir);
+    try {
+      return await fn({
+        url: this.url,
+        git,
+        branchRef: (branch) => `refs/heads/${branch}`,
+        withTree: async (sha, use) => use(await this.checkout(sha)),
+      });
+    } finally {
+      git.close();
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import path from 'node:path';
 import { own } from '../config/own-keys.js';
 import { didYouMean } from '../did-you-mean.js';
-import { createCloneStore, type CloneStore } from '../git/cached-clone.js';
+import { GitSourceCache } from '../gitops/git-source.js';
 import { shown } from '../input-limits.js';
 import { clustersFromConfig, type Clusters } from '../kube/clusters.js';
 import { INCIDENT_ID_PATTERN, RefusedError, targetSnapshot, type Rewind } from '../runs.js';
@@ -51,8 +51,8 @@ export interface TimelineDeps {
   rw: Rewind;
   /** Default: built from rewind.yaml's clusters on first use. */
   clusters?: Clusters;
-  /** Default: clones under $REWIND_CACHE_DIR/timeline (the worker's cache layout). */
-  clones?: CloneStore;
+  /** Default: mirrors under $REWIND_CACHE_DIR/timeline (the worker's cache layout). */
+  sources?: GitSourceCache;
 }
 
 const EXECUTION: Record<string, ExecutionState> = {
@@ -248,8 +248,8 @@ async function withContext(
       try {
         const repo = own(deps.rw.cfg.repos, run.target.repo);
         if (!repo) throw new Error(`repo "${run.target.repo}" is not in rewind.yaml`);
-        deps.clones ??= createCloneStore({ cacheDir: path.join(cacheDir(), 'timeline') });
-        const found = await appCommits(deps.clones, {
+        deps.sources ??= new GitSourceCache(path.join(cacheDir(), 'timeline'));
+        const found = await appCommits(deps.sources, {
           url: repo.url,
           branch: repo.branch,
           ...(run.target.webUrl ? { webUrl: run.target.webUrl } : {}),

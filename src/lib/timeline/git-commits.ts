@@ -1,13 +1,13 @@
 /**
  * The config repo's commits that can change what an app's environment renders, within a window:
- * `git log` on rewind's cached clone (src/lib/git/cached-clone.ts), restricted to the environment's
+ * `git log` on a mirror of the repo (src/lib/gitops/git-source.ts), restricted to the environment's
  * directory and every local kustomize source it pulls in, with the paths after `--` as literal
  * pathspecs. Rewind's own commits are marked by their `Rewind-Run` trailer.
  */
-import type { CloneStore } from '../git/cached-clone.js';
 import { literal } from '../git/git-read.js';
 import { kustomizeSourcePaths } from '../git/kustomize-sources.js';
 import { assertBranchName, normalizeRepoPath } from '../git/validate.js';
+import type { GitSourceCache } from '../gitops/git-source.js';
 import { commitUrl } from './links.js';
 import type { TimelineEntry } from './model.js';
 
@@ -23,11 +23,11 @@ export interface CommitQuery {
 const FIELD = '\x1f',
   RECORD = '\x1e';
 
-export async function appCommits(store: CloneStore, q: CommitQuery): Promise<TimelineEntry[]> {
+export async function appCommits(sources: GitSourceCache, q: CommitQuery): Promise<TimelineEntry[]> {
   assertBranchName(q.branch);
   const envPath = normalizeRepoPath('path', q.envPath);
-  return store.use(q.url, async (clone) => {
-    const ref = `origin/${q.branch}`;
+  return sources.get(q.url).read(async (clone) => {
+    const ref = clone.branchRef(q.branch);
     const paths = await kustomizeSourcePaths(clone.git, ref, envPath);
     const out = await clone.git.raw([
       'log',

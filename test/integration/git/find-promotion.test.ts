@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { createGitActivities } from '../../../activities/git/index.js';
+import { GitSourceCache } from '../../../src/lib/gitops/git-source.js';
 import { FailureType } from '../../../workflows/types.js';
 import { gitWorld, target, type GitWorld } from './fixtures.js';
 
@@ -46,7 +48,7 @@ describe('findPromotion on the seeded config repo (unchanged)', () => {
     assert.deepEqual([d.added, d.removed, d.otherChanged], [[], [], []]);
   });
 
-  it('finds plain-YAML promotions (billing-worker prod, 2.3.0 → 2.4.0) and reuses one clone', async () => {
+  it('finds plain-YAML promotions (billing-worker prod, 2.3.0 → 2.4.0) and reuses one mirror', async () => {
     const { findPromotion } = createGitActivities({ cacheDir: world.cacheDir });
     const d = await findPromotion({ target: target(world.repo, 'billing-worker', 'prod') });
     assert.equal(d.subject, 'promote billing-worker 2.4.0 to prod');
@@ -59,9 +61,12 @@ describe('findPromotion on the seeded config repo (unchanged)', () => {
         to: 'ghcr.io/acme/billing-worker:2.4.0',
       },
     ]);
-    // Both tests used the same remote: one clone, no leftover worktrees.
-    assert.equal((await readdir(path.join(world.cacheDir, 'repos'))).length, 1);
-    assert.deepEqual(await readdir(path.join(world.cacheDir, 'worktrees')), []);
+    // Both tests read the same remote from one mirror; nothing took (or left) a writable clone or worktree.
+    assert.deepEqual(await readdir(path.join(world.cacheDir, 'sources', 'git')), [
+      path.basename(new GitSourceCache(path.join(world.cacheDir, 'sources')).get(world.repo.remote).mirrorDir),
+    ]);
+    assert.equal(existsSync(path.join(world.cacheDir, 'repos')), false);
+    assert.equal(existsSync(path.join(world.cacheDir, 'worktrees')), false);
   });
 
   it('describes a requested config-only commit (--commit) with its ConfigMap change', async () => {

@@ -17,8 +17,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { clonePath, createCloneStore, type CloneStore } from '../../../src/lib/git/cached-clone.js';
 import { KubeRest } from '../../../src/lib/kube/rest.js';
+import { GitSourceCache } from '../../../src/lib/gitops/git-source.js';
 import { cacheDir } from '../../../src/lib/tools/binaries.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import { createSlackApp, type SlackApp } from '../../../src/app/slack/app.js';
@@ -46,7 +46,7 @@ const SHA40 = /^[0-9a-f]{40}$/;
 
 let world: World;
 let worker: Worker;
-let clones: CloneStore;
+let sources: GitSourceCache;
 let staging: { workflowId: string; runId: string; result: RunStatus; detectedAt: string };
 let queryDoc: TimelineDocument;
 
@@ -70,12 +70,15 @@ describe('post-incident timeline', () => {
   before(async () => {
     world = await startWorld({ temporal: 'dev', health: { window: '2s', timeout: '75s' } });
     worker = await world.startWorker();
-    clones = createCloneStore({ cacheDir: path.join(world.dir, 'timeline-cache') });
+    sources = new GitSourceCache(path.join(world.dir, 'timeline-cache'));
     await Promise.all(['users-api-dev', 'users-api-staging'].map(healthy));
   });
   after(async () => {
-    // /timeline and `rewind timeline` clone into the default cache; drop this world's clone.
-    if (world) await rm(clonePath(path.join(cacheDir(), 'timeline'), world.repoUrl), { recursive: true, force: true });
+    // /timeline and `rewind timeline` mirror into the default cache; drop this world's mirror.
+    if (world) {
+      const mirror = new GitSourceCache(path.join(cacheDir(), 'timeline')).get(world.repoUrl);
+      await Promise.all([mirror.mirrorDir, mirror.treesDir].map((d) => rm(d, { recursive: true, force: true })));
+    }
     await world?.stop();
   });
 
@@ -93,7 +96,7 @@ describe('post-incident timeline', () => {
     assert.equal(result.phase, 'restored', result.result);
     staging = { workflowId: run.workflowId, runId: run.runId, result, detectedAt };
 
-    const doc = await runTimelineDocument({ rw: world.rewind(), clones }, run.workflowId, run.runId, {
+    const doc = await runTimelineDocument({ rw: world.rewind(), sources }, run.workflowId, run.runId, {
       source: 'query',
       detectedAt,
     });
@@ -221,7 +224,7 @@ describe('post-incident timeline', () => {
     const doc = await waitFor(
       'both INC-900 runs in visibility',
       async () => {
-        const d = await incidentTimelineDocument({ rw, clones }, 'INC-900', { source: 'auto' });
+        const d = await incidentTimelineDocument({ rw, sources }, 'INC-900', { source: 'auto' });
         return d.runs.length === 2 && d.runs.every((r) => r.endedAt) ? d : undefined;
       },
       30_000,

@@ -42,6 +42,29 @@ describe('GitSource', () => {
     assert.equal(path.basename(dir), newSha);
   });
 
+  it('a caller that asks while a fetch runs gets a later fetch, so it sees what was pushed before it asked', async () => {
+    const inFlight = source.fetch();
+    const pushed = await repo.commit({ 'app/cm.yaml': 'v: 3\n' }, 'pushed during a fetch');
+    assert.equal(await source.resolve('main'), pushed);
+    await inFlight;
+  });
+
+  it('serves 20 reads at once from one mirror, each tree extracted once', async () => {
+    const views = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        source.read(async (view) => {
+          const tip = (await view.git.raw(['rev-parse', view.branchRef('main')])).trim();
+          const content = await view.withTree(tip, (dir) => readFile(path.join(dir, 'app/cm.yaml'), 'utf8'));
+          return { tip, dir: await source.checkout(tip), content };
+        }),
+      ),
+    );
+    assert.equal(new Set(views.map((v) => v.tip)).size, 1);
+    assert.equal(new Set(views.map((v) => v.dir)).size, 1);
+    assert.deepEqual(new Set(views.map((v) => v.content)), new Set(['v: 3\n']));
+    assert.deepEqual(await readdir(path.join(repo.root, 'cache', 'git')).then((d) => d.length), 1);
+  });
+
   it('refuses refs and shas that could be options or are not there', async () => {
     await assert.rejects(source.resolve('--upload-pack=touch /tmp/x'), GitSourceError);
     await assert.rejects(source.resolve('no-such-branch'), /revision no-such-branch not found/);
