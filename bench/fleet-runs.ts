@@ -278,9 +278,15 @@ try {
   const before = await procSample(pid);
   // Anything else busy on the machine skews every figure; the result says how busy it was.
   const loadAtStart = loadavg().map(r1);
-  const settled = await Promise.allSettled(fleetIdx.map((i) => rollback(rw, i)));
+  let ended = 0;
+  const progress = setInterval(
+    () => console.log(`  ${r1((Date.now() - t0) / 1000)} s: ${ended}/${N} runs ended`),
+    30_000,
+  );
+  const settled = await Promise.allSettled(fleetIdx.map((i) => rollback(rw, i).finally(() => ended++)));
   const wallMs = Date.now() - t0;
   clearInterval(sampler);
+  clearInterval(progress);
   const after = await procSample(pid);
 
   const done = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
