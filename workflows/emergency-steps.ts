@@ -5,8 +5,8 @@
  */
 import { ApplicationFailure, sleep } from '@temporalio/workflow';
 import { gitActs, readActs, waitActs } from './activities.js';
+import { evidenceOf, patchedText, restartedText, type PatchedObject } from './evidence.js';
 import { targetRevision, type StepContext, type StepResult } from './step-context.js';
-import { objectLabel } from './object-label.js';
 import { FailureType, type RunbookStep } from './types.js';
 
 const num = (v: unknown, fallback: number) =>
@@ -72,12 +72,7 @@ export async function planEmergency(_step: RunbookStep, ctx: StepContext): Promi
   );
   return {
     summary: `${fields.join('; ')}; Git: ${gitFiles}${restarts.length ? `; then restart ${restarts.join(', ')}` : ''}`,
-    evidence: {
-      objects: planned.map((p) => `${p.object}@${p.resourceVersion}`).join(', '),
-      gitBase: git.base,
-      gitFiles: [...new Set(git.edits.map((e) => e.file))].join(', '),
-      engineResourceVersion: engine.resourceVersion,
-    },
+    evidence: evidenceOf.planEmergency(planned, git, engine),
   };
 }
 
@@ -120,27 +115,19 @@ export async function pauseAutoSync(step: RunbookStep, ctx: StepContext): Promis
     summary: policy
       ? `auto-sync of ${target.engine.name} paused (was ${JSON.stringify(policy.engine === 'argocd' ? policy.automated : { suspend: false })}); lease until ${lease.expiresAt}`
       : `auto-sync of ${target.engine.name} was already off; lease recorded`,
-    evidence: {
-      engine: `${target.engine.kind}/${target.engine.namespace}/${target.engine.name}`,
-      recordedPolicy: JSON.stringify(policy),
-      leaseExpires: lease.expiresAt,
-      held: held.message,
-      settled: settled.last,
-    },
+    evidence: evidenceOf.pauseAutoSync(target, policy, lease, held.message, settled.last),
   };
 }
 
 export async function patchLive(_step: RunbookStep, ctx: StepContext): Promise<StepResult> {
   const { target } = ctx.input;
   const changes = changesOf(ctx);
-  const versions: string[] = [];
+  const patched: PatchedObject[] = [];
   for (const [i, change] of changes.entries()) {
     const planned = ctx.planned?.[i];
     if (!planned) throw ApplicationFailure.nonRetryable('patchLive needs planEmergency first', FailureType.BadInput);
     const res = await gitActs.patchLive({ target, change, resourceVersion: planned.resourceVersion });
-    versions.push(
-      `${objectLabel(planned.object)} (resourceVersion ${res.before} → ${res.after}${res.reused ? ', already applied' : ''})`,
-    );
+    patched.push({ object: planned.object, ...res });
   }
   ctx.patched = true;
   ctx.patchedAt = new Date().toISOString();
@@ -148,15 +135,10 @@ export async function patchLive(_step: RunbookStep, ctx: StepContext): Promise<S
   const restarted = ctx.restarts?.length
     ? await gitActs.restartWorkloads({ target, workloads: ctx.restarts, restartedAt: ctx.patchedAt })
     : [];
-  const restartText = restarted
-    .map((r) => `${r.workload} (generation ${r.generation}${r.reused ? ', already restarted' : ''})`)
-    .join(', ');
+  const restartText = restartedText(restarted);
   return {
-    summary: `patched live: ${versions.join('; ')}${restartText ? `; restarted ${restartText}` : ''}`,
-    evidence: {
-      resourceVersions: versions.join('; '),
-      ...(restartText ? { restarted: restartText, restartedAt: ctx.patchedAt } : {}),
-    },
+    summary: `patched live: ${patchedText(patched)}${restartText ? `; restarted ${restartText}` : ''}`,
+    evidence: evidenceOf.patchLive(patched, restarted, ctx.patchedAt),
   };
 }
 
@@ -175,14 +157,7 @@ export async function commitToGit(_step: RunbookStep, ctx: StepContext): Promise
   ctx.state.status.commitSha = res.sha;
   return {
     summary: `${res.reused ? 'Git already holds the change at' : 'pushed'} ${res.sha.slice(0, 7)} (${res.files.join(', ') || 'no file changed'}) as ${request.requester.name}`,
-    evidence: {
-      commitSha: res.sha,
-      reused: res.reused,
-      pushAttempts: res.attempts,
-      files: res.files.join(', '),
-      commitUrl: target.repo.webUrl ? `${target.repo.webUrl}/commit/${res.sha}` : undefined,
-      author: `${request.requester.name} <${request.requester.email}>`,
-    },
+    evidence: evidenceOf.commitToGit(ctx.input, res),
   };
 }
 
@@ -195,7 +170,7 @@ export async function waitForGitToMatchLive(step: RunbookStep, ctx: StepContext)
     if (res.matches)
       return {
         summary: `Git at ${res.revision.slice(0, 7)} renders the patched live state`,
-        evidence: { gitRevision: res.revision },
+        evidence: evidenceOf.waitForGitToMatchLive(res),
       };
     if (Date.now() >= deadline) {
       throw ApplicationFailure.nonRetryable(
@@ -228,7 +203,7 @@ export async function awaitEngineRevision(step: RunbookStep, ctx: StepContext): 
   });
   return {
     summary: `${target.engine.kind} has fetched ${res.fetched.slice(0, 7)}${res.fetched === revision ? '' : `, which contains ${revision.slice(0, 7)}`} while auto-sync is still paused`,
-    evidence: { fetchedRevision: res.fetched, annotation: res.annotated },
+    evidence: evidenceOf.awaitEngineRevision(res),
   };
 }
 
@@ -254,6 +229,6 @@ export async function resumeAutoSync(_step: RunbookStep, ctx: StepContext): Prom
   ctx.state.status.pause = undefined;
   return {
     summary: `auto-sync restored to ${JSON.stringify(policy.engine === 'argocd' ? policy.automated : { suspend: false })}`,
-    evidence: { restoredPolicy: JSON.stringify(policy), gitRevision: gate.revision },
+    evidence: evidenceOf.resumeAutoSync(policy, gate),
   };
 }

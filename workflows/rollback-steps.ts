@@ -8,6 +8,7 @@ import { FailureType } from './types.js';
 import { heldFields, targetRevision, type StepContext, type StepResult } from './step-context.js';
 import type { PromotionDescription, RollbackPlan, RunbookStep } from './types.js';
 import { environmentFindings } from './diagnosis.js';
+import { evidenceOf } from './evidence.js';
 import { objectLabel, shownValue } from './object-label.js';
 
 function describeDrift(plan: Pick<RollbackPlan, 'drift'>): string {
@@ -122,15 +123,7 @@ export async function planRollback(_step: RunbookStep, ctx: StepContext): Promis
   const images = promotion.images.map((i) => `${i.container} ${i.from} → ${i.to}`).join(', ') || 'no image change';
   return {
     summary: `revert ${promotion.sha.slice(0, 7)} "${promotion.subject}" (${images})${warnings.length ? `; ${warnings.length} warning(s)` : ''}`,
-    evidence: {
-      promotion: promotion.sha,
-      engineRevision: engine.syncedRevision,
-      engineSync: engine.syncStatus,
-      engineHealth: engine.health,
-      engineResourceVersion: engine.resourceVersion,
-      realDrift: drift.real,
-      commitUrl: promotion.url,
-    },
+    evidence: evidenceOf.planRollback(promotion, engine, drift),
   };
 }
 
@@ -149,15 +142,7 @@ export async function revertPromotion(_step: RunbookStep, ctx: StepContext): Pro
   ctx.state.status.revertSha = res.revertSha;
   return {
     summary: `${res.reused ? 'found already pushed' : 'pushed'} revert ${res.revertSha.slice(0, 7)} as ${request.requester.name}`,
-    evidence: {
-      revertSha: res.revertSha,
-      reverted: ctx.promotion.sha,
-      reused: res.reused,
-      pushAttempts: res.attempts,
-      foreignCommitsRebased: res.foreignCommitsRebased,
-      commitUrl: target.repo.webUrl ? `${target.repo.webUrl}/commit/${res.revertSha}` : undefined,
-      author: `${request.requester.name} <${request.requester.email}>`,
-    },
+    evidence: evidenceOf.revertPromotion(ctx.input, ctx.promotion.sha, res),
   };
 }
 
@@ -169,7 +154,7 @@ export async function refresh(_step: RunbookStep, ctx: StepContext): Promise<Ste
   });
   return {
     summary: `asked ${ctx.input.target.engine.kind} to reconcile now (${res.annotated}${res.syncRequested ? ', sync requested' : ''})`,
-    evidence: { annotation: res.annotated, syncRequested: res.syncRequested },
+    evidence: evidenceOf.refresh(res),
   };
 }
 
@@ -204,11 +189,7 @@ export async function waitForSynced(_step: RunbookStep, ctx: StepContext): Promi
   ctx.syncedAt = res.at;
   return {
     summary: `Synced at ${revision.slice(0, 7)}`,
-    evidence: {
-      syncRevision: res.state.syncedRevision,
-      syncStatus: res.state.syncStatus,
-      engineResourceVersion: res.state.resourceVersion,
-    },
+    evidence: evidenceOf.waitForSynced(res.state),
   };
 }
 
@@ -227,14 +208,9 @@ export async function verifyHealth(_step: RunbookStep, ctx: StepContext): Promis
     ctx.state.status.restoredAt = res.healthyAt;
     return {
       summary: `Healthy for ${Math.round(target.health.windowMs / 1000)}s: ${res.message}`,
-      evidence: { healthyAt: res.healthyAt, engineHealth: res.engineHealth, workloads: res.workloads.join('; ') },
+      evidence: evidenceOf.healthRestored(res),
     };
   }
-  const evidence = {
-    engineHealth: res.engineHealth,
-    workloads: res.workloads.join('; '),
-    ...(res.unrecoverable ? { unrecoverable: res.unrecoverable } : {}),
-  };
   if (ctx.patched) {
     // Emergency path: the live change is in place (and maybe in Git); the run holds the pause.
     const where = ctx.commitSha
@@ -243,7 +219,7 @@ export async function verifyHealth(_step: RunbookStep, ctx: StepContext): Promis
     throw ApplicationFailure.nonRetryable(
       `${where} but ${target.app}/${target.env} is ${res.message}`,
       FailureType.HealthNotRestored,
-      evidence,
+      evidenceOf.healthNotRestored(res),
     );
   }
   // Rollback: health did not come back after the revert; the regression may live in the environment.
@@ -269,7 +245,10 @@ export async function verifyHealth(_step: RunbookStep, ctx: StepContext): Promis
   const revert = ctx.revertSha ? `the revert ${ctx.revertSha.slice(0, 7)} is live` : 'the revert is live';
   return {
     summary: res.message,
-    evidence: { ...evidence, realDrift: drift.real, overwrittenLiveEdits: environment?.overwritten.length ?? 0 },
+    evidence: evidenceOf.healthNotRestored(res, {
+      realDrift: drift.real,
+      overwrittenLiveEdits: environment?.overwritten.length ?? 0,
+    }),
     stop: {
       phase: 'not-restored',
       result: `Not restored: ${revert} but health did not return (${res.message}). The regression may live in the environment (config drift), not in the promotion. ${found.join(' ')}${next}`,

@@ -150,7 +150,11 @@ describe('timeline from history without a final status', () => {
 
   it('recomputes evidence, records the retry, the approval and the reminder', () => {
     const patch = rt.events.find((e) => e.step === 'patch' && e.evidence)!;
-    assert.equal(patch.evidence!.resourceVersions, 'v1/ConfigMap/users-api-prod/users-api-env 41→42');
+    // As the workflow's patchLive step writes it (workflows/evidence.ts), not a paraphrase.
+    assert.equal(
+      patch.evidence!.resourceVersions,
+      'ConfigMap.v1 users-api-prod/users-api-env (resourceVersion 41 → 42)',
+    );
     const pause = rt.events.find((e) => e.step === 'pause' && e.evidence)!;
     assert.equal(pause.evidence!.leaseExpires, at(60));
     assert.ok(rt.events.some((e) => e.kind === 'approval' && e.actor === 'bob' && e.summary === 'approved: go'));
