@@ -42,7 +42,7 @@ export function createGitActivities(deps: GitActivityDeps) {
   return {
     findPromotion: createFindPromotion(sources, deps.find),
     revertPromotion: createRevertPromotion(store, deps.revert),
-    checkRevert: createCheckRevert(store),
+    checkRevert: createCheckRevert(sources),
     planGitEdits: createPlanGitEdits(store, deps.liveChange),
     commitLiveChange: createCommitLiveChange(store, deps.liveChange),
     ...createClassifySync(sources),

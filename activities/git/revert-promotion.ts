@@ -26,6 +26,7 @@ import { kustomizeSourcePaths } from '../../src/lib/git/kustomize-sources.js';
 import { pushHead, redactCredentials } from '../../src/lib/git/push.js';
 import { commitsForRun, revertMessage, runTrailerLog } from '../../src/lib/git/revert-message.js';
 import { assertTrailerValue, formatIdent } from '../../src/lib/git/validate.js';
+import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
 import {
   badInput,
   pushRefused,
@@ -100,36 +101,44 @@ export interface RevertCheck {
 
 /**
  * checkRevert: would reverting `sha` on the branch tip apply cleanly? Answered before approval, so
- * the plan can say "this revert will conflict with 9c1e2f0" instead of failing after it.
+ * the plan can say "this revert will conflict with 9c1e2f0" instead of failing after it. A dry run
+ * in a scratch worktree of the worker's mirror: many runs planning at once do not queue on the
+ * writable clone that the reverts themselves need.
  */
-export function createCheckRevert(store: CloneStore) {
+export function createCheckRevert(sources: GitSourceCache) {
   return async function checkRevert({ target, sha }: { target: TargetSnapshot; sha: string }): Promise<RevertCheck> {
-    return store.use(target.repo.url, async (clone) => {
-      const co = await checkout(clone, target);
+    const source = sources.get(target.repo.url);
+    return source.read(async (mirror) => {
+      const co = await checkout(mirror, target);
       const commit = await requestedCommit(co, sha);
-      try {
-        const conflicts = await applyRevert(co, commit, co.tip);
-        if (!conflicts.length) return { conflicts, laterCommits: [] };
-        const log = await clone.git.raw([
-          'log',
-          '-n',
-          '5',
-          '--format=%H%x1f%s%x1f%an',
-          `${commit}..${co.tip}`,
-          '--',
-          ...conflicts.map(literal),
-        ]);
-        const laterCommits = log
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => {
-            const [h = '', subject = '', author = ''] = l.split('\x1f');
-            return { sha: h, subject, author };
-          });
-        return { conflicts, laterCommits };
-      } finally {
-        await clone.clean();
-      }
+      const conflicts = await source.scratch(co.tip, async (wt) => {
+        try {
+          await wt.raw(['revert', '--no-commit', commit]);
+          return [];
+        } catch (err) {
+          const conflicted = (await wt.raw(['diff', '--name-only', '--diff-filter=U'])).split('\n').filter(Boolean);
+          if (conflicted.length === 0) throw err;
+          return conflicted;
+        }
+      });
+      if (!conflicts.length) return { conflicts, laterCommits: [] };
+      const log = await mirror.git.raw([
+        'log',
+        '-n',
+        '5',
+        '--format=%H%x1f%s%x1f%an',
+        `${commit}..${co.tip}`,
+        '--',
+        ...conflicts.map(literal),
+      ]);
+      const laterCommits = log
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => {
+          const [h = '', subject = '', author = ''] = l.split('\x1f');
+          return { sha: h, subject, author };
+        });
+      return { conflicts, laterCommits };
     });
   };
 }

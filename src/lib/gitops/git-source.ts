@@ -13,7 +13,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ReadView } from '../git/read-view.js';
@@ -98,7 +98,11 @@ export class GitSource {
   private async ensureMirror(): Promise<boolean> {
     let cloned = false;
     this.mirror ??= (async () => {
-      if (await stat(path.join(this.mirrorDir, 'HEAD')).catch(() => undefined)) return;
+      if (await stat(path.join(this.mirrorDir, 'HEAD')).catch(() => undefined)) {
+        // Scratch worktrees a killed process left registered; none of this process exists yet.
+        await this.git.raw(['worktree', 'prune']).catch(() => undefined);
+        return;
+      }
       assertCloneUrl(this.url);
       const parent = path.dirname(this.mirrorDir);
       await mkdir(parent, { recursive: true });
@@ -204,6 +208,31 @@ export class GitSource {
     const out = await this.git.raw(['log', '-1', '--format=%s%x00%an <%ae>%x00%aI', sha, '--']);
     const [subject = '', author = '', date = ''] = out.trim().split('\0');
     return { subject, author, date };
+  }
+
+  /**
+   * Runs `fn` in a throwaway detached worktree of the mirror at `sha`, for a dry run such as
+   * checking that a revert applies; removed afterwards. Each call has its own, so dry runs of many
+   * runs go side by side; nothing there is ever committed or pushed.
+   */
+  async scratch<T>(sha: string, fn: (git: Git) => Promise<T>): Promise<T> {
+    if (!isFullSha(sha)) throw new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha);
+    await this.ready();
+    const root = path.join(this.workDir, 'worktrees', this.id);
+    await mkdir(root, { recursive: true });
+    const dir = await mkdtemp(path.join(root, 'wt-'));
+    try {
+      await this.git.raw(['worktree', 'add', '--detach', '--quiet', dir, sha]);
+      const wt = gitAt(dir);
+      try {
+        return await fn(wt);
+      } finally {
+        wt.close();
+      }
+    } finally {
+      await this.git.raw(['worktree', 'remove', '--force', dir]).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
@@ -218,6 +218,31 @@ describe('revertPromotion', () => {
     const ok = await activities.revertPromotion({ ...request({ runId: 'run-2' }), sha: head });
     assert.equal(tagOf(await world.repo.show(OVERLAY)), '1.42.0');
     assert.equal(ok.reused, false);
+  });
+
+  it('checkRevert answers before approval, side by side, from scratch worktrees of the mirror: clean, or the conflicting file and the later commit', async () => {
+    const { checkRevert } = createGitActivities({ cacheDir: world.cacheDir });
+    const ask = () => checkRevert({ target: target(world.repo, 'users-api', 'prod'), sha: promotion.sha });
+    assert.deepEqual(await ask(), { conflicts: [], laterCommits: [] });
+    const hotfix = (await world.repo.show(OVERLAY)).replace('newTag: 1.42.0', 'newTag: 1.42.1');
+    const later = await world.repo.commit({ [OVERLAY]: hotfix }, 'users-api prod: hotfix 1.42.1');
+    const answers = await Promise.all(Array.from({ length: 8 }, ask));
+    for (const a of answers) {
+      assert.deepEqual(a.conflicts, [OVERLAY]);
+      assert.deepEqual(
+        a.laterCommits.map((c) => [c.sha, c.subject]),
+        [[later, 'users-api prod: hotfix 1.42.1']],
+      );
+    }
+    // Nothing took the writable clone, nothing is left behind, and the remote is unchanged.
+    assert.equal(existsSync(path.join(world.cacheDir, 'repos')), false);
+    assert.deepEqual(
+      await readdir(path.join(world.cacheDir, 'sources', 'worktrees')).then((d) =>
+        readdir(path.join(world.cacheDir, 'sources', 'worktrees', d[0]!)),
+      ),
+      [],
+    );
+    assert.equal(await world.repo.head(), later);
   });
 
   it('refuses with RevertNotNeeded, naming the commit that undid it, when the tag was already put back', async () => {
