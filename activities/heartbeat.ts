@@ -24,3 +24,12 @@ export function cancellationSignal(): AbortSignal | undefined {
 export function resumePoint<T>(): T | undefined {
   return current()?.info.heartbeatDetails as T | undefined;
 }
+
+/**
+ * For an activity queued behind others on the writable clone (src/lib/git/cached-clone.ts
+ * WaitOptions): it heartbeats while it waits its turn, and stops waiting once cancelled.
+ */
+export function whileQueued(step: string): { whileWaiting: () => void; signal?: AbortSignal } {
+  const signal = cancellationSignal();
+  return { whileWaiting: () => heartbeat({ step, waiting: 'for the clone' }), ...(signal ? { signal } : {}) };
+}

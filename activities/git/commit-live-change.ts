@@ -33,7 +33,7 @@ import { assertTrailerValue, formatIdent } from '../../src/lib/git/validate.js';
 import type { KubeObject } from '../../src/lib/gitops/render.js';
 import { badInput, pushRefused, pushRejected, refusingUnsafeInput } from './failures.js';
 import { checkout, type Checkout } from './find-promotion.js';
-import { heartbeat } from '../heartbeat.js';
+import { heartbeat, whileQueued } from '../heartbeat.js';
 
 export interface PlanGitEditsInput {
   target: TargetSnapshot;
@@ -136,42 +136,46 @@ export function createPlanGitEdits(store: CloneStore, options: LiveChangeOptions
     if (!Array.isArray(input.liveAfter))
       throw badInput('planGitEdits needs the live objects after the patch (liveAfter)');
     return refusingUnsafeInput(() =>
-      store.use(input.target.repo.url, async (clone) => {
-        const co = await checkout(clone, input.target);
-        heartbeat({ step: 'planGitEdits', base: co.tip });
-        return clone.withWorktree(co.tip, async (dir) => {
-          const plan = await planLiveChangeIn(
-            dir,
-            co.envPath,
-            input.changes,
-            input.liveAfter,
-            planOptions(input.target, options),
-          );
-          // A git bound to the worktree; --no-ext-diff/--no-textconv: no configured program runs on repository content.
-          const wt = gitAt(dir, { config: ['core.quotePath=false'] });
-          // Intent to add, so a new patch file shows in the diff too (the worktree is thrown away).
-          if (plan.files.length > 0) await wt.raw(['add', '--intent-to-add', '--', ...plan.files.map(literal)]);
-          const diff =
-            plan.files.length === 0
-              ? ''
-              : await wt.raw([
-                  'diff',
-                  '--no-color',
-                  '--no-ext-diff',
-                  '--no-textconv',
-                  '--',
-                  ...plan.files.map(literal),
-                ]);
-          return {
-            base: co.tip,
-            edits: plan.edits,
-            diff,
-            rendersLive: plan.rendersLive,
-            remaining: plan.remaining,
-            otherEnvs: plan.otherEnvs,
-          };
-        });
-      }),
+      store.use(
+        input.target.repo.url,
+        async (clone) => {
+          const co = await checkout(clone, input.target);
+          heartbeat({ step: 'planGitEdits', base: co.tip });
+          return clone.withWorktree(co.tip, async (dir) => {
+            const plan = await planLiveChangeIn(
+              dir,
+              co.envPath,
+              input.changes,
+              input.liveAfter,
+              planOptions(input.target, options),
+            );
+            // A git bound to the worktree; --no-ext-diff/--no-textconv: no configured program runs on repository content.
+            const wt = gitAt(dir, { config: ['core.quotePath=false'] });
+            // Intent to add, so a new patch file shows in the diff too (the worktree is thrown away).
+            if (plan.files.length > 0) await wt.raw(['add', '--intent-to-add', '--', ...plan.files.map(literal)]);
+            const diff =
+              plan.files.length === 0
+                ? ''
+                : await wt.raw([
+                    'diff',
+                    '--no-color',
+                    '--no-ext-diff',
+                    '--no-textconv',
+                    '--',
+                    ...plan.files.map(literal),
+                  ]);
+            return {
+              base: co.tip,
+              edits: plan.edits,
+              diff,
+              rendersLive: plan.rendersLive,
+              remaining: plan.remaining,
+              otherEnvs: plan.otherEnvs,
+            };
+          });
+        },
+        whileQueued('planGitEdits'),
+      ),
     );
   };
 }
@@ -275,14 +279,18 @@ export function createCommitLiveChange(store: CloneStore, options: LiveChangeOpt
       assertTrailerValue('requester.handle', input.requester.handle);
       if (input.incidentId !== undefined) assertTrailerValue('incidentId', input.incidentId);
       formatIdent('requester', input.requester);
-      return store.use(input.target.repo.url, async (clone) => {
-        try {
-          return await commit(clone, input);
-        } catch (err) {
-          await clone.clean().catch(() => undefined);
-          throw err;
-        }
-      });
+      return store.use(
+        input.target.repo.url,
+        async (clone) => {
+          try {
+            return await commit(clone, input);
+          } catch (err) {
+            await clone.clean().catch(() => undefined);
+            throw err;
+          }
+        },
+        whileQueued('commitLiveChange'),
+      );
     });
   };
 }

@@ -36,7 +36,7 @@ import {
   revertNotNeeded,
 } from './failures.js';
 import { checkout, requestedCommit, requestedCommitInfo, type Checkout } from './find-promotion.js';
-import { heartbeat } from '../heartbeat.js';
+import { heartbeat, whileQueued } from '../heartbeat.js';
 
 export interface RevertPromotionInput {
   target: TargetSnapshot;
@@ -324,7 +324,7 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
       assertTrailerValue('requester.handle', input.requester.handle);
       if (input.incidentId !== undefined) assertTrailerValue('incidentId', input.incidentId);
       formatIdent('requester', input.requester);
-      return store.use(input.target.repo.url, (clone) => revert(clone, input));
+      return store.use(input.target.repo.url, (clone) => revert(clone, input), whileQueued('revertPromotion'));
     });
   };
 }

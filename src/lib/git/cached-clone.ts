@@ -59,7 +59,21 @@ export interface CloneStore {
    * killed worker left behind is cleaned. Code that writes into `clone.dir` itself must run such a
    * command afterwards or throw, as the git activities do.
    */
-  use<T>(url: string, fn: (clone: CachedClone) => Promise<T>): Promise<T>;
+  use<T>(url: string, fn: (clone: CachedClone) => Promise<T>, wait?: WaitOptions): Promise<T>;
+}
+
+/** How a caller queued behind other uses of the clone shows it is alive, and gives up. */
+export interface WaitOptions {
+  /**
+   * Called every `everyMs` while the use waits its turn: an activity heartbeats here, or a queue of
+   * 200 reverts outlasts its heartbeat timeout and each is retried while its first attempt still
+   * waits in the queue.
+   */
+  whileWaiting?: () => void;
+  /** @default 5000 */
+  everyMs?: number;
+  /** An aborted signal (the activity was cancelled or timed out) ends the wait before the turn comes. */
+  signal?: AbortSignal;
 }
 
 /** Uses of one clone directory, serialized across every store in the process. */
@@ -208,10 +222,13 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
   }
 
   return {
-    use(url, fn) {
+    use(url, fn, wait = {}) {
       assertCloneUrl(url);
       const dir = clonePath(cacheDir, url);
+      const beat = wait.whileWaiting ? setInterval(wait.whileWaiting, wait.everyMs ?? 5000) : undefined;
       return mutex.run(dir, async () => {
+        clearInterval(beat);
+        wait.signal?.throwIfAborted();
         await ensureClone(url, dir);
         const clone = cachedClone(url, dir);
         try {

@@ -53,6 +53,37 @@ describe('cached clone store', () => {
     );
   });
 
+  it('a use queued behind another shows it is alive while it waits, and a cancelled one never runs', async () => {
+    const store = createCloneStore({ cacheDir: world.cacheDir });
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = store.use(world.repo.remote, () => held);
+    let beats = 0;
+    const queued = store.use(world.repo.remote, async () => 'ran', { whileWaiting: () => beats++, everyMs: 10 });
+    const cancel = new AbortController();
+    let ranCancelled = false;
+    const cancelled = store.use(
+      world.repo.remote,
+      async () => {
+        ranCancelled = true;
+      },
+      { signal: cancel.signal },
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    cancel.abort(new Error('activity cancelled'));
+    const beatsWhileWaiting = beats;
+    release();
+    await first;
+    assert.equal(await queued, 'ran');
+    await assert.rejects(cancelled, /activity cancelled/);
+    assert.equal(ranCancelled, false);
+    assert.ok(beatsWhileWaiting >= 5, `heartbeats while queued: ${beatsWhileWaiting}`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(beats, beatsWhileWaiting, 'no heartbeat once its turn came');
+  });
+
   it('gives a detached worktree at a sha and removes it afterwards, also when the callback throws', async () => {
     const store = createCloneStore({ cacheDir: world.cacheDir });
     const first = world.repo.promotions[0];
