@@ -43,7 +43,7 @@ export async function renderTarget(
   const source = sources.get(target.repo.url);
   await source.fetch();
   const sha = revision ?? (await source.resolve(target.repo.branch));
-  const objects = (await renderManifests(await source.checkout(sha), target.path)).map((o) =>
+  const objects = (await source.withTree(sha, (dir) => renderManifests(dir, target.path))).map((o) =>
     o.metadata.namespace !== undefined || isClusterScoped(o)
       ? o
       : { ...o, metadata: { ...o.metadata, namespace: target.namespace } },

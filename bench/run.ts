@@ -6,6 +6,7 @@
  *
  *   npm run bench                      # all of them (about 4 minutes on 2 cores)
  *   npm run bench -- --only slack-ack  # one of them; the summary still covers every result on disk
+ *   npm run bench -- --summary         # none: only rewrite the summary from the results on disk
  */
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -340,7 +341,12 @@ const only = (() => {
   const i = process.argv.indexOf('--only');
   return i >= 0 ? process.argv[i + 1] : undefined;
 })();
-const chosen = only ? BENCHMARKS.filter((b) => b.name === only) : [...BENCHMARKS];
+// --summary: rewrite bench/results/README.md from the results on disk (after one bench ran by itself).
+const chosen = process.argv.includes('--summary')
+  ? []
+  : only
+    ? BENCHMARKS.filter((b) => b.name === only)
+    : [...BENCHMARKS];
 if (only && chosen.length === 0) {
   console.error(`no benchmark "${only}"; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
   process.exit(2);

@@ -43,14 +43,22 @@ export class GitSource {
   /** The fetch running now, and the one queued behind it that new callers join. */
   private running?: Promise<void>;
   private queued?: Promise<void>;
-  /** Trees being extracted or extracted, by full sha. */
+  /** Trees being extracted or extracted, by full sha, least recently used first. */
   private readonly trees = new Map<string, Promise<string>>();
+  /** Uses in progress (withTree) per tree: a tree in use is never pruned. */
+  private readonly inUse = new Map<string, number>();
   private readonly git: Git;
 
-  /** `workDir` holds the mirror (`git/<hash>.git`) and the trees (`trees/<hash>/<sha>`). */
+  /**
+   * `workDir` holds the mirror (`git/<hash>.git`) and the trees (`trees/<hash>/<sha>`). Each commit
+   * a plan renders is one tree (a rollback search renders up to one per candidate), so the trees
+   * this process extracted are bounded: beyond `maxTrees` the least recently used one not in use
+   * is removed.
+   */
   constructor(
     readonly url: string,
     readonly workDir: string,
+    readonly maxTrees = 128,
   ) {
     this.git = gitAt(this.mirrorDir);
   }
@@ -160,18 +168,58 @@ export class GitSource {
     throw new GitSourceError(`revision ${wanted} not found in ${this.url}`, this.url, ref);
   }
 
-  /** A directory holding the tree of commit `sha` (extracted once, then reused). */
+  /**
+   * A directory holding the tree of commit `sha` (extracted once, then reused). It may be pruned
+   * once `maxTrees` newer trees were used: a caller that reads it for a while uses withTree.
+   */
   async checkout(sha: string): Promise<string> {
+    return (await this.tree(sha)).dir;
+  }
+
+  /** Runs `fn` on the tree of commit `sha`, which is not pruned while `fn` runs; `fn` must not write to it. */
+  async withTree<T>(sha: string, fn: (dir: string) => Promise<T>): Promise<T> {
+    const { full, dir } = await this.tree(sha, true);
+    try {
+      return await fn(dir);
+    } finally {
+      const n = (this.inUse.get(full) ?? 1) - 1;
+      if (n > 0) this.inUse.set(full, n);
+      else this.inUse.delete(full);
+      await this.prune();
+    }
+  }
+
+  private async tree(sha: string, use = false): Promise<{ full: string; dir: string }> {
     if (!isShaPrefix(sha)) throw new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha);
     await this.ready();
     const full = await this.resolveLocal(sha);
+    // Taken before the await, so a prune while it is extracted or awaited leaves it alone.
+    if (use) this.inUse.set(full, (this.inUse.get(full) ?? 0) + 1);
     let tree = this.trees.get(full);
-    if (!tree) {
+    if (tree)
+      this.trees.delete(full); // re-inserted below: most recently used
+    else {
       tree = this.extract(full);
-      this.trees.set(full, tree);
       tree.catch(() => this.trees.delete(full));
     }
-    return tree;
+    this.trees.set(full, tree);
+    try {
+      const dir = await tree;
+      if (!use) await this.prune();
+      return { full, dir };
+    } catch (err) {
+      if (use) this.inUse.set(full, (this.inUse.get(full) ?? 1) - 1);
+      throw err;
+    }
+  }
+
+  /** Removes the least recently used trees not in use while there are more than maxTrees. */
+  private async prune(): Promise<void> {
+    const excess = this.trees.size - this.maxTrees;
+    if (excess <= 0) return;
+    const victims = [...this.trees.keys()].filter((sha) => !this.inUse.get(sha)).slice(0, excess);
+    for (const sha of victims) this.trees.delete(sha);
+    await Promise.all(victims.map((sha) => rm(path.join(this.treesDir, sha), { recursive: true, force: true })));
   }
 
   private async extract(full: string): Promise<string> {
@@ -249,7 +297,7 @@ export class GitSource {
         url: this.url,
         git,
         branchRef: (branch) => `refs/heads/${branch}`,
-        withTree: async (sha, use) => use(await this.checkout(sha)),
+        withTree: (sha, use) => this.withTree(sha, use),
       });
     } finally {
       git.close();

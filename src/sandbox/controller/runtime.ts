@@ -57,11 +57,10 @@ export class Runtime {
     const key = `${repoURL}\0${sha}\0${relPath}`;
     let p = this.renders.get(key);
     if (!p) {
-      p = (async () => {
-        const dir = await this.sources.get(repoURL).checkout(sha);
-        const objects = await renderManifests(dir, relPath || '.');
-        return { objects, sourceType: await sourceTypeOf(dir, relPath || '.') };
-      })();
+      p = this.sources.get(repoURL).withTree(sha, async (dir) => ({
+        objects: await renderManifests(dir, relPath || '.'),
+        sourceType: await sourceTypeOf(dir, relPath || '.'),
+      }));
       p.catch(() => this.renders.delete(key));
       this.renders.set(key, p);
     }

@@ -65,6 +65,25 @@ describe('GitSource', () => {
     assert.deepEqual(await readdir(path.join(repo.root, 'cache', 'git')).then((d) => d.length), 1);
   });
 
+  it('keeps at most maxTrees trees, least recently used out first, never one in use', async () => {
+    const small = new GitSource(repo.remote, path.join(repo.root, 'cache-small'), 2);
+    const shas = [];
+    for (const v of [10, 11, 12]) shas.push(await repo.commit({ 'app/cm.yaml': `v: ${v}\n` }, `v${v}`));
+    await small.fetch();
+    const treesDir = small.treesDir;
+    let release!: () => void;
+    const holding = small.withTree(shas[0]!, () => new Promise<void>((r) => (release = r)));
+    await new Promise((r) => setTimeout(r, 100));
+    await small.checkout(shas[1]!);
+    await small.checkout(shas[2]!);
+    const trees = async () => (await readdir(treesDir)).sort();
+    // Three trees, but the oldest is in use: the least recently used one not in use went.
+    assert.deepEqual(await trees(), [shas[0]!, shas[2]!].sort());
+    release();
+    await holding;
+    assert.deepEqual(await trees(), [shas[2]!, shas[0]!].sort(), 'back to two; the one just used stays');
+  });
+
   it('refuses refs and shas that could be options or are not there', async () => {
     await assert.rejects(source.resolve('--upload-pack=touch /tmp/x'), GitSourceError);
     await assert.rejects(source.resolve('no-such-branch'), /revision no-such-branch not found/);
