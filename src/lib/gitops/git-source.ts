@@ -47,6 +47,8 @@ export class GitSource {
   private readonly trees = new Map<string, Promise<string>>();
   /** Uses in progress (withTree) per tree: a tree in use is never pruned. */
   private readonly inUse = new Map<string, number>();
+  /** Pruned trees whose directory is still being removed: asked again, they wait and are extracted anew. */
+  private readonly removing = new Map<string, Promise<void>>();
   private readonly git: Git;
 
   /**
@@ -218,12 +220,22 @@ export class GitSource {
     const excess = this.trees.size - this.maxTrees;
     if (excess <= 0) return;
     const victims = [...this.trees.keys()].filter((sha) => !this.inUse.get(sha)).slice(0, excess);
-    for (const sha of victims) this.trees.delete(sha);
-    await Promise.all(victims.map((sha) => rm(path.join(this.treesDir, sha), { recursive: true, force: true })));
+    await Promise.all(
+      victims.map((sha) => {
+        this.trees.delete(sha);
+        const removed = rm(path.join(this.treesDir, sha), { recursive: true, force: true }).finally(() => {
+          if (this.removing.get(sha) === removed) this.removing.delete(sha);
+        });
+        this.removing.set(sha, removed);
+        return removed;
+      }),
+    );
   }
 
   private async extract(full: string): Promise<string> {
     const dir = path.join(this.treesDir, full);
+    // A directory still being pruned would pass the check below and then vanish under the reader.
+    await this.removing.get(full)?.catch(() => undefined);
     if (await stat(dir).catch(() => undefined)) return dir;
     // Extract beside, then rename: a crash never leaves a half-written tree under the final name.
     const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
