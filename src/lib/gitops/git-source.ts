@@ -108,11 +108,7 @@ export class GitSource {
   private async ensureMirror(): Promise<boolean> {
     let cloned = false;
     this.mirror ??= (async () => {
-      if (await stat(path.join(this.mirrorDir, 'HEAD')).catch(() => undefined)) {
-        // Scratch worktrees a killed process left registered; none of this process exists yet.
-        await this.git.raw(['worktree', 'prune']).catch(() => undefined);
-        return;
-      }
+      if (await stat(path.join(this.mirrorDir, 'HEAD')).catch(() => undefined)) return;
       assertCloneUrl(this.url);
       const parent = path.dirname(this.mirrorDir);
       await mkdir(parent, { recursive: true });
@@ -271,26 +267,25 @@ export class GitSource {
   }
 
   /**
-   * Runs `fn` in a throwaway detached worktree of the mirror at `sha`, for a dry run such as
-   * checking that a revert applies; removed afterwards. Each call has its own, so dry runs of many
-   * runs go side by side; nothing there is ever committed or pushed.
+   * Runs `fn` in a throwaway checkout of commit `sha`, for a dry run such as checking that a revert
+   * applies; removed afterwards. Each call has its own, so the dry runs of many runs go side by
+   * side; nothing there is ever committed or pushed. It is a `clone --shared` of the mirror (it
+   * borrows the mirror's objects, so it costs a checkout), not a worktree of it: the mirror's fetch
+   * checks every worktree's HEAD, and one being created made fetches fail ("bad object").
    */
   async scratch<T>(sha: string, fn: (git: Git) => Promise<T>): Promise<T> {
     if (!isFullSha(sha)) throw new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha);
     await this.ready();
-    const root = path.join(this.workDir, 'worktrees', this.id);
+    const root = path.join(this.workDir, 'scratch', this.id);
     await mkdir(root, { recursive: true });
     const dir = await mkdtemp(path.join(root, 'wt-'));
+    const wt = gitAt(dir);
     try {
-      await this.git.raw(['worktree', 'add', '--detach', '--quiet', dir, sha]);
-      const wt = gitAt(dir);
-      try {
-        return await fn(wt);
-      } finally {
-        wt.close();
-      }
+      await gitAt(root).raw(['clone', '--quiet', '--shared', '--no-checkout', '--no-tags', '--', this.mirrorDir, dir]);
+      await wt.raw(['checkout', '--quiet', '--detach', sha]);
+      return await fn(wt);
     } finally {
-      await this.git.raw(['worktree', 'remove', '--force', dir]).catch(() => undefined);
+      wt.close();
       await rm(dir, { recursive: true, force: true });
     }
   }

@@ -220,13 +220,21 @@ describe('revertPromotion', () => {
     assert.equal(ok.reused, false);
   });
 
-  it('checkRevert answers before approval, side by side, from scratch worktrees of the mirror: clean, or the conflicting file and the later commit', async () => {
+  it('checkRevert answers before approval, side by side, from scratch checkouts of the mirror: clean, or the conflicting file and the later commit', async () => {
     const { checkRevert } = createGitActivities({ cacheDir: world.cacheDir });
     const ask = () => checkRevert({ target: target(world.repo, 'users-api', 'prod'), sha: promotion.sha });
     assert.deepEqual(await ask(), { conflicts: [], laterCommits: [] });
     const hotfix = (await world.repo.show(OVERLAY)).replace('newTag: 1.42.0', 'newTag: 1.42.1');
     const later = await world.repo.commit({ [OVERLAY]: hotfix }, 'users-api prod: hotfix 1.42.1');
+    // Others keep pushing while the checks run: the mirror fetches beside the dry runs.
+    const pushes = (async () => {
+      let head = later;
+      for (let k = 0; k < 4; k++) head = await world.repo.commit({ [`NOTES-${k}.md`]: `${k}\n` }, `notes ${k}`);
+      return head;
+    })();
     const answers = await Promise.all(Array.from({ length: 8 }, ask));
+    const head = await pushes;
+    await ask();
     for (const a of answers) {
       assert.deepEqual(a.conflicts, [OVERLAY]);
       assert.deepEqual(
@@ -236,13 +244,9 @@ describe('revertPromotion', () => {
     }
     // Nothing took the writable clone, nothing is left behind, and the remote is unchanged.
     assert.equal(existsSync(path.join(world.cacheDir, 'repos')), false);
-    assert.deepEqual(
-      await readdir(path.join(world.cacheDir, 'sources', 'worktrees')).then((d) =>
-        readdir(path.join(world.cacheDir, 'sources', 'worktrees', d[0]!)),
-      ),
-      [],
-    );
-    assert.equal(await world.repo.head(), later);
+    const scratch = path.join(world.cacheDir, 'sources', 'scratch');
+    for (const repo of await readdir(scratch)) assert.deepEqual(await readdir(path.join(scratch, repo)), []);
+    assert.equal(await world.repo.head(), head);
   });
 
   it('refuses with RevertNotNeeded, naming the commit that undid it, when the tag was already put back', async () => {
