@@ -305,7 +305,10 @@ class ObjectReader {
 
 function runGit(cwd: string, argv: string[], args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', argv, { cwd, env: gitEnv(), stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    // stdin is an ended pipe, not 'ignore': 'ignore' opens /dev/null, and git must not depend on that device.
+    const child = spawn('git', argv, { cwd, env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+    child.stdin.on('error', () => undefined); // git may exit before the end reaches it
+    child.stdin.end();
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
