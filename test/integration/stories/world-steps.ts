@@ -116,16 +116,25 @@ export async function waitApplied(
       500,
     );
   } else {
+    // Like `flux reconcile ks --with-source`: a Kustomization busy with a health wait (wait: true) can
+    // miss one request, so it is asked again every 30 s until it names the revision.
+    let askedAt = Date.now();
     await waitFor(
       `${app}-${env} reconciled ${sha.slice(0, 7)}`,
       async () => {
         const k = await rest.get<Record<string, any>>(fluxKsPath(app, env));
-        return k?.status?.lastAttemptedRevision === `main@sha1:${sha}` &&
-          k.status.conditions?.some(
-            (c: { type: string; status: string }) => c.type === 'Ready' && c.status !== 'Unknown',
-          )
-          ? true
-          : undefined;
+        const ready = k?.status?.conditions?.find((c: { type: string }) => c.type === 'Ready');
+        if (k?.status?.lastAttemptedRevision === `main@sha1:${sha}` && ready && ready.status !== 'Unknown') return true;
+        if (Date.now() - askedAt > 30_000) {
+          askedAt = Date.now();
+          await refresh(world, app, env);
+        }
+        const src = await rest.get<Record<string, any>>(FLUX_SOURCE);
+        throw new Error(
+          `source artifact ${src?.status?.artifact?.revision}, Kustomization lastAttempted ` +
+            `${k?.status?.lastAttemptedRevision}, Ready ${ready?.status} ${ready?.reason}: ${ready?.message}, ` +
+            `handled ${k?.status?.lastHandledReconcileAt}`,
+        );
       },
       timeoutMs,
       500,
