@@ -14,7 +14,9 @@ export const RBAC_FILE = 'deploy/base/rbac.yaml';
 
 const VERBS: Record<string, string> = { POST: 'create', PUT: 'update', PATCH: 'patch', WATCH: 'watch' };
 
-/** The RBAC terms of a request: verb, API group, resource (with subresource), namespace and name, read from its path. */
+/**
+ * The RBAC terms of a request: verb, API group, resource (with subresource), namespace and name, read from its path.
+ */
 export function rbacTermsOf(
   method: string,
   path: string,
@@ -73,7 +75,10 @@ export function notAuthorized(message: string, err?: KubeApiError): ApplicationF
 
 type AnyFn = (...args: never[]) => Promise<unknown>;
 
-/** Wraps each activity: a 401 or 403 from Kubernetes (or caused by one) leaves as NotAuthorized, everything else as it was. */
+/**
+ * Wraps each activity: a 401 or 403 from Kubernetes (or caused by one) leaves as NotAuthorized,
+ * everything else as it was.
+ */
 export function withKubeAuthFailures<T extends Record<string, AnyFn>>(activities: T): T {
   const out: Record<string, AnyFn> = {};
   for (const [name, fn] of Object.entries(activities)) {

@@ -85,7 +85,10 @@ spec:
           image: ghcr.io/acme/${app}:1.0.0
 `;
 
-/** A fast-import stream: one commit with every file, then `commits` single-file promotions. Returns the marks of the two promotions to revert. */
+/**
+ * A fast-import stream: one commit with every file, then `commits` single-file promotions. Returns
+ * the marks of the two promotions to revert.
+ */
 function stream(): { text: string; marks: { recent: number; deep: number } } {
   const apps = ['users-api', ...Array.from({ length: APPS }, (_, i) => `app-${String(i).padStart(3, '0')}`)];
   const out: string[] = [];
@@ -125,7 +128,8 @@ function stream(): { text: string; marks: { recent: number; deep: number } } {
       app = 'users-api';
       env = 'staging';
     } else {
-      // users-api is promoted now and then too, but never prod after the deep promotion nor staging after the recent one.
+      // users-api is promoted now and then too, but never prod after the deep promotion nor staging
+      // after the recent one.
       app = k % 500 === 0 ? 'users-api' : apps[1 + rnd(APPS)]!;
       env = ENVS[rnd(3)]!;
       if (app === 'users-api' && ((env === 'prod' && fromTip < DEEP) || (env === 'staging' && fromTip < RECENT)))

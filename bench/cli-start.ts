@@ -29,10 +29,14 @@ const runs = Number(args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--co
 const GOAL_MS = 300;
 const KUBECTL = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find(existsSync);
 
-/** The children's CPU time (user + system) of this process so far, in ms, from /proc/self/stat (Linux); undefined elsewhere. */
+/**
+ * The children's CPU time (user + system) of this process so far, in ms, from /proc/self/stat
+ * (Linux); undefined elsewhere.
+ */
 function childrenCpuMs(): number | undefined {
   try {
-    // Fields after the command name: state is field 3; cutime and cstime are fields 16 and 17, in clock ticks (USER_HZ, 100 on Linux).
+    // Fields after the command name: state is field 3; cutime and cstime are fields 16 and 17, in
+    // clock ticks (USER_HZ, 100 on Linux).
     const fields = readFileSync('/proc/self/stat', 'utf8')
       .replace(/^.*\) /s, '')
       .split(' ');

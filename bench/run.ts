@@ -62,7 +62,10 @@ const BENCHMARKS = [
   },
 ] as const;
 
-/** Log lines of the world (pino JSON, Temporal's logger, the dev server) are not figures: only the benchmark's own lines are shown. */
+/**
+ * Log lines of the world (pino JSON, Temporal's logger, the dev server) are not figures: only the
+ * benchmark's own lines are shown.
+ */
 const isLogLine = (line: string) =>
   /^\s*$|^\{"level"|^time=|^\d{4}-\d\d-\d\dT|^\s+[A-Za-z_]+: |^\s*[}\]],?$|^(Temporal |runtime modules|modules by|optional modules|webpack )/.test(
     line,

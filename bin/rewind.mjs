@@ -10,7 +10,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const built = `${root}dist/src/app/cli/main.js`;
 const source = `${root}src/app/cli/main.ts`;
 
-/** True when dist/ was built (scripts/build.mjs writes dist/.built) after the last change to src/, workflows/ and activities/. */
+/**
+ * True when dist/ was built (scripts/build.mjs writes dist/.built) after the last change to src/,
+ * workflows/ and activities/.
+ */
 function buildIsCurrent() {
   let builtAt;
   try {

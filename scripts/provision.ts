@@ -277,7 +277,8 @@ async function aptInstall(pkg: string, hint: string, opts: { noServiceStart?: bo
   const root = process.getuid?.() === 0;
   if (!root || !(await have('apt-get', ['--version']))) throw new Error(hint);
   await stream('apt-get', ['update', '-qq']);
-  // policy-rc.d exiting 101 is Debian's way to keep a package's service from starting (invoke-rc.d and deb-systemd-invoke honour it).
+  // policy-rc.d exiting 101 is Debian's way to keep a package's service from starting (invoke-rc.d
+  // and deb-systemd-invoke honour it).
   const policy = '/usr/sbin/policy-rc.d';
   const addPolicy = opts.noServiceStart && !existsSync(policy);
   if (addPolicy)

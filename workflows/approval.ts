@@ -17,7 +17,8 @@ export function validateDecision(input: RunInput, state: RunState, d: Decision):
       `this decision is for run ${d.runId}, but ${state.status.workflowId} is now run ${state.status.runId} (requested by ${state.status.requester}: ${state.status.reason}); look at its plan first`,
     );
   }
-  // Stricter policy: a decision on this environment must come with a proven identity (signed Slack, or the cluster's word for the CLI).
+  // Stricter policy: a decision on this environment must come with a proven identity (signed Slack,
+  // or the cluster's word for the CLI).
   if (target.approval.requireProvenIdentity && d.via === 'claimed') {
     throw new Error(
       `${target.app}/${target.env} takes decisions only from a proven identity (Slack, or the CLI identified by your kubeconfig), not from a name typed with --as`,
@@ -54,7 +55,8 @@ export async function awaitApproval(
   onAwaiting: () => Promise<void>,
 ): Promise<ApprovalOutcome> {
   const { target, request } = input;
-  // autoRollback: approval was given in advance, by the policy committed in rewind.yaml (the workflow checked it at start).
+  // autoRollback: approval was given in advance, by the policy committed in rewind.yaml (the
+  // workflow checked it at start).
   if (request.source === 'auto') return 'waived-by-policy';
   if (!target.approval.required) return 'not-required';
   if (request.source === 'drill') return 'not-required';

@@ -13,7 +13,10 @@ import type { TargetSnapshot } from './types.js';
 
 /** After a failed update, wait this long before catching up (Slack is down or slow). */
 const CATCH_UP_AFTER_MS = 30_000;
-/** While the run ends, a failed last update is retried this often (within flush's limit), so it lands once Slack is back. */
+/**
+ * While the run ends, a failed last update is retried this often (within flush's limit), so it
+ * lands once Slack is back.
+ */
 const FINAL_RETRY_MS = 3_000;
 /** Consecutive failures after which the notifier waits for the next change instead of retrying on a timer. */
 const GIVE_UP_AFTER = 10;

@@ -38,7 +38,10 @@ import { heartbeat, whileQueued } from '../heartbeat.js';
 export interface PlanGitEditsInput {
   target: TargetSnapshot;
   changes: LiveChange[];
-  /** Each changed object as the API server would hold it after its patch (a dry run), in `changes` order or findable by kind/namespace/name. */
+  /**
+   * Each changed object as the API server would hold it after its patch (a dry run), in `changes`
+   * order or findable by kind/namespace/name.
+   */
   liveAfter: KubeObject[];
 }
 
@@ -70,7 +73,10 @@ export interface CommitLiveChangeInput {
   incidentId?: string;
   /** Workflow run id; recorded as the `Rewind-Run` trailer and used to find this run's commit again. */
   runId: string;
-  /** For commits that are not emergency changes (a drill's bad promotion): their own subject, body and `Rewind-Change` value. */
+  /**
+   * For commits that are not emergency changes (a drill's bad promotion): their own subject, body
+   * and `Rewind-Change` value.
+   */
   message?: { subject: string; body: string; change: string };
 }
 
@@ -149,7 +155,8 @@ export function createPlanGitEdits(store: CloneStore, options: LiveChangeOptions
               input.liveAfter,
               planOptions(input.target, options),
             );
-            // A git bound to the worktree; --no-ext-diff/--no-textconv: no configured program runs on repository content.
+            // A git bound to the worktree; --no-ext-diff/--no-textconv: no configured program runs
+            // on repository content.
             const wt = gitAt(dir, { config: ['core.quotePath=false'] });
             // Intent to add, so a new patch file shows in the diff too (the worktree is thrown away).
             if (plan.files.length > 0) await wt.raw(['add', '--intent-to-add', '--', ...plan.files.map(literal)]);

@@ -27,7 +27,9 @@ export type {
 export interface GitActivityDeps {
   /** Where the writable clones and temporary worktrees live. */
   cacheDir: string;
-  /** The worker's mirrors, shared with the drift, live and watch activities. @default mirrors under `<cacheDir>/sources` */
+  /**
+   * The worker's mirrors, shared with the drift, live and watch activities. @default mirrors under `<cacheDir>/sources`
+   */
   sources?: GitSourceCache;
   /** Committer of rewind's commits (the author is the requester). @default rewind <rewind@localhost> */
   committer?: GitIdentity;
@@ -46,7 +48,10 @@ export function createGitActivities(deps: GitActivityDeps) {
     planGitEdits: createPlanGitEdits(store, deps.liveChange),
     commitLiveChange: createCommitLiveChange(store, deps.liveChange),
     ...createClassifySync(sources),
-    /** Whether `descendant` contains `ancestor` on the remote: a foreign commit pushed after the revert still carries it. */
+    /**
+     * Whether `descendant` contains `ancestor` on the remote: a foreign commit pushed after the
+     * revert still carries it.
+     */
     async commitContains({
       repoUrl,
       ancestor,

@@ -65,7 +65,10 @@ export interface RevertPromotionOptions {
   backoffMs?: number;
   /** Test seam: runs right before each push, e.g. to let another clone push first. */
   beforePush?: (info: { attempt: number; sha: string }) => Promise<void>;
-  /** How many of the branch's newest commits are searched for this run's revert before reverting (see the module comment). @default 500 */
+  /**
+   * How many of the branch's newest commits are searched for this run's revert before reverting
+   * (see the module comment). @default 500
+   */
   runSearchDepth?: number;
 }
 
@@ -148,7 +151,10 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
   const backoffMs = options.backoffMs ?? 200;
   const runSearchDepth = options.runSearchDepth ?? 500;
 
-  /** This run's revert anywhere after the promotion: the unbounded search, for when the revert would come out empty or conflict. */
+  /**
+   * This run's revert anywhere after the promotion: the unbounded search, for when the revert would
+   * come out empty or conflict.
+   */
   async function mineSince(
     clone: CachedClone,
     input: RevertPromotionInput,
@@ -158,7 +164,10 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
     return (await commitsForRun(clone.git, `${sha}..${base}`, input.runId))[0];
   }
 
-  /** The commit that already undid `sha` between it and `base`: git's own revert wording first, then the last edit of its files. */
+  /**
+   * The commit that already undid `sha` between it and `base`: git's own revert wording first, then
+   * the last edit of its files.
+   */
   async function undoneBy(clone: CachedClone, sha: string, base: string): Promise<string | undefined> {
     const { git } = clone;
     const byMessage = (
@@ -252,7 +261,10 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
     return { sha: (await git.raw(['rev-parse', 'HEAD'])).trim(), mine: false };
   }
 
-  /** True when pushed; false when rejected as not fast-forward. A refusal (hook, permissions) is final; other failures throw. */
+  /**
+   * True when pushed; false when rejected as not fast-forward. A refusal (hook, permissions) is
+   * final; other failures throw.
+   */
   async function push(co: Checkout<CachedClone>): Promise<boolean> {
     const out = await pushHead(co.clone.git, co.branch);
     if (out.kind === 'refused') {

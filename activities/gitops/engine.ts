@@ -26,13 +26,18 @@ export interface GitOpsEngine {
    * paused: Argo CD's refresh (it compares, and syncs only with auto-sync on), Flux's source.
    */
   requestFetch(token: string): Promise<string>;
-  /** The commit the engine has fetched and would apply next (Argo `status.sync.revision`, Flux GitRepository artifact). */
+  /**
+   * The commit the engine has fetched and would apply next (Argo `status.sync.revision`, Flux GitRepository artifact).
+   */
   fetchedRevision(): Promise<string | undefined>;
   /** Paths to watch for changes of what fetchedRevision() reads. */
   fetchWatchPaths(): Array<{ path: string; fieldSelector: string }>;
   /** What the last sync changed, as the engine reports it; undefined when it has no record. */
   lastSync(): Promise<SyncReport | undefined>;
-  /** A sync running or queued right now, or (Argo CD) a controller that has not yet reconciled since the pause, described; undefined when the engine is idle and has seen the pause. */
+  /**
+   * A sync running or queued right now, or (Argo CD) a controller that has not yet reconciled since
+   * the pause, described; undefined when the engine is idle and has seen the pause.
+   */
   operationInFlight(): Promise<string | undefined>;
   /** Removes the lease of run `runId` (and nothing else); false when that run holds none. */
   releaseLease(runId: string): Promise<boolean>;

@@ -57,7 +57,9 @@ const WORKLOAD_API: Record<string, { apiVersion: string; kind: string }> = {
   job: { apiVersion: 'batch/v1', kind: 'Job' },
 };
 
-/** Health of each workload the target lists (kubectl's rollout rules), judging only evidence newer than `since` (ms). */
+/**
+ * Health of each workload the target lists (kubectl's rollout rules), judging only evidence newer than `since` (ms).
+ */
 export async function workloadHealth(
   kc: k8s.KubeConfig,
   target: Pick<TargetSnapshot, 'workloads' | 'namespace'>,

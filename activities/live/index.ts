@@ -36,7 +36,10 @@ export interface PlannedChange {
   before: KubeObject;
   after: KubeObject;
   fields: FieldDrift[];
-  /** For a ConfigMap or Secret: which workloads read the changed keys, and how the change reaches them (`description` for the plan). */
+  /**
+   * For a ConfigMap or Secret: which workloads read the changed keys, and how the change reaches
+   * them (`description` for the plan).
+   */
   readers: Array<ConfigReader & { description: string }>;
 }
 
@@ -75,7 +78,10 @@ const restartPatch = (restartedAt: string) => ({
   spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } },
 });
 
-/** A server-side dry run of the restart: a workload rewind may not restart is refused in the plan, before anything is paused. */
+/**
+ * A server-side dry run of the restart: a workload rewind may not restart is refused in the plan,
+ * before anything is paused.
+ */
 async function dryRunRestart(rest: KubeRest, target: TargetSnapshot, ref: string): Promise<void> {
   try {
     await rest.request('PATCH', await workloadPath(rest, target.namespace, ref), {

@@ -64,7 +64,9 @@ export function readAnalysis(check: AnalysisCheck, items: Obj[], sinceMs: number
   };
 }
 
-/** The collection to list and watch for the check in `namespace`; throws KubeApiError 404 when the CRD is not installed. */
+/**
+ * The collection to list and watch for the check in `namespace`; throws KubeApiError 404 when the CRD is not installed.
+ */
 export async function analysisCollection(rest: KubeRest, check: AnalysisCheck, namespace: string): Promise<string> {
   const k = ANALYSIS_KINDS[check.source];
   return rest.collectionPath(await rest.resource(k.apiVersion, k.kind), namespace);

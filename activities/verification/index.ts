@@ -61,7 +61,10 @@ function pause(ms: number): Promise<void> {
 
 type Sampler = () => Promise<{ state: SampleState; value?: number; note: string; fatal?: string }>;
 
-/** The window loop shared by metric and probe checks: sample every `everyMs` until a window is full or `withinMs` ran out. */
+/**
+ * The window loop shared by metric and probe checks: sample every `everyMs` until a window is full
+ * or `withinMs` ran out.
+ */
 async function judgeWindows(
   check: MetricCheck | ProbeCheck,
   sample: Sampler,

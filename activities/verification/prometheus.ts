@@ -5,7 +5,10 @@
  */
 
 export interface InstantValue {
-  /** The worst series' value for the threshold (the highest for max, the lowest for min); undefined when the query returned no data. */
+  /**
+   * The worst series' value for the threshold (the highest for max, the lowest for min); undefined
+   * when the query returned no data.
+   */
   value?: number;
   /** How many series the query returned. */
   series: number;

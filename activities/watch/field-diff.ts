@@ -36,7 +36,10 @@ export const BOOKKEEPING_ANNOTATIONS: ReadonlySet<string> = new Set([
   'rewind.dev/pause-lease',
 ]);
 
-/** Top-level fields never compared: status and the server's bookkeeping. `operation` is Argo CD's sync request, removed by the controller. */
+/**
+ * Top-level fields never compared: status and the server's bookkeeping. `operation` is Argo CD's
+ * sync request, removed by the controller.
+ */
 const SKIPPED_TOP_LEVEL = new Set(['apiVersion', 'kind', 'metadata', 'status', 'operation']);
 
 export const escapePointer = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');

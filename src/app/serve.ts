@@ -1,7 +1,7 @@
 /**
  * rewind in production: the worker (and the Slack app when SLACK_BOT_TOKEN and either
- * SLACK_APP_TOKEN, for Socket Mode, or SLACK_SIGNING_SECRET, for HTTP, are set), plus /healthz, /readyz and /metrics for the orchestrator
- * and Prometheus, all on the probe port (REWIND_PROBE_PORT, 8081).
+ * SLACK_APP_TOKEN, for Socket Mode, or SLACK_SIGNING_SECRET, for HTTP, are set), plus /healthz, /readyz and /metrics
+ * for the orchestrator and Prometheus, all on the probe port (REWIND_PROBE_PORT, 8081).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +24,10 @@ export interface ProductionOptions {
   probePort?: number;
   /** Git clones and caches; default REWIND_DATA_DIR, else the user cache. */
   dataDir?: string;
-  /** Route the Temporal SDK's logs into pino (default true). Tests whose process already runs a Temporal runtime pass false. */
+  /**
+   * Route the Temporal SDK's logs into pino (default true). Tests whose process already runs a
+   * Temporal runtime pass false.
+   */
   installRuntime?: boolean;
   metricsIntervals?: MetricsIntervals;
 }
@@ -72,7 +75,8 @@ export async function startProduction(file: string, log: Logger, opts: Productio
     metrics,
     ...(opts.metricsIntervals ? { intervals: opts.metricsIntervals } : {}),
   });
-  // Not awaited: the watches are started (idempotently) while the worker comes up; a failure only costs the live-edit journal.
+  // Not awaited: the watches are started (idempotently) while the worker comes up; a failure only
+  // costs the live-edit journal.
   void ensureTargetWatches({ cfg, client, taskQueue: target.taskQueue }).then(
     (w) => log.info(w, 'target watches running'),
     (err: unknown) => log.warn({ err }, 'starting the target watches failed; live edits are not journaled'),

@@ -42,7 +42,9 @@ const TOKEN_FIELD_TEXT = /"(token|app_token|bot_token|signing_secret)"\s*:\s*"[^
 export const scrubSecrets = (text: string): string =>
   text.replace(SECRET_TEXT, '[Redacted]').replace(TOKEN_FIELD_TEXT, '"$1":"[Redacted]"');
 
-/** Keys a person at a terminal does not need on every line: which SDK part and queue said it is in the message already. */
+/**
+ * Keys a person at a terminal does not need on every line: which SDK part and queue said it is in the message already.
+ */
 const PRETTY_IGNORE = 'pid,hostname,name,component,sdkComponent,taskQueue';
 
 /**

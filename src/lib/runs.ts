@@ -303,7 +303,8 @@ export async function cancelRun(
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError)
       throw new RefusedError(err.cause?.message ?? err.message, 'not-authorized');
-    // A closed run still answers the status query, but an update to it fails with NOT_FOUND ("workflow execution already completed").
+    // A closed run still answers the status query, but an update to it fails with NOT_FOUND
+    // ("workflow execution already completed").
     if ((err as Error).name === 'WorkflowNotFoundError')
       throw new RefusedError(
         `run ${workflowId} is not running any more (${status.phase}); nothing to cancel`,

@@ -28,9 +28,13 @@ export interface Vars {
 export type Text = string | RegExp | ((v: Vars) => string | RegExp);
 
 export type Step =
-  /** The world changes under the app (a database moved, a password rotated): the story's fault rules take effect now. */
+  /**
+   * The world changes under the app (a database moved, a password rotated): the story's fault rules take effect now.
+   */
   | { do: 'faults' }
-  /** `spec.syncPolicy.automated` of an Argo CD Application, as a team sets it (merge patch; `null` turns auto-sync off). */
+  /**
+   * `spec.syncPolicy.automated` of an Argo CD Application, as a team sets it (merge patch; `null` turns auto-sync off).
+   */
   | { do: 'argo-policy'; app: App; env: string; automated: { prune?: boolean; selfHeal?: boolean } | null }
   /** Argo CD Application `spec.syncPolicy.syncOptions` (replaced as a whole). */
   | { do: 'argo-sync-options'; app: App; env: string; syncOptions: string[] }
@@ -52,9 +56,14 @@ export type Step =
   | { do: 'refresh'; app: App; env: string }
   /** Flux re-applies Git on every interval; this asks for that reconcile now, without a new commit. */
   | { do: 'flux-reapply'; app: App; env: string }
-  /** Until the engine has applied the saved commit (Argo CD: Synced at it and the operation done; Flux: attempted it). */
+  /**
+   * Until the engine has applied the saved commit (Argo CD: Synced at it and the operation done; Flux: attempted it).
+   */
   | { do: 'wait-applied'; app: App; env: string; commit: string }
-  /** Until the target's Deployment is rolled out and serving (every replica updated and available, no old pods), or is not (a rollout in progress or pods down). */
+  /**
+   * Until the target's Deployment is rolled out and serving (every replica updated and available,
+   * no old pods), or is not (a rollout in progress or pods down).
+   */
   | { do: 'wait-available'; app: App; env: string; deployment: string; available: boolean }
   /** Until rewind's target watch journaled a live edit of (or a sync overwriting) that object's field. */
   | { do: 'wait-journal'; app: App; env: string; object: string; path: string; kind: 'edit' | 'overwrite' };
@@ -104,7 +113,10 @@ interface ActBase {
   app: App;
   env: string;
   as: Person;
-  /** Who decides on the plan (`rewind approve`, or `rewind reject` with `decision: 'reject'`); none where the policy needs no approval. */
+  /**
+   * Who decides on the plan (`rewind approve`, or `rewind reject` with `decision: 'reject'`); none
+   * where the policy needs no approval.
+   */
   approver?: Person;
   decision?: 'approve' | 'reject';
   reason: string;

@@ -17,5 +17,8 @@ export interface Decision {
   via?: IdentityProof;
 }
 
-/** How a request's person was identified: a signed Slack user id, a cluster-verified CLI identity, or a name typed (sandbox, or where rewind.yaml allows it). */
+/**
+ * How a request's person was identified: a signed Slack user id, a cluster-verified CLI identity,
+ * or a name typed (sandbox, or where rewind.yaml allows it).
+ */
 export type IdentityProof = 'slack' | 'kube' | 'claimed';

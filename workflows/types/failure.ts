@@ -15,7 +15,10 @@ export const FailureType = {
   NoPromotion: 'NoPromotion',
   /** `git revert` of the promotion conflicts with later commits; nothing was pushed. Not retried. */
   RevertConflict: 'RevertConflict',
-  /** The branch already holds the state from before the promotion (someone reverted it): nothing to revert, nothing pushed. Not retried. */
+  /**
+   * The branch already holds the state from before the promotion (someone reverted it): nothing to
+   * revert, nothing pushed. Not retried.
+   */
   RevertNotNeeded: 'RevertNotNeeded',
   /**
    * The engine has a sync in flight, or has not fetched the commit rewind pushed, so acting now
@@ -23,7 +26,10 @@ export const FailureType = {
    * (rewind put auto-sync back as it was and changed nothing).
    */
   EngineBusy: 'EngineBusy',
-  /** The cluster refused rewind's credentials or RBAC refused the request; the message names the verb, resource and fix. Not retried. */
+  /**
+   * The cluster refused rewind's credentials or RBAC refused the request; the message names the
+   * verb, resource and fix. Not retried.
+   */
   NotAuthorized: 'NotAuthorized',
   /**
    * The promotion declares its rollback contract `impossible` (a one-way migration, a changed data

@@ -1,6 +1,6 @@
 /**
- * What a run finds before it acts, and what it plans to change: the promotion, drift, the engine's state, live changes, their Git edits and the pause lease.
- * Pure types and constants only: bundled into the workflow sandbox.
+ * What a run finds before it acts, and what it plans to change: the promotion, drift, the engine's state, live changes,
+ * their Git edits and the pause lease. Pure types and constants only: bundled into the workflow sandbox.
  */
 import type { EngineRef } from './target.js';
 
@@ -113,10 +113,16 @@ export type AutoSyncPolicy =
 /** One live change of the emergency path. */
 export interface LiveChange {
   object: { apiVersion: string; kind: string; namespace: string; name: string };
-  /** 'merge' = JSON merge patch (ConfigMaps, custom resources); 'strategic' = strategic merge (built-in workloads: lists merge by name). */
+  /**
+   * 'merge' = JSON merge patch (ConfigMaps, custom resources); 'strategic' = strategic merge
+   * (built-in workloads: lists merge by name).
+   */
   patchType: 'merge' | 'strategic';
   patch: Record<string, unknown>;
-  /** Explicit Git location when rewind cannot find it: a repo-relative file and a dotted YAML path inside the document for the object. */
+  /**
+   * Explicit Git location when rewind cannot find it: a repo-relative file and a dotted YAML path
+   * inside the document for the object.
+   */
   gitFile?: string;
   gitPath?: string;
   /**
@@ -142,9 +148,15 @@ export interface GitEdit {
   value: unknown;
   before: unknown;
   why: string;
-  /** True when the edit deletes the key at yamlPath (a `null` in the patch, for a field defined in a resource file); `value` is then null. */
+  /**
+   * True when the edit deletes the key at yamlPath (a `null` in the patch, for a field defined in a
+   * resource file); `value` is then null.
+   */
   remove?: boolean;
-  /** True on the edit that creates `file` (a new patch in the environment's overlay): `value` is its whole text; the edits after it fill it in. */
+  /**
+   * True on the edit that creates `file` (a new patch in the environment's overlay): `value` is its
+   * whole text; the edits after it fill it in.
+   */
   newFile?: boolean;
 }
 
@@ -163,7 +175,9 @@ export interface EmergencyPlan {
   changes: Array<{ object: string; resourceVersion: string; fields: FieldDrift[] }>;
   /** How a changed ConfigMap/Secret reaches the workloads that read it, one line each. */
   readers: string[];
-  /** Workloads rewind restarts right after the patch (they read the change through env), e.g. `deployment/users-api`. */
+  /**
+   * Workloads rewind restarts right after the patch (they read the change through env), e.g. `deployment/users-api`.
+   */
   restarts: string[];
   gitEdits: GitEdit[];
   gitDiff: string;
@@ -175,7 +189,10 @@ export interface RollbackPlan {
   promotion: PromotionDescription;
   engine: EngineState;
   drift: DriftReport;
-  /** What changed besides the promotion: live edits a sync overwrote, objects the sync changed that Git did not (workflows/diagnosis.ts). */
+  /**
+   * What changed besides the promotion: live edits a sync overwrote, objects the sync changed that
+   * Git did not (workflows/diagnosis.ts).
+   */
   environment?: { lines: string[]; nextCommands: string[]; complete: boolean };
   warnings: string[];
 }

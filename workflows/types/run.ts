@@ -22,7 +22,10 @@ export interface RunRequest {
   /** Emergency path: the live changes to make, then hold in Git. */
   changes?: LiveChange[];
   slack?: { channel: string; userId: string };
-  /** How the requester's identity was proven (see IdentityProof), as the entry point that started the run says; the owner check applies either way. */
+  /**
+   * How the requester's identity was proven (see IdentityProof), as the entry point that started
+   * the run says; the owner check applies either way.
+   */
   via?: IdentityProof;
   /** The promotion watch's failed verification that led to this run (its Roll back button, or autoRollback). */
   trigger?: PromotionTrigger;
@@ -48,7 +51,9 @@ export interface ResumableContext {
   syncedAt?: string;
 }
 
-/** A held pause carried into the next run of the chain (continue-as-new), so a hold of weeks never meets history limits. */
+/**
+ * A held pause carried into the next run of the chain (continue-as-new), so a hold of weeks never meets history limits.
+ */
 export interface HeldRunState {
   /** The first run's key: its leases and Git trailers keep naming it. */
   runKey: string;

@@ -47,13 +47,18 @@ export interface TargetSnapshot {
   channel?: string;
   drillTarget: boolean;
   temporalUiUrl?: string;
-  /** Checks beyond Synced + Healthy, and the autoRollback trigger, from rewind.yaml (workflows/verification/types.ts). */
+  /**
+   * Checks beyond Synced + Healthy, and the autoRollback trigger, from rewind.yaml (workflows/verification/types.ts).
+   */
   verification?: TargetVerification;
   /** Registries the rollback plan asks whether an image still exists, by image host (rewind.yaml `registries:`). */
   registries?: Record<string, RegistryRef>;
 }
 
-/** How to reach one registry: its API base URL and the names of the worker's env vars that hold credentials (never the values). */
+/**
+ * How to reach one registry: its API base URL and the names of the worker's env vars that hold
+ * credentials (never the values).
+ */
 export interface RegistryRef {
   url: string;
   usernameEnv?: string;

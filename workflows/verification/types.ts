@@ -69,7 +69,10 @@ export interface TargetVerification {
   prometheusUrl?: string;
 }
 
-/** How a check ended: `held` passed; `breached` failed its threshold for the window; `unsettled` neither by `within`; `error` could not be judged. */
+/**
+ * How a check ended: `held` passed; `breached` failed its threshold for the window; `unsettled`
+ * neither by `within`; `error` could not be judged.
+ */
 export type CheckReason = 'held' | 'breached' | 'unsettled' | 'error';
 
 /**
@@ -245,7 +248,10 @@ export const AUTO_ROLLBACK_PERSON = (app: string, env: string) => ({
   email: 'rewind-auto@localhost',
 });
 
-/** Whether a run's autoRollback trigger is one the target's own snapshot commits to (checked by the workflow, not only by the watch). */
+/**
+ * Whether a run's autoRollback trigger is one the target's own snapshot commits to (checked by the
+ * workflow, not only by the watch).
+ */
 export function policyAllows(
   verification: TargetVerification | undefined,
   trigger: PromotionTrigger | undefined,
@@ -258,7 +264,10 @@ export function policyAllows(
   );
 }
 
-/** Durations in runbook `with:` ("2m", "90s", "1h30m"): the grammar of src/lib/config/duration.ts, which the workflow bundle does not import. */
+/**
+ * Durations in runbook `with:` ("2m", "90s", "1h30m"): the grammar of src/lib/config/duration.ts,
+ * which the workflow bundle does not import.
+ */
 export function parseWindow(text: string): number | undefined {
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
   const t = text.trim();
@@ -268,7 +277,10 @@ export function parseWindow(text: string): number | undefined {
   return total;
 }
 
-/** The alert a run's timeline carries for its trigger: the promotion watch's first failed verification (the incident's detection). */
+/**
+ * The alert a run's timeline carries for its trigger: the promotion watch's first failed
+ * verification (the incident's detection).
+ */
 export function triggerAlert(
   target: { app: string; env: string },
   t: PromotionTrigger,

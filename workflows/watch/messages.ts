@@ -1,4 +1,7 @@
-/** Queries of the per-target watch (targetWatchWorkflow), defined once for the workflow, src/lib/watch/ and the activities. */
+/**
+ * Queries of the per-target watch (targetWatchWorkflow), defined once for the workflow,
+ * src/lib/watch/ and the activities.
+ */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { TargetSnapshot } from '../types.js';
 import type { Journal } from './types.js';
@@ -13,5 +16,8 @@ export const promotionsQuery = defineQuery<PromotionWatchState>('promotions');
 /** The target snapshot the watch runs with, so a changed rewind.yaml can be told from an unchanged one. */
 export const watchedTargetQuery = defineQuery<TargetSnapshot>('watchedTarget');
 
-/** rewind.yaml changed where the target lives (cluster, engine, namespace): the watch starts over there, keeping its journal. */
+/**
+ * rewind.yaml changed where the target lives (cluster, engine, namespace): the watch starts over
+ * there, keeping its journal.
+ */
 export const retargetSignal = defineSignal<[TargetSnapshot]>('retarget');

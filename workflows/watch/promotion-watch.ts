@@ -182,7 +182,8 @@ export class PromotionWatch {
     v.detectedAt = failed.map((x) => x.at).sort()[0];
     v.message = failed.map((x) => x.message).join('; ');
     if (await this.superseded(v, change.commit.sha)) return;
-    // Once rewind acts, a newer sync must not cut it short: a rollback started but not recorded would escape the cooldown.
+    // Once rewind acts, a newer sync must not cut it short: a rollback started but not recorded
+    // would escape the cooldown.
     const commit = change.commit;
     await CancellationScope.nonCancellable(() => this.act(v, failed, commit));
   }

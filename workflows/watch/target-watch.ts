@@ -71,7 +71,8 @@ export async function targetWatchWorkflow(input: TargetWatchInput): Promise<void
   const journal = input.journal ?? emptyJournal(target, new Date().toISOString());
   let retarget: TargetSnapshot | undefined;
   let observing: CancellationScope | undefined;
-  // The promotion watch reads the target through this getter: a new snapshot (say, another autoRollback) applies to the next promotion.
+  // The promotion watch reads the target through this getter: a new snapshot (say, another
+  // autoRollback) applies to the next promotion.
   const promotions = new PromotionWatch(() => target, input.promotions ?? { verifications: [] });
   setHandler(journalQuery, () => journal);
   setHandler(watchedTargetQuery, () => target);
@@ -113,7 +114,8 @@ export async function targetWatchWorkflow(input: TargetWatchInput): Promise<void
   }
   // A verification in flight is about the old place: stop it (its record says so).
   if (retarget) await promotions.stop();
-  // The memo carries the watch key and the snapshot's digest, which src/lib/watch/target-watches.ts compares with rewind.yaml.
+  // The memo carries the watch key and the snapshot's digest, which src/lib/watch/target-watches.ts
+  // compares with rewind.yaml.
   const next = retarget ?? target;
   const continueWith = makeContinueAsNewFunc<typeof targetWatchWorkflow>({
     memo: { ...workflowInfo().memo, watchKey: watchKey(next), snapshot: snapshotDigest(next) },

@@ -15,7 +15,10 @@ export type JournalValue = unknown;
 
 /** Who wrote a field, from the object's metadata.managedFields. */
 export interface FieldWriter {
-  /** The field manager, e.g. `kubectl-edit`, `argocd-controller`, `kustomize-controller`, `rewind`; `unknown` when no entry accounts for the change. */
+  /**
+   * The field manager, e.g. `kubectl-edit`, `argocd-controller`, `kustomize-controller`, `rewind`;
+   * `unknown` when no entry accounts for the change.
+   */
   manager: string;
   /** managedFields operation: `Update` or `Apply`. */
   operation?: string;
@@ -74,7 +77,9 @@ export interface Overwrite {
   /** The manager of the sync write (e.g. `argocd-controller`). */
   syncManager: string;
   resourceVersion: string;
-  /** Set when the live value was an edit that Git then held (this commit): the sync applied Git moving on, not drift. */
+  /**
+   * Set when the live value was an edit that Git then held (this commit): the sync applied Git moving on, not drift.
+   */
   heldByGit?: string;
 }
 
@@ -94,7 +99,10 @@ export interface ObserveInput {
   cursor?: WatchCursor;
   /** Return after this long even with nothing observed. */
   maxMs: number;
-  /** The revision the engine had synced when the watch last looked: a different one returns at once (the promotion watch). */
+  /**
+   * The revision the engine had synced when the watch last looked: a different one returns at once
+   * (the promotion watch).
+   */
   knownRevision?: string;
 }
 
@@ -102,7 +110,9 @@ export interface ObserveResult {
   cursor: WatchCursor;
   edits: LiveEdit[];
   overwrites: Overwrite[];
-  /** Set when this call listed afresh without earlier versions in memory: changes made before it have no before-value. */
+  /**
+   * Set when this call listed afresh without earlier versions in memory: changes made before it have no before-value.
+   */
   baselineAt?: string;
   /** Kinds rewind may not list or watch here (RBAC), so their edits go unseen. */
   unwatched: string[];
@@ -120,7 +130,10 @@ export interface Journal {
   lastObservedAt?: string;
   edits: LiveEdit[];
   overwrites: Overwrite[];
-  /** Times the watch started a new baseline (first start, worker restart): edits just before them may be missing. Last 20. */
+  /**
+   * Times the watch started a new baseline (first start, worker restart): edits just before them
+   * may be missing. Last 20.
+   */
   baselines: string[];
   unwatched: string[];
 }
@@ -136,7 +149,10 @@ export interface TargetWatchInput {
   cursor?: WatchCursor;
 }
 
-/** What a watch depends on in a target snapshot; when it changes the watch must start over (owners or health settings do not matter). */
+/**
+ * What a watch depends on in a target snapshot; when it changes the watch must start over (owners
+ * or health settings do not matter).
+ */
 export const watchKey = (t: Pick<TargetSnapshot, 'cluster' | 'engine' | 'namespace'>): string =>
   JSON.stringify([
     t.cluster,

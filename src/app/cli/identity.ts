@@ -38,7 +38,10 @@ export interface IdentityOptions {
   as?: string;
   /** `--kube-context <name>`: the caller's context that proves who they are; default its current one. */
   kubeContext?: string;
-  /** The rewind.yaml cluster of the target the command acts on: only it may vouch. Undefined: any cluster in rewind.yaml. */
+  /**
+   * The rewind.yaml cluster of the target the command acts on: only it may vouch. Undefined: any
+   * cluster in rewind.yaml.
+   */
   cluster?: string;
 }
 
@@ -157,7 +160,10 @@ export function claimedHandle(
   return fromEnv ? { handle: fromEnv, source: 'env' } : undefined;
 }
 
-/** $KUBECONFIG (merged, as kubectl does) or ~/.kube/config; undefined when there is no such file. In-cluster credentials are a pod's, never a person's. */
+/**
+ * $KUBECONFIG (merged, as kubectl does) or ~/.kube/config; undefined when there is no such file.
+ * In-cluster credentials are a pod's, never a person's.
+ */
 export function callerKubeConfig(env: NodeJS.ProcessEnv): KubeConfig | undefined {
   const files = env.KUBECONFIG
     ? env.KUBECONFIG.split(path.delimiter).filter(Boolean)

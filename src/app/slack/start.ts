@@ -27,7 +27,10 @@ export async function startSlackIfConfigured(opts: {
   signingSecret?: string;
   botId?: string;
   botUserId?: string;
-  /** App-level token for Socket Mode; default SLACK_APP_TOKEN; false keeps HTTP whatever the environment says (the sandbox). */
+  /**
+   * App-level token for Socket Mode; default SLACK_APP_TOKEN; false keeps HTTP whatever the
+   * environment says (the sandbox).
+   */
   appToken?: string | false;
   /** Base URL for apps.connections.open (a loopback stand-in); default slackApiUrl. */
   socketApiUrl?: string;

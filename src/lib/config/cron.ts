@@ -141,7 +141,9 @@ function wallClock(t: number, tz: string): number {
   );
 }
 
-/** The instant at which `tz` shows the wall time `wall` (given as UTC ms), or undefined inside a daylight-saving gap. */
+/**
+ * The instant at which `tz` shows the wall time `wall` (given as UTC ms), or undefined inside a daylight-saving gap.
+ */
 function instantOf(wall: number, tz: string): number | undefined {
   let t = wall - (wallClock(wall, tz) - wall);
   const offset = wallClock(t, tz) - t;

@@ -16,7 +16,10 @@ export const DURATION_PATTERN = '^\\s*(\\d+(\\.\\d+)?(ms|s|m|h|d))+\\s*$';
 
 type Check = { _zod: { def: { check?: string; fn?: (value: unknown) => unknown } } };
 
-/** Whether the schema carries a zod refinement that accepts `yes` and refuses `no` (probing it, since refinements are code). */
+/**
+ * Whether the schema carries a zod refinement that accepts `yes` and refuses `no` (probing it,
+ * since refinements are code).
+ */
 function refinedLike(zodSchema: unknown, yes: unknown, no: unknown): boolean {
   const checks = (zodSchema as { _zod?: { def?: { checks?: Check[] } } })._zod?.def?.checks ?? [];
   return checks.some((c) => {

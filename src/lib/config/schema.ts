@@ -142,7 +142,10 @@ const approvalFields = {
     ),
 };
 
-/** One default policy; `provenByDefault` is requireProvenIdentity's default (prod: true), also when the policy is written out. */
+/**
+ * One default policy; `provenByDefault` is requireProvenIdentity's default (prod: true), also when
+ * the policy is written out.
+ */
 const approvalPolicySchema = (provenByDefault: boolean) =>
   z.strictObject({
     ...approvalFields,

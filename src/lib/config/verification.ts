@@ -112,7 +112,10 @@ function checkSnapshot(cfg: RewindConfig, c: VerificationCheckConfig): Verificat
   };
 }
 
-/** The environment's verification as runs and the watch take it (and the Prometheus verifyMetric steps ask); undefined when there is neither. */
+/**
+ * The environment's verification as runs and the watch take it (and the Prometheus verifyMetric
+ * steps ask); undefined when there is neither.
+ */
 export function verificationSnapshot(cfg: RewindConfig, env: EnvironmentConfig): TargetVerification | undefined {
   if (!env.verification?.length && !cfg.prometheus?.url) return undefined;
   return {

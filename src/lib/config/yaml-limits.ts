@@ -46,7 +46,9 @@ function childrenOf(node: Node): Node[] {
   return [];
 }
 
-/** Parses `text`; throws YamlReadError for syntax errors, nesting deeper than maxDepth, or aliases that expand too much. */
+/**
+ * Parses `text`; throws YamlReadError for syntax errors, nesting deeper than maxDepth, or aliases that expand too much.
+ */
 export function readYaml(text: string): ReadYaml {
   const lines = new LineCounter();
   const at = (offset: number | undefined) =>
@@ -116,7 +118,9 @@ export function readYaml(text: string): ReadYaml {
   return { doc, lines, value, at };
 }
 
-/** Counts the nodes each alias expands to (memoized per anchored node) and refuses at the alias that passes the limit. */
+/**
+ * Counts the nodes each alias expands to (memoized per anchored node) and refuses at the alias that passes the limit.
+ */
 function checkAliases(doc: Document, root: Node, at: ReadYaml['at']): void {
   const sizes = new Map<Node, number>();
   let aliased = 0;

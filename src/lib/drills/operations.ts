@@ -16,10 +16,16 @@ import { abortSignal, scorecardQuery } from '../../../workflows/drills/messages.
 import type { DrillOutcome, Scorecard } from '../../../workflows/drills/types.js';
 import type { PersonRef } from '../../../workflows/types.js';
 
-/** By name, as src/lib/runs.ts does: a closed run answers a signal with NOT_FOUND ("workflow execution already completed"). */
+/**
+ * By name, as src/lib/runs.ts does: a closed run answers a signal with NOT_FOUND ("workflow
+ * execution already completed").
+ */
 const notFound = (err: unknown): boolean => (err as Error | undefined)?.name === 'WorkflowNotFoundError';
 
-/** The drill's own workflow id: the app/env lock, or one of its own for a drill without a target (workflows/drills/launcher.ts). */
+/**
+ * The drill's own workflow id: the app/env lock, or one of its own for a drill without a target
+ * (workflows/drills/launcher.ts).
+ */
 export function drillRunId(drill: DrillConfig): string {
   return drill.app && drill.env ? `rewind/${drill.app}/${drill.env}` : `rewind/drill-audit/${drill.name}`;
 }
@@ -47,7 +53,8 @@ export function authorizeDrill(cfg: RewindConfig, name: string, who: PersonRef, 
 /**
  * Signals the running drill `name` to abort (its cleanup still runs). Refused when nothing runs
  * under the drill's lock id, when a runbook run or another drill holds it, or when it has its
- * outcome already (it is only posting its scorecard) or ended meanwhile. Pinned to the run that was looked at: the lock id is reused by every later run.
+ * outcome already (it is only posting its scorecard) or ended meanwhile. Pinned to the run that was
+ * looked at: the lock id is reused by every later run.
  */
 export async function abortDrill(
   rw: Rewind,

@@ -121,7 +121,10 @@ export interface DrillRow {
   paused: boolean;
   /** The next fire time Temporal's Schedule reports. */
   nextRun?: string;
-  /** The next fire times (up to NEXT_RUNS): Temporal's when the Schedule exists, else computed from the cron and time zone. */
+  /**
+   * The next fire times (up to NEXT_RUNS): Temporal's when the Schedule exists, else computed from
+   * the cron and time zone.
+   */
   nextRuns?: string[];
   nextRunsFrom?: 'schedule' | 'cron';
 }

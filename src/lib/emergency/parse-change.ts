@@ -95,7 +95,9 @@ export function parseChange(text: string, namespace: string): LiveChange {
   };
 }
 
-/** What a request says about the Git side: an explicit place for its one change, and whether a shared base may change. */
+/**
+ * What a request says about the Git side: an explicit place for its one change, and whether a shared base may change.
+ */
 export interface GitOptions {
   gitFile?: string;
   gitPath?: string;

@@ -107,7 +107,10 @@ export async function pathObject(git: Git, rev: string, repoPath: string): Promi
   return (await git.object(`${rev}:${repoPath}`).catch(() => undefined))?.oid ?? '-';
 }
 
-/** Text of the file `rev:path` (`git show rev:path`), or undefined when there is none. A directory reads as '' (no file content). */
+/**
+ * Text of the file `rev:path` (`git show rev:path`), or undefined when there is none. A directory
+ * reads as '' (no file content).
+ */
 export async function fileText(git: Git, rev: string, repoPath: string): Promise<string | undefined> {
   const o = await git.object(`${rev}:${repoPath}`, true).catch(() => undefined);
   if (!o) return undefined;

@@ -30,7 +30,9 @@ export interface KustomizeLayer {
   patchFiles: Array<{ file: string; target?: PatchTarget }>;
   /** Files from `resources`/`bases` that are not directories, or every manifest of a plain directory. */
   resourceFiles: string[];
-  /** Name prefix and suffix added between this layer and the rendered output (this layer's and every enclosing one's). */
+  /**
+   * Name prefix and suffix added between this layer and the rendered output (this layer's and every enclosing one's).
+   */
   prefix: string;
   suffix: string;
   /** Whether this layer or an enclosing one sets `namespace:`, which overrides what the files say. */
@@ -148,7 +150,9 @@ export async function kustomizeLayers(checkoutDir: string, envPath: string): Pro
   return layers;
 }
 
-/** Every kustomization directory of a checkout, with the in-repo directories it pulls in (resources, bases, components). */
+/**
+ * Every kustomization directory of a checkout, with the in-repo directories it pulls in (resources, bases, components).
+ */
 export type KustomizeGraph = ReadonlyMap<string, readonly string[]>;
 
 export async function kustomizeGraph(checkoutDir: string): Promise<KustomizeGraph> {

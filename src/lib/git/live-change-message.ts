@@ -14,7 +14,10 @@ export interface LiveChangeMessageInput {
   runId: string;
   requestedBy: string;
   incidentId?: string;
-  /** Overrides for commits that are not emergency changes (a drill's bad promotion): subject, first body paragraph, `Rewind-Change` value. */
+  /**
+   * Overrides for commits that are not emergency changes (a drill's bad promotion): subject, first
+   * body paragraph, `Rewind-Change` value.
+   */
   subject?: string;
   body?: string;
   change?: string;

@@ -89,7 +89,10 @@ export function parseImage(ref: string): ImageRef {
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Makes the edits for a place found (in memory): finding a place changes nothing, so a shared one can still be passed over. */
+/**
+ * Makes the edits for a place found (in memory): finding a place changes nothing, so a shared one
+ * can still be passed over.
+ */
 type Apply = () => GitEdit[];
 
 class Locator {
@@ -215,7 +218,10 @@ class Locator {
     return undefined;
   }
 
-  /** Other environments that render `layer` too (none for the env's own layer: the render check covers an overlay pulled in elsewhere). */
+  /**
+   * Other environments that render `layer` too (none for the env's own layer: the render check
+   * covers an overlay pulled in elsewhere).
+   */
   private async sharedWith(layer: KustomizeLayer): Promise<string[]> {
     if (layer.dir === this.envPath) return [];
     this.graph ??= kustomizeGraph(this.dir);

@@ -93,7 +93,10 @@ export function gitEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv
   return { ...env, ...GIT_ENV };
 }
 
-/** Config keys (lower case) that name a program, a hook, an include or a URL rewrite: the same families simple-git refuses. */
+/**
+ * Config keys (lower case) that name a program, a hook, an include or a URL rewrite: the same
+ * families simple-git refuses.
+ */
 const UNSAFE_CONFIG = [
   /^alias\./,
   /^core\.(askpass|editor|fsmonitor|gitproxy|hookspath|pager|sshcommand)$/,
@@ -128,9 +131,15 @@ export function assertSafeConfig(entry: string): void {
     );
 }
 
-/** Options git takes before the command that rewind may pass; every other one (-C, --git-dir, --work-tree, --exec-path, --config-env, …) is refused. */
+/**
+ * Options git takes before the command that rewind may pass; every other one (-C, --git-dir,
+ * --work-tree, --exec-path, --config-env, …) is refused.
+ */
 const SAFE_GLOBAL = new Set(['--no-pager', '--literal-pathspecs', '--no-replace-objects', '--no-optional-locks']);
-/** Option names refused after the command, anywhere before `--`: they make git run a program (tested as substrings, as simple-git does). */
+/**
+ * Option names refused after the command, anywhere before `--`: they make git run a program (tested
+ * as substrings, as simple-git does).
+ */
 const UNSAFE_ANYWHERE = ['--upload-pack', '--receive-pack', '--template'];
 const UNSAFE_BY_COMMAND: Record<string, { long: RegExp; short: string }> = {
   push: { long: /^--exec$/, short: '' },
@@ -138,7 +147,10 @@ const UNSAFE_BY_COMMAND: Record<string, { long: RegExp; short: string }> = {
   clone: { long: /^--u$/, short: 'u' },
 };
 
-/** Refuses what simple-git's argument check refuses (see the module comment); what follows `--` or `--end-of-options` is not an option. */
+/**
+ * Refuses what simple-git's argument check refuses (see the module comment); what follows `--` or
+ * `--end-of-options` is not an option.
+ */
 export function assertSafeArgs(args: readonly string[]): void {
   let i = 0;
   for (; i < args.length && args[i]!.startsWith('-'); i++) {

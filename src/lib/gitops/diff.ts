@@ -22,7 +22,10 @@ export interface DiffEntry {
   live: unknown;
 }
 
-/** Argo CD `spec.ignoreDifferences[]`; only `jsonPointers` are applied (`jqPathExpressions`, `managedFieldsManagers` are not). */
+/**
+ * Argo CD `spec.ignoreDifferences[]`; only `jsonPointers` are applied (`jqPathExpressions`,
+ * `managedFieldsManagers` are not).
+ */
 export interface IgnoreDifference {
   group?: string;
   kind: string;

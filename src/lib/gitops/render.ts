@@ -141,7 +141,9 @@ async function kustomizeBuild(kustomize: string, target: string, relPath: string
   return parseManifests(stdout, `kustomize build ${relPath}`);
 }
 
-/** Every manifest file below `dir`, depth first, sorted by name at each level; dot-entries are skipped like Argo does. */
+/**
+ * Every manifest file below `dir`, depth first, sorted by name at each level; dot-entries are skipped like Argo does.
+ */
 async function manifestFiles(dir: string): Promise<string[]> {
   const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,

@@ -14,11 +14,15 @@ export interface KubeEndpoint {
   server: string;
   /** The kubeconfig user. */
   user: string;
-  /** How that user authenticates: "exec plugin aws eks get-token …", "token file /var/run/…", "a client certificate", … */
+  /**
+   * How that user authenticates: "exec plugin aws eks get-token …", "token file /var/run/…", "a client certificate", …
+   */
   credentials: string;
 }
 
-/** Thrown when the API server answers with an error status; carries the Status reason, the request and where it went. */
+/**
+ * Thrown when the API server answers with an error status; carries the Status reason, the request and where it went.
+ */
 export class KubeApiError extends Error {
   constructor(
     readonly status: number,
@@ -58,7 +62,10 @@ const TRANSIENT_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
-/** Worth retrying: throttled (429), a server-side error (5xx), a request timeout, or a refused/reset/timed-out connection. */
+/**
+ * Worth retrying: throttled (429), a server-side error (5xx), a request timeout, or a
+ * refused/reset/timed-out connection.
+ */
 export function isTransient(err: unknown): boolean {
   if (err instanceof KubeApiError) return err.status === 408 || err.status === 429 || err.status >= 500;
   const code = (err as { code?: unknown } | undefined)?.code;

@@ -63,7 +63,10 @@ export class KubeRest {
     readonly endpoint: KubeEndpoint,
   ) {}
 
-  /** `cluster` is rewind's name for it (rewind.yaml), used in errors. Fails at once on credentials client-node cannot produce. */
+  /**
+   * `cluster` is rewind's name for it (rewind.yaml), used in errors. Fails at once on credentials
+   * client-node cannot produce.
+   */
   static async create(kc: KubeConfig, cluster?: string): Promise<KubeRest> {
     const current = kc.getCurrentCluster();
     if (!current) throw new Error('kubeconfig has no current cluster');

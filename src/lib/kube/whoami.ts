@@ -18,7 +18,8 @@ const VERSIONS = ['v1', 'v1beta1'] as const;
 
 /**
  * Asks the server `rest` talks to who its credentials are.
- * @throws KubeApiError (401: the credentials were not accepted; 404: the server has no SelfSubjectReview API), or a connection error.
+ * @throws KubeApiError (401: the credentials were not accepted; 404: the server has no
+ * SelfSubjectReview API), or a connection error.
  */
 export async function selfSubjectReview(rest: KubeRest): Promise<KubeUserInfo> {
   let first: unknown;

@@ -13,7 +13,8 @@ export interface ActivityMetricsSink {
 type AnyFn = (...args: never[]) => Promise<unknown>;
 
 function outcomeOf(err: unknown): 'failed' | 'cancelled' {
-  // Heartbeat-cancelled watches end with a CancelledFailure or an AbortError (src/lib/kube/watch.ts rethrows the signal's reason).
+  // Heartbeat-cancelled watches end with a CancelledFailure or an AbortError (src/lib/kube/watch.ts
+  // rethrows the signal's reason).
   return err instanceof CancelledFailure || (err instanceof Error && err.name === 'AbortError')
     ? 'cancelled'
     : 'failed';

@@ -151,7 +151,8 @@ export function startRunCollector(opts: RunCollectorOptions): RunCollector {
           metrics.runClosed(runbook, source, 'workflow-cancelled');
           break;
         default:
-          metrics.runClosed(runbook, source, 'workflow-failed'); // the interpreter returns a status rather than failing: this is a bug
+          // the interpreter returns a status rather than failing: this is a bug
+          metrics.runClosed(runbook, source, 'workflow-failed');
       }
     }
   }

@@ -12,7 +12,8 @@ export function installTemporalRuntime(logger: Logger): void {
   installed = true;
   const child = logger.child({ component: 'temporal' });
   const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
-    // The worker logs webpack's report on the workflow bundle (kilobytes of module lists) at INFO: debug is where it belongs.
+    // The worker logs webpack's report on the workflow bundle (kilobytes of module lists) at INFO:
+    // debug is where it belongs.
     const fn =
       level === 'INFO' && isBundlerReport(message)
         ? 'debug'
@@ -27,5 +28,8 @@ export function installTemporalRuntime(logger: Logger): void {
   });
 }
 
-/** webpack's stats text, as @temporalio/worker's bundler logs it once a bundle compiles ("… webpack 5.x compiled successfully in N ms"). */
+/**
+ * webpack's stats text, as @temporalio/worker's bundler logs it once a bundle compiles ("… webpack
+ * 5.x compiled successfully in N ms").
+ */
 export const isBundlerReport = (message: string): boolean => /\bwebpack [\d.]+ compiled\b/.test(message);

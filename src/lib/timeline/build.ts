@@ -32,7 +32,10 @@ import type {
 export type RunSource = 'auto' | 'query' | 'history';
 
 export interface TimelineOptions {
-  /** `auto`: an ended run's result, else the queries when a worker answers within `queryTimeoutMs`, else the history. @default 'auto' */
+  /**
+   * `auto`: an ended run's result, else the queries when a worker answers within `queryTimeoutMs`,
+   * else the history. @default 'auto'
+   */
   source?: RunSource;
   /** @default 5000 */
   queryTimeoutMs?: number;

@@ -350,7 +350,10 @@ function inferOutcome(execution: ExecutionState, spans: StepSpan[], held: boolea
   return 'running';
 }
 
-/** Completed run: its RunStatus has every step's times; activities belong to the step whose [start, end) holds their scheduling. */
+/**
+ * Completed run: its RunStatus has every step's times; activities belong to the step whose [start,
+ * end) holds their scheduling.
+ */
 function spansFromStatus(
   status: RunStatus,
   work: ActivityRecord[],

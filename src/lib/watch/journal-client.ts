@@ -6,7 +6,10 @@ import type { Client } from '@temporalio/client';
 import { journalQuery } from '../../../workflows/watch/messages.js';
 import { watchWorkflowId, type Journal } from '../../../workflows/watch/types.js';
 
-/** The journal of the running watch of `app`/`env`; undefined when no watch runs (never started, stopped, or terminated). */
+/**
+ * The journal of the running watch of `app`/`env`; undefined when no watch runs (never started,
+ * stopped, or terminated).
+ */
 export async function queryJournal(client: Client, app: string, env: string): Promise<Journal | undefined> {
   const handle = client.workflow.getHandle(watchWorkflowId(app, env));
   try {

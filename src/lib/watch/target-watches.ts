@@ -46,7 +46,8 @@ export async function ensureTargetWatches(rw: Rewind): Promise<EnsuredWatches> {
     });
     out.running.push(workflowId);
     const running = await handle.describe();
-    // Another place, or the same place with other settings (verification, autoRollback, owners): the watch takes the new snapshot.
+    // Another place, or the same place with other settings (verification, autoRollback, owners):
+    // the watch takes the new snapshot.
     if (running.memo?.watchKey !== key || running.memo?.snapshot !== snapshotDigest(target)) {
       // A signal, not a restart: it is recorded even before a worker polls, and the journal stays.
       await handle.signal(retargetSignal, target);

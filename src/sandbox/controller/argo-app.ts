@@ -24,7 +24,10 @@ interface AppMemory {
   error?: string;
 }
 
-/** Why auto-sync would run now, or undefined. Mirrors Argo's autoSync(): a revision is tried once; self-heal only after a successful sync and the self-heal delay. */
+/**
+ * Why auto-sync would run now, or undefined. Mirrors Argo's autoSync(): a revision is tried once;
+ * self-heal only after a successful sync and the self-heal delay.
+ */
 export function autoSyncReason(
   app: Application,
   cmp: ArgoComparison,
@@ -44,7 +47,9 @@ export function autoSyncReason(
   return Number.isFinite(finished) && now - finished < selfHealDelayMs ? undefined : 'self-heal';
 }
 
-/** `v` without null-valued keys (a merge patch's deletions), for comparing what would be written with what is stored. */
+/**
+ * `v` without null-valued keys (a merge patch's deletions), for comparing what would be written with what is stored.
+ */
 function dropNulls(v: unknown): unknown {
   const text = JSON.stringify(v ?? null, (_k, x: unknown) => (x === null ? undefined : x));
   return text === undefined ? undefined : JSON.parse(text);
@@ -109,7 +114,8 @@ export class ArgoController {
     const reason = requested ? undefined : autoSyncReason(app, cmp, rt.settings.selfHealDelayMs, now);
     let refreshPending = refresh !== undefined;
     if (reason) {
-      // Re-read first: a runbook may have paused auto-sync since this tick's list; syncing now would undo its live patch.
+      // Re-read first: a runbook may have paused auto-sync since this tick's list; syncing now
+      // would undo its live patch.
       let fresh = await rt.rest.get<Application>(appPath(app));
       if (
         fresh &&
@@ -199,7 +205,8 @@ export class ArgoController {
         { op: 'test', path: '/metadata/resourceVersion', value: app.metadata['resourceVersion'] },
       ]);
     } catch (err) {
-      if (err instanceof KubeApiError && (err.status === 409 || err.status === 422)) return; // changed meanwhile: look again next tick
+      // changed meanwhile: look again next tick
+      if (err instanceof KubeApiError && (err.status === 409 || err.status === 422)) return;
       throw err;
     }
     await runSync(rt, app, req);

@@ -11,7 +11,10 @@ import type { Application, ResourceStatus } from './argo-types.js';
 import { isWorse, objectHealth, type HealthStatus } from './health.js';
 import type { Runtime } from './runtime.js';
 
-/** One object of the app: in Git and live (synced or modified), only in Git (missing) or only live (extra, needs pruning). */
+/**
+ * One object of the app: in Git and live (synced or modified), only in Git (missing) or only live
+ * (extra, needs pruning).
+ */
 export interface ComparedObject {
   key: string;
   state: 'synced' | 'modified' | 'missing' | 'extra';

@@ -253,7 +253,10 @@ export class FluxKustomizationController {
     await this.checkHealth(rt, { ...ks, status: { ...ks.status, conditions: conds } }, mem, waiting, rt.now());
   }
 
-  /** Deletes objects of the previous inventory that the new one lacks, when they still carry this Kustomization's labels; returns their names. */
+  /**
+   * Deletes objects of the previous inventory that the new one lacks, when they still carry this
+   * Kustomization's labels; returns their names.
+   */
   private async prune(
     rt: Runtime,
     ks: Kustomization,

@@ -39,7 +39,9 @@ export class Runtime {
     return Date.now();
   }
 
-  /** Transient API trouble (429 while storage initialises, 5xx, a dropped connection) is retried next tick: debug only. */
+  /**
+   * Transient API trouble (429 while storage initialises, 5xx, a dropped connection) is retried next tick: debug only.
+   */
   logError(err: unknown, ctx: Record<string, unknown>, msg: string): void {
     const status = err instanceof KubeApiError ? err.status : 0;
     const code = (err as { code?: string }).code;
@@ -72,7 +74,10 @@ export class Runtime {
     for (const key of this.renders.keys()) if (key.startsWith(`${repoURL}\0`)) this.renders.delete(key);
   }
 
-  /** Puts `namespace` on every namespaced object that has none (Argo destination namespace, Flux targetNamespace when `force`). */
+  /**
+   * Puts `namespace` on every namespaced object that has none (Argo destination namespace, Flux
+   * targetNamespace when `force`).
+   */
   async defaultNamespace(objects: KubeObject[], namespace: string | undefined, force = false): Promise<void> {
     if (!namespace) return;
     for (const o of objects) {

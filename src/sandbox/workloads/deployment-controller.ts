@@ -43,7 +43,9 @@ export interface DeploymentSync {
 
 const LONG_AGO_MS = 86_400_000;
 
-/** First sight of a Deployment whose rollout had finished (e.g. the simulator restarted): its pods are taken as running. */
+/**
+ * First sight of a Deployment whose rollout had finished (e.g. the simulator restarted): its pods are taken as running.
+ */
 function adopt(d: DeploymentObject, k: KubeletSettings, now: number): DeploymentModel {
   const model: DeploymentModel = { uid: d.metadata.uid ?? '', replicaSets: [], seq: 0 };
   const st = d.status ?? {},

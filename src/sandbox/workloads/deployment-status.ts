@@ -41,7 +41,10 @@ export const isRollingUpdate = (d: DeploymentObject): boolean =>
   (d.spec?.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
 export const replicasOf = (d: DeploymentObject): number => d.spec?.replicas ?? 1;
 
-/** `ResolveFenceposts` with the apiserver's 25%/25% defaults: surge rounds up, unavailable down; both 0 makes unavailable 1. */
+/**
+ * `ResolveFenceposts` with the apiserver's 25%/25% defaults: surge rounds up, unavailable down;
+ * both 0 makes unavailable 1.
+ */
 export function fenceposts(d: DeploymentObject): { surge: number; unavailable: number } {
   const ru = d.spec?.strategy?.rollingUpdate,
     n = replicasOf(d);

@@ -26,12 +26,21 @@ export interface WorkloadSimulatorOptions {
   faults?: FaultRule[];
   /** How often the API is listed and statuses written. @default 250 */
   tickMs?: number;
-  /** Image pull and container start: from pod creation to the container reading its env (and, when healthy, being ready). @default 1500 */
+  /**
+   * Image pull and container start: from pod creation to the container reading its env (and, when
+   * healthy, being ready). @default 1500
+   */
   podStartMs?: number;
-  /** Multiplies the kubelet's CrashLoopBackOff delays (10 s, 20 s, 40 s … 300 s) and the job controller's pod back-off. @default 1 */
+  /**
+   * Multiplies the kubelet's CrashLoopBackOff delays (10 s, 20 s, 40 s … 300 s) and the job
+   * controller's pod back-off. @default 1
+   */
   backoffScale?: number;
   logger?: Logger;
-  /** Serve per-workload request metrics (request-metrics.ts) on loopback; each ready pod serves `requestsPerSecond` (default 10). */
+  /**
+   * Serve per-workload request metrics (request-metrics.ts) on loopback; each ready pod serves
+   * `requestsPerSecond` (default 10).
+   */
   metrics?: { requestsPerSecond?: number; port?: number };
 }
 

@@ -28,7 +28,9 @@ export interface FluxBinaries {
   crdDir: string;
 }
 export interface ArgoBinaries {
-  /** The directory holding argocd-application-controller, argocd-repo-server and argocd-git-ask-pass (put it on PATH). */
+  /**
+   * The directory holding argocd-application-controller, argocd-repo-server and argocd-git-ask-pass (put it on PATH).
+   */
   binDir: string;
   applicationController: string;
   repoServer: string;
@@ -52,7 +54,10 @@ function crdsIn(dir: string): boolean {
   }
 }
 
-/** Flux controllers: REWIND_FLUX_SOURCE_CONTROLLER / REWIND_FLUX_KUSTOMIZE_CONTROLLER (+ REWIND_FLUX_CRDS), then the cache. */
+/**
+ * Flux controllers: REWIND_FLUX_SOURCE_CONTROLLER / REWIND_FLUX_KUSTOMIZE_CONTROLLER
+ * (+ REWIND_FLUX_CRDS), then the cache.
+ */
 export function findFlux(): FluxBinaries | undefined {
   const dir = fluxDir();
   const sourceController = envBinary('REWIND_FLUX_SOURCE_CONTROLLER') ?? path.join(dir, 'source-controller');
@@ -63,7 +68,10 @@ export function findFlux(): FluxBinaries | undefined {
     : undefined;
 }
 
-/** Argo CD: REWIND_ARGOCD_BIN_DIR (a directory with the three commands and git-verify-wrapper.sh, + REWIND_ARGOCD_CRDS), then the cache. */
+/**
+ * Argo CD: REWIND_ARGOCD_BIN_DIR (a directory with the three commands and
+ * git-verify-wrapper.sh, + REWIND_ARGOCD_CRDS), then the cache.
+ */
 export function findArgo(): ArgoBinaries | undefined {
   const binDir = process.env.REWIND_ARGOCD_BIN_DIR ?? argoDir();
   const crdDir = process.env.REWIND_ARGOCD_CRDS ?? path.join(argoDir(), 'crds');

@@ -115,7 +115,10 @@ export interface World {
   rewind(): Rewind;
   /** Starts a worker on the world's task queue; stop it with `worker.shutdown()` (stop() does too). */
   startWorker(): Promise<Worker>;
-  /** Starts the per-target watches (src/lib/watch/target-watches.ts), as the production worker does; needs a running worker to make progress. */
+  /**
+   * Starts the per-target watches (src/lib/watch/target-watches.ts), as the production worker does;
+   * needs a running worker to make progress.
+   */
   startWatches(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -53,7 +53,10 @@ export interface SlackSocketModeStandIn {
   readonly greeted: number;
   /** Resolves once `greeted` reaches n. */
   waitForHello(n?: number, timeoutMs?: number): Promise<void>;
-  /** Sends an envelope on the newest open connection; resolves with its ack, rejects after timeoutMs (Slack's 3 s by default). */
+  /**
+   * Sends an envelope on the newest open connection; resolves with its ack, rejects after timeoutMs
+   * (Slack's 3 s by default).
+   */
   send(
     type: EnvelopeType,
     payload: Record<string, unknown>,

@@ -16,7 +16,9 @@ export interface WorldConfigInput {
   health?: { window: string; timeout: string };
   /** Context of `kubeconfigPath` rewind uses (default: its current context, admin). */
   kubeContext?: string;
-  /** The world's Prometheus: named in rewind.yaml, and users-api dev and staging verify promotions by their error rate. */
+  /**
+   * The world's Prometheus: named in rewind.yaml, and users-api dev and staging verify promotions by their error rate.
+   */
   prometheusUrl?: string;
   /** The world's registry, listed as the registry of ghcr.io (where the seeded apps' images live). */
   registryUrl?: string;

@@ -1,4 +1,7 @@
-/** The `rewind` CLI as a child process against a test world: `node --import tsx src/app/cli/main.ts …`, or the bin launcher. */
+/**
+ * The `rewind` CLI as a child process against a test world:
+ * `node --import tsx src/app/cli/main.ts …`, or the bin launcher.
+ */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +18,10 @@ export interface CliResult {
   ms: number;
 }
 
-/** Runs the CLI with the world's rewind.yaml; `{ bin: true }` as first argument goes through bin/rewind.mjs. REWIND_USER is cleared. */
+/**
+ * Runs the CLI with the world's rewind.yaml; `{ bin: true }` as first argument goes through
+ * bin/rewind.mjs. REWIND_USER is cleared.
+ */
 export function rewindCli(world: World, ...args: Array<string | { bin: true }>): Promise<CliResult> {
   return rewindCliWith(world, {}, ...args);
 }

@@ -26,7 +26,10 @@ const TOKEN_USERS = ['alice@acme.test', 'bob@acme.test', 'eve@acme.test'].map((u
 const PROD = 'rewind/users-api/prod';
 
 let world: World;
-/** rewind.yaml where the cluster says who you are: kube: mappings, no typed names, prod requires proven decisions (the default). */
+/**
+ * rewind.yaml where the cluster says who you are: kube: mappings, no typed names, prod requires
+ * proven decisions (the default).
+ */
 let provenConfig: string;
 /** The same, but typed names are let through the CLI: prod's requireProvenIdentity must still refuse them. */
 let claimingConfig: string;

@@ -115,7 +115,8 @@ describe('game-day drills', () => {
     const ok = await (await runDrillNow(world.rewind(), 'ci-access-audit', 'alice')).result();
     assert.equal(ok.outcome, 'passed', JSON.stringify(ok.checks));
     const rbac = world.kube.kc.makeApiClient(k8s.RbacAuthorizationV1Api);
-    // An explicit Role: the built-in `edit` ClusterRole is aggregated by kube-controller-manager, which envtest does not run.
+    // An explicit Role: the built-in `edit` ClusterRole is aggregated by kube-controller-manager,
+    // which envtest does not run.
     await rbac.createNamespacedRole({
       namespace: 'users-api-prod',
       body: {

@@ -360,7 +360,10 @@ export interface RecordedEvent {
   reportingComponent: string;
 }
 
-/** Events on the engine objects of the seeded apps (Application users-api-dev, Kustomization billing-worker-dev, GitRepository config-repo), scrubbed and deduplicated, oldest first. */
+/**
+ * Events on the engine objects of the seeded apps (Application users-api-dev, Kustomization
+ * billing-worker-dev, GitRepository config-repo), scrubbed and deduplicated, oldest first.
+ */
 export async function engineEvents(
   kc: k8s.KubeConfig,
   engine: 'argocd' | 'flux',
@@ -416,7 +419,10 @@ const VOLATILE_KEYS = new Set([
   'lastReconciledDuration',
 ]);
 
-/** Names for commit shas: `<sha:promote users-api 1.43.0 to dev>` tells which commit a revision is; other shas become `<sha>`. */
+/**
+ * Names for commit shas: `<sha:promote users-api 1.43.0 to dev>` tells which commit a revision is;
+ * other shas become `<sha>`.
+ */
 export type ShaNames = ReadonlyMap<string, string>;
 
 /** Every promotion commit of the world's config repo, named by its message. */
@@ -435,7 +441,9 @@ export function scrubText(text: string, shas: ShaNames = new Map()): string {
     .replace(/\b(fetch|reconcile|while-suspended)-\d+\b/g, '$1-<n>');
 }
 
-/** A deep copy with volatile values replaced (see scrubText); the lease JSON inside an annotation is scrubbed as text. */
+/**
+ * A deep copy with volatile values replaced (see scrubText); the lease JSON inside an annotation is scrubbed as text.
+ */
 export function scrub(v: unknown, shas: ShaNames = new Map(), key = ''): unknown {
   if (Array.isArray(v)) return v.map((x) => scrub(x, shas));
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrub(x, shas, k)]));

@@ -240,7 +240,8 @@ describe('sandbox controller as Flux', () => {
         'more than one interval to pass',
       );
       assert.equal(imageOf(await api.deployment(s.ns, 'web')), 'busybox:hand-edit', 'drift stays while suspended');
-      // Real Flux echoes the token even while suspended (its deferred status patch runs anyway): the echo proves no reconcile.
+      // Real Flux echoes the token even while suspended (its deferred status patch runs anyway):
+      // the echo proves no reconcile.
       assert.equal((await s.ks()).status.lastHandledReconcileAt, 'while-suspended');
 
       await api.patchFlux('kustomizations', s.fluxNs, s.name, { spec: { suspend: false } });

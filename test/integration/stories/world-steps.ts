@@ -91,7 +91,9 @@ export function storyWorld(world: World): StoryWorld {
   };
 }
 
-/** Argo CD: Synced at `sha` with its sync of it done; Flux: reconciled `sha` (applied, or attempted and failed health). */
+/**
+ * Argo CD: Synced at `sha` with its sync of it done; Flux: reconciled `sha` (applied, or attempted and failed health).
+ */
 export async function waitApplied(
   world: World,
   app: App,
@@ -142,7 +144,10 @@ export async function waitApplied(
   }
 }
 
-/** Asks the engine to look at Git now: Argo CD's refresh annotation; Flux's source first, then the Kustomization once it has the head (refreshing both at once makes Flux reconcile the stale artifact). */
+/**
+ * Asks the engine to look at Git now: Argo CD's refresh annotation; Flux's source first, then the
+ * Kustomization once it has the head (refreshing both at once makes Flux reconcile the stale artifact).
+ */
 export async function refresh(world: World, app: App, env: string): Promise<void> {
   const rest = await restFor(world.kube.kc);
   const stamp = new Date().toISOString();

@@ -155,7 +155,8 @@ describe('what a revert cannot undo', () => {
         args: [await runInput('rollback', PROD_APPROVAL)],
       });
       const waiting = await statusUntil(handle, (s) => s.phase === 'awaiting-approval', 'awaiting-approval');
-      // Ended by a decision, not terminated: a run cut off with work in flight stops the server skipping time for later tests.
+      // Ended by a decision, not terminated: a run cut off with work in flight stops the server
+      // skipping time for later tests.
       await handle.executeUpdate(decisionUpdate, { args: [{ decision: 'reject', by: bob }] });
       assert.equal(((await handle.result()) as RunStatus).phase, 'rejected');
       return waiting.plan?.warnings ?? [];
@@ -237,7 +238,8 @@ describe('the pause guard', () => {
   it('a violation seen during a later step stops that step and holds the run, saying why', T, async () => {
     const { workflowId, taskQueue } = freshIds('guard');
     const why = 'auto-sync of users-api-prod was turned back on by argocd/users-api-parent (app-of-apps) at 10:02:11';
-    // verify-service stays in flight; the guard, re-armed with the patched fields after the patch, then sees the violation.
+    // verify-service stays in flight; the guard, re-armed with the patched fields after the patch,
+    // then sees the violation.
     const service = blockUntilCancelled('verifyHealth');
     let armed = 0;
     const { activities, calls } = fakeActivities({

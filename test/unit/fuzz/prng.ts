@@ -165,7 +165,10 @@ export const WORDS = {
   ],
 };
 
-/** A random string over letters, digits, punctuation, whitespace, controls and non-ASCII ("N" left out so "NaN" cannot appear by chance). */
+/**
+ * A random string over letters, digits, punctuation, whitespace, controls and non-ASCII ("N" left
+ * out so "NaN" cannot appear by chance).
+ */
 export function randomText(r: Rng, max = 24): string {
   const alphabet = 'abcdefghijklmopqrstuvwxyzABCDEFGHIJKLMOPQRSTUVWXYZ0123456789-_./:#@{}[]()<>&;=,*?!~^$%+|\\\'"` ';
   let s = '';

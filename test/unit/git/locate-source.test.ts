@@ -512,7 +512,8 @@ describe('locateEdits keeps a change in its environment', () => {
       /data\.LOG_LEVEL of ConfigMap\/prod-app-env comes only from shop\/base\/app\.yaml; shop\/dev render shop\/base too/,
     );
     assert.deepEqual(await applyEdits(root, edits), [file, 'shop/prod/kustomization.yaml']);
-    // The overlay keeps every byte, comments and kubectl-style lists included; the patch is named as the base names the object.
+    // The overlay keeps every byte, comments and kubectl-style lists included; the patch is named
+    // as the base names the object.
     assert.equal(
       await readFile(path.join(root, 'shop/prod/kustomization.yaml'), 'utf8'),
       `${PROD_KUSTOMIZATION}patches:\n- path: configmap-app-env-patch.yaml\n`,

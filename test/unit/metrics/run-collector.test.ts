@@ -152,7 +152,8 @@ describe('run collector', () => {
         first: 'me',
         last: 'me',
       },
-      { runId: 'fresh', runbook: 'emergency-change', start: now - 1_000, status: 'RUNNING' }, // no workflow task completed yet
+      // no workflow task completed yet
+      { runId: 'fresh', runbook: 'emergency-change', start: now - 1_000, status: 'RUNNING' },
     ];
     const { client, calls } = fakeClient(runs);
     const rec = recorder();

@@ -1,4 +1,7 @@
-/** Fakes for calling Slack listeners directly: a Rewind whose Temporal client must not be touched, recording ack/respond. */
+/**
+ * Fakes for calling Slack listeners directly: a Rewind whose Temporal client must not be touched,
+ * recording ack/respond.
+ */
 import type { Client } from '@temporalio/client';
 import pino from 'pino';
 import type { Rewind } from '../../../src/lib/runs.js';

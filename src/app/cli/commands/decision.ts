@@ -106,7 +106,8 @@ function refuseUnlessWaiting(status: RunStatus): void {
       'busy',
     );
   if (status.phase !== 'awaiting-approval') throw new RefusedError(closedRunText(status), 'not-found');
-  // Every run started by this rewind reports it (workflows/run-state.ts); without it the decision could not be bound to the run.
+  // Every run started by this rewind reports it (workflows/run-state.ts); without it the decision
+  // could not be bound to the run.
   if (!status.runId)
     throw new RefusedError(
       `run ${status.workflowId} does not report its run id (it was started by an older rewind), so a decision cannot be bound to it here; use its Slack message`,

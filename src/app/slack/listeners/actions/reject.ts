@@ -1,4 +1,7 @@
-/** The Reject button: ends the run before any change, if the workflow accepts the decision; bound to the run the message shows, as Approve is. */
+/**
+ * The Reject button: ends the run before any change, if the workflow accepts the decision; bound to
+ * the run the message shows, as Approve is.
+ */
 import { decide } from '../../../../lib/runs.js';
 import { decisionOutcome } from '../../../../lib/decision-outcome.js';
 import type { ListenerDeps } from '../deps.js';

@@ -15,7 +15,10 @@ import { ephemeral, replyWithError, safeRespond } from '../reply.js';
 
 export type ButtonArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>;
 
-/** Performs the action for `by` on run `workflowId` (the run `runId` when the button names it) and returns the confirmation to show. */
+/**
+ * Performs the action for `by` on run `workflowId` (the run `runId` when the button names it) and
+ * returns the confirmation to show.
+ */
 export type RunAction = (deps: ListenerDeps, workflowId: string, by: PersonRef, runId?: string) => Promise<string>;
 
 export function runButton(deps: ListenerDeps, what: string, act: RunAction) {
