@@ -80,27 +80,34 @@ rewind sandbox is up (${((Date.now() - t0) / 1000).toFixed(1)}s). Everything run
   Kubernetes API   ${world.kube.server}   (kubeconfig: ${world.kube.kubeconfigPath})
   Temporal         127.0.0.1:${temporalPort}   UI: ${ui}
   Config repo      ${world.repo.remote}   (bare; clone it to look around)
-  Slack app        http://127.0.0.1:${slack?.port}/slack/events (Web API calls go to the stand-in at ${world.slack.apiUrl})
+  Slack app        http://127.0.0.1:${slack?.port}/slack/events (Web API calls go to the stand-in \
+at ${world.slack.apiUrl})
   Engines          ${opts.engines === 'real' ? 'real Argo CD v3.6.1 (poll 120 s) and Flux v1.9.6' : `the stand-in (${opts.why}; --engines real once built)`}
   Apps             users-api dev/staging/prod (Argo CD), billing-worker dev/prod (Flux)
 
-An incident is in progress: ${bad.sha.slice(0, 7)} "promote users-api 1.43.0 to prod" crashes (Argo app users-api-prod goes Degraded in ~20s).
+An incident is in progress: ${bad.sha.slice(0, 7)} "promote users-api 1.43.0 to prod" crashes (Argo app users-api-prod \
+goes Degraded in ~20s).
 
 Try, in another terminal:
   ${env}
   npm run rewind -- status
   npm run rewind -- rollback users-api --env prod --reason "5xx after 1.43.0" --as alice
-  npm run rewind -- approve users-api --env prod --as bob        # prod needs a second person; alice cannot approve her own run
-  git -C ${world.repo.workdir} pull -q && git -C ${world.repo.workdir} log --format='%h %an %s%n%(trailers:key=Rewind-Run)' -3
+  npm run rewind -- approve users-api --env prod --as bob        # prod needs a second person; \
+alice cannot approve her own run
+  git -C ${world.repo.workdir} pull -q && \
+git -C ${world.repo.workdir} log --format='%h %an %s%n%(trailers:key=Rewind-Run)' -3
 ${
   world.prometheus
     ? `
-Promotion watch: Prometheus ${world.prometheus.url} scrapes the workloads' http_requests_total every second, and users-api
+Promotion watch: Prometheus ${world.prometheus.url} scrapes the workloads' http_requests_total every second, \
+and users-api
 dev and staging verify each promotion by its error rate. users-api 1.46.0 answers 4.2% of requests with 500 but stays
 ready; promote it and, within Argo CD's poll, the watch posts "users-api/staging degraded after promotion …" with a
 Roll back button to #C_USERS_API (the Slack stand-in):
-  git -C ${world.repo.workdir} pull -q && sed -i 's/newTag: .*/newTag: 1.46.0/' ${world.repo.workdir}/apps/users-api/overlays/staging/kustomization.yaml \
-    && git -C ${world.repo.workdir} commit -qam "promote users-api 1.46.0 to staging" && git -C ${world.repo.workdir} push -q
+  git -C ${world.repo.workdir} pull -q && \
+sed -i 's/newTag: .*/newTag: 1.46.0/' ${world.repo.workdir}/apps/users-api/overlays/staging/kustomization.yaml \
+    && git -C ${world.repo.workdir} commit -qam "promote users-api 1.46.0 to staging" && \
+git -C ${world.repo.workdir} push -q
 `
     : `
 (Install Debian's prometheus, or run npm run provision as root, to get the promotion watch's metrics in the sandbox.)

@@ -69,12 +69,15 @@ export function tagFile(app: PromotableApp, env: string): string {
 // so a Document round trip reproduces the file byte for byte.
 
 const README = `# acme config
-Kustomize apps live in \`apps/<app>/base\` with one overlay per env under \`apps/<app>/overlays/{dev,staging,prod}\` (Argo CD renders the overlay).
-Flux apps keep plain manifests per env in \`apps/<app>/<env>/\`; image tags change only through ci-bot promotion commits.
+Kustomize apps live in \`apps/<app>/base\` with one overlay per env under \`apps/<app>/overlays/{dev,staging,prod}\` \
+(Argo CD renders the overlay).
+Flux apps keep plain manifests per env in \`apps/<app>/<env>/\`; \
+image tags change only through ci-bot promotion commits.
 `;
 
 const USERS_API_BASE: Record<string, string> = {
-  'apps/users-api/base/kustomization.yaml': `# users-api base: everything env-specific (namespace, tag, replicas, DB_HOST) lives in the overlays
+  'apps/users-api/base/kustomization.yaml': `# users-api base: everything env-specific (namespace, tag, replicas, \
+DB_HOST) lives in the overlays
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
@@ -82,7 +85,8 @@ resources:
   - service.yaml
   - configmap.yaml
 `,
-  'apps/users-api/base/deployment.yaml': `# owned by team-identity; a rollout that misses progressDeadlineSeconds counts as failed
+  'apps/users-api/base/deployment.yaml': `# owned by team-identity; \
+a rollout that misses progressDeadlineSeconds counts as failed
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -134,7 +138,8 @@ spec:
       port: 80
       targetPort: 8080
 `,
-  'apps/users-api/base/configmap.yaml': `# owned by team-identity; DB_HOST must point at the env's primary (each overlay patches it)
+  'apps/users-api/base/configmap.yaml': `# owned by team-identity; \
+DB_HOST must point at the env's primary (each overlay patches it)
 # plain ConfigMap, not a generator: pods reference it by this exact name
 apiVersion: v1
 kind: ConfigMap

@@ -35,7 +35,8 @@ apps:
     approvers: [bob]
     channel: C_USERS_API
     environments:
-      dev: { cluster: sandbox, engine: { kind: argocd, name: users-api-dev }, repo: config, path: apps/users-api/overlays/dev, namespace: users-api-dev, workloads: [deployment/users-api], drillTarget: true }
+      dev: { cluster: sandbox, engine: { kind: argocd, name: users-api-dev }, repo: config, \
+path: apps/users-api/overlays/dev, namespace: users-api-dev, workloads: [deployment/users-api], drillTarget: true }
 ci: { identities: [ci-bot] }
 drills:
   - { name: users-api-dev-drift, kind: drift, app: users-api, env: dev, schedule: { cron: "0 11 * * 2" } }

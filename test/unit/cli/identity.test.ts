@@ -27,7 +27,8 @@ apps:
     owners: [alice]
     approvers: [bob]
     environments:
-      prod: { cluster: prod, engine: { kind: argocd, name: users-api-prod }, repo: config, path: apps/users-api/overlays/prod, namespace: users-api-prod, workloads: [deployment/users-api] }
+      prod: { cluster: prod, engine: { kind: argocd, name: users-api-prod }, repo: config, \
+path: apps/users-api/overlays/prod, namespace: users-api-prod, workloads: [deployment/users-api] }
 `,
     'test rewind.yaml',
   );

@@ -23,7 +23,8 @@ function problemsOf(text: string) {
 const ERROR_RATE = `        verification:
           - name: error-rate
             prometheus:
-              query: sum(rate(http_requests_total{code=~"5..",app="users-api"}[1m])) / sum(rate(http_requests_total{app="users-api"}[1m]))
+              query: sum(rate(http_requests_total{code=~"5..",app="users-api"}[1m])) / \
+sum(rate(http_requests_total{app="users-api"}[1m]))
               max: 0.01
               for: 2m
               format: percent

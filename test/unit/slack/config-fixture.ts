@@ -18,13 +18,16 @@ apps:
     approvers: [bob]
     channel: C_USERS_API
     environments:
-      staging: { cluster: sandbox, engine: { kind: argocd, name: users-api-staging }, repo: config, path: apps/users-api/overlays/staging, namespace: users-api-staging, workloads: [deployment/users-api] }
-      prod: { cluster: sandbox, engine: { kind: argocd, name: users-api-prod }, repo: config, path: apps/users-api/overlays/prod, namespace: users-api-prod, workloads: [deployment/users-api] }
+      staging: { cluster: sandbox, engine: { kind: argocd, name: users-api-staging }, repo: config, \
+path: apps/users-api/overlays/staging, namespace: users-api-staging, workloads: [deployment/users-api] }
+      prod: { cluster: sandbox, engine: { kind: argocd, name: users-api-prod }, repo: config, \
+path: apps/users-api/overlays/prod, namespace: users-api-prod, workloads: [deployment/users-api] }
   billing-worker:
     owners: [bob]
     approvers: [alice]
     environments:
-      prod: { cluster: sandbox, engine: { kind: flux, name: billing-worker-prod }, repo: config, path: apps/billing-worker/prod, namespace: billing-worker-prod, workloads: [deployment/billing-worker] }
+      prod: { cluster: sandbox, engine: { kind: flux, name: billing-worker-prod }, repo: config, \
+path: apps/billing-worker/prod, namespace: billing-worker-prod, workloads: [deployment/billing-worker] }
 `;
 
 export const testConfig = () => parseConfig(CONFIG_YAML, 'test rewind.yaml');

@@ -23,17 +23,23 @@ apps:
     approvers: [bob, carol]
     channel: C_USERS_API
     environments:
-      dev: { cluster: sandbox, engine: { kind: argocd, name: users-api-dev }, repo: config, path: apps/users-api/overlays/dev, namespace: users-api-dev, workloads: [deployment/users-api], drillTarget: true }
-      staging: { cluster: sandbox, engine: { kind: argocd, name: users-api-staging }, repo: config, path: apps/users-api/overlays/staging, namespace: users-api-staging, workloads: [deployment/users-api], drillTarget: true }
-      prod: { cluster: sandbox, engine: { kind: argocd, name: users-api-prod }, repo: config, path: apps/users-api/overlays/prod, namespace: users-api-prod, workloads: [deployment/users-api] }
+      dev: { cluster: sandbox, engine: { kind: argocd, name: users-api-dev }, repo: config, \
+path: apps/users-api/overlays/dev, namespace: users-api-dev, workloads: [deployment/users-api], drillTarget: true }
+      staging: { cluster: sandbox, engine: { kind: argocd, name: users-api-staging }, repo: config, \
+path: apps/users-api/overlays/staging, namespace: users-api-staging, workloads: [deployment/users-api], \
+drillTarget: true }
+      prod: { cluster: sandbox, engine: { kind: argocd, name: users-api-prod }, repo: config, \
+path: apps/users-api/overlays/prod, namespace: users-api-prod, workloads: [deployment/users-api] }
   billing-worker:
     owners: [bob]
     approvers: [alice]
     environments:
-      prod: { cluster: sandbox, engine: { kind: flux, name: billing-worker-prod }, repo: config, path: apps/billing-worker/prod, namespace: billing-worker-prod, workloads: [deployment/billing-worker] }
+      prod: { cluster: sandbox, engine: { kind: flux, name: billing-worker-prod }, repo: config, \
+path: apps/billing-worker/prod, namespace: billing-worker-prod, workloads: [deployment/billing-worker] }
 ci: { identities: [ci-bot] }
 drills:
-  - { name: users-api-staging-rollback, kind: rollback, app: users-api, env: staging, badTag: 0.0.0-drill-broken, schedule: { cron: "0 10 * * 2", timezone: Europe/Berlin } }
+  - { name: users-api-staging-rollback, kind: rollback, app: users-api, env: staging, badTag: 0.0.0-drill-broken, \
+schedule: { cron: "0 10 * * 2", timezone: Europe/Berlin } }
   - { name: users-api-dev-drift, kind: drift, app: users-api, env: dev }
   - { name: ci-access-audit, kind: access-audit, schedule: { cron: "0 9 * * 1" } }
 `;
