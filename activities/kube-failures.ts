@@ -56,10 +56,14 @@ export function authFailureMessage(err: KubeApiError): string {
   }
   const t = rbacTermsOf(err.method, err.path);
   const what = t
-    ? `${t.verb} ${t.resource}${t.group ? `.${t.group}` : ''}${t.name ? ` ${t.name}` : ''}${t.namespace ? ` in namespace ${t.namespace}` : ' (cluster-wide)'}`
+    ? `${t.verb} ${t.resource}${t.group ? `.${t.group}` : ''}${t.name ? ` ${t.name}` : ''}` +
+      `${t.namespace ? ` in namespace ${t.namespace}` : ' (cluster-wide)'}`
     : `${err.method} ${err.path}`;
   const rule = t ? ` (apiGroups: ["${t.group}"], resources: ["${t.resource}"], verbs: ["${t.verb}"])` : '';
-  return `rewind may not ${what} on ${cluster}: grant it in ${RBAC_FILE}${rule}; the API server said: ${err.serverMessage}`;
+  return (
+    `rewind may not ${what} on ${cluster}: grant it ` +
+    `in ${RBAC_FILE}${rule}; the API server said: ${err.serverMessage}`
+  );
 }
 
 /**

@@ -99,7 +99,8 @@ function stream(): { text: string; marks: { recent: number; deep: number } } {
     mark++;
     when += 60;
     out.push(
-      `commit refs/heads/main\nmark :${mark}\nauthor ci-bot <ci@acme.test> ${when} +0000\ncommitter ci-bot <ci@acme.test> ${when} +0000\n${data(message)}`,
+      `commit refs/heads/main\nmark :${mark}\nauthor ci-bot <ci@acme.test> ${when} +0000\n` +
+        `committer ci-bot <ci@acme.test> ${when} +0000\n${data(message)}`,
     );
     for (const [p, content] of Object.entries(files)) out.push(`M 100644 inline ${p}\n${data(content)}`);
     out.push('\n');
@@ -297,7 +298,8 @@ try {
   const sizeKiB = Number((await git(bare, 'count-objects', '-v')).match(/size-pack: (\d+)/)?.[1] ?? 0);
   const shas = { recent: markShas.get(marks.recent)!, deep: markShas.get(marks.deep)! };
   console.log(
-    `repo: ${count} commits, ${(sizeKiB / 1024).toFixed(1)} MiB packed; stream ${r1(streamMs)} ms, fast-import ${r1(importMs)} ms, repack ${r1(repackMs)} ms`,
+    `repo: ${count} commits, ${(sizeKiB / 1024).toFixed(1)} MiB packed; ` +
+      `stream ${r1(streamMs)} ms, fast-import ${r1(importMs)} ms, repack ${r1(repackMs)} ms`,
   );
 
   const url = `file://${bare}`;
@@ -411,7 +413,9 @@ try {
       traceOfOneRevertPromotion: trace,
     };
     console.log(
-      `${which.padEnd(6)} (${between} commits after the promotion): revertPromotion median ${rewind.medianMs} ms; plain git median ${plain.medianMs} ms (${(rewind.medianMs / plain.medianMs).toFixed(2)}×); trailer search: first look ${firstLookMs} ms, whole range ${wholeRangeMs} ms`,
+      `${which.padEnd(6)} (${between} commits after the promotion): revertPromotion median ${rewind.medianMs} ms; ` +
+        `plain git median ${plain.medianMs} ms (${(rewind.medianMs / plain.medianMs).toFixed(2)}×); ` +
+        `trailer search: first look ${firstLookMs} ms, whole range ${wholeRangeMs} ms`,
     );
     console.log(
       `       one traced revertPromotion: ${trace.wallMs} ms wall, ${trace.processes} git processes totalling ${trace.gitMs} ms, ${trace.gapsOver40Ms.count} waits ≥ 40 ms between them totalling ${trace.gapsOver40Ms.totalMs} ms; top: ${trace.rows
@@ -447,22 +451,34 @@ try {
     },
   };
   console.log(
-    `per call (simple-git / rewind's runner / execFile): ${spawnCost.silent.command}: ${spawnCost.silent.simpleGitMs} / ${spawnCost.silent.runnerMs} / ${spawnCost.silent.execFileMs} ms; ${spawnCost.withOutput.command}: ${spawnCost.withOutput.simpleGitMs} / ${spawnCost.withOutput.runnerMs} / ${spawnCost.withOutput.execFileMs} ms`,
+    `per call (simple-git / rewind's runner / execFile): ${spawnCost.silent.command}: ` +
+      `${spawnCost.silent.simpleGitMs} / ${spawnCost.silent.runnerMs} / ${spawnCost.silent.execFileMs}` +
+      ` ms; ${spawnCost.withOutput.command}: ${spawnCost.withOutput.simpleGitMs}` +
+      ` / ${spawnCost.withOutput.runnerMs} / ${spawnCost.withOutput.execFileMs} ms`,
   );
 
   await writeResult('big-repo-revert', {
     description:
-      "rewind's revertPromotion (createGitActivities({ cacheDir }), warm cached clone) beside plain git on the same warm clone " +
-      '(git fetch + git checkout -B <work> origin/main + git revert --no-edit <sha> + git push), reverting the same promotion on the same base; ' +
-      `the remote (a bare repo, file:// URL) is reset to its original tip after each run. One untimed warm-up, then ${rounds} timed runs each, ` +
+      "rewind's revertPromotion (createGitActivities({ cacheDir }), " +
+      'warm cached clone) beside plain git on the same warm clone ' +
+      '(git fetch + git checkout -B <work> origin/main + git revert --no-edit ' +
+      '<sha> + git push), reverting the same promotion on the same base; ' +
+      `the remote (a bare repo, file:// URL) is reset to its original tip ` +
+      `after each run. One untimed warm-up, then ${rounds} timed runs each, ` +
       'rewind and plain git taking turns within each round, 50 ms apart.',
     note:
-      'revertPromotion does more than plain git: check the branch, the path and the commit (does it exist, is it on the branch, single parent, ' +
-      "does it touch the environment's kustomize sources), look for its run's Rewind-Run trailer among the branch's newest 500 commits (idempotency; " +
-      'the whole range promotion..tip only when a revert would come out empty or conflict), revert with --no-commit, commit with the requester as author ' +
-      'and a message file, push with rejection handling. Object lookups go through one git cat-file --batch-command per use; the clone is cleaned ' +
-      '(reset --hard, clean) before a use only when it is not known to be clean (the first use in a process, or after a failure). ' +
-      'trailerSearchMs times the Rewind-Run search alone; traceOfOneRevertPromotion sums git trace2 exit times per top-level git command of one extra run.',
+      'revertPromotion does more than plain git: check the branch, the path ' +
+      'and the commit (does it exist, is it on the branch, single parent, ' +
+      "does it touch the environment's kustomize sources), look for its run's " +
+      "Rewind-Run trailer among the branch's newest 500 commits (idempotency; " +
+      'the whole range promotion..tip only when a revert would come out empty or ' +
+      'conflict), revert with --no-commit, commit with the requester as author ' +
+      'and a message file, push with rejection handling. Object lookups go ' +
+      'through one git cat-file --batch-command per use; the clone is cleaned ' +
+      '(reset --hard, clean) before a use only when it is not known ' +
+      'to be clean (the first use in a process, or after a failure). ' +
+      'trailerSearchMs times the Rewind-Run search alone; traceOfOneRevertPromotion ' +
+      'sums git trace2 exit times per top-level git command of one extra run.',
     repo: {
       commits: count,
       apps: APPS + 1,
@@ -475,7 +491,9 @@ try {
     coldRevertPromotionMs: r1(coldMs),
     results,
     spawnCost: {
-      note: "simple-git resolves a command that wrote nothing to stdout/stderr 50 ms after it exits (a fixed wait in its completion plugin); rewind's git runner (src/lib/git/run-git.ts) resolves when the process closes",
+      note:
+        'simple-git resolves a command that wrote nothing to stdout/stderr 50 ms after it exits (a fixed wait ' +
+        "in its completion plugin); rewind's git runner (src/lib/git/run-git.ts) resolves when the process closes",
       ...spawnCost,
     },
   });

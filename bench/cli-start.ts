@@ -179,7 +179,8 @@ try {
     const w = results[c.key]!.wallMs,
       u = results[c.key]!.cpuMs;
     console.log(
-      `${c.label.padEnd(58)} wall p50 ${String(w.p50).padStart(7)}  p90 ${String(w.p90).padStart(7)}  max ${String(w.max).padStart(7)} ms   cpu p50 ${u ? String(u.p50).padStart(6) : '     -'} ms`,
+      `${c.label.padEnd(58)} wall p50 ${String(w.p50).padStart(7)}  p90 ${String(w.p90).padStart(7)}  ` +
+        `max ${String(w.max).padStart(7)} ms   cpu p50 ${u ? String(u.p50).padStart(6) : '     -'} ms`,
     );
   }
   const met = (k: string) => (results[k] ? results[k]!.wallMs.p50 <= GOAL_MS : undefined);

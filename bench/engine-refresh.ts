@@ -133,7 +133,8 @@ async function measure(world: World, engine: Engine, refresh: boolean): Promise<
     const syncedAt = await waiting;
     rows.push({ revision: r1((revisionAt ?? syncedAt) - t0), synced: r1(syncedAt - t0) });
     console.log(
-      `  ${engine} ${refresh ? 'refresh' : 'poll   '} #${i + 1}: revision after ${rows.at(-1)!.revision} ms, applied after ${rows.at(-1)!.synced} ms`,
+      `  ${engine} ${refresh ? 'refresh' : 'poll   '} #${i + 1}: revision ` +
+        `after ${rows.at(-1)!.revision} ms, applied after ${rows.at(-1)!.synced} ms`,
     );
     await new Promise((resolve) =>
       setTimeout(resolve, Math.floor(Math.random() * (refresh ? 1000 : pollSeconds * 1000))),
@@ -153,7 +154,8 @@ async function inWorld(poll: number, refresh: boolean): Promise<Record<Engine, C
 
 const show = (label: string, c: CaseResult) =>
   console.log(
-    `${label.padEnd(44)} revision p50 ${c.revision.p50} ms (max ${c.revision.max});  applied p50 ${c.synced.p50} ms (max ${c.synced.max})`,
+    `${label.padEnd(44)} revision p50 ${c.revision.p50} ms ` +
+      `(max ${c.revision.max});  applied p50 ${c.synced.p50} ms (max ${c.synced.max})`,
   );
 
 console.log(`${samples} pushes per case, real Argo CD and Flux`);
@@ -166,11 +168,15 @@ show(`(b) Flux no refresh, interval ${pollSeconds} s`, withoutRefresh.flux);
 
 await writeResult('engine-refresh', {
   description:
-    'Time from the end of a git push (a dev promotion to the world\'s config repo) until the real engine has the commit ("revision": Argo CD status.sync.revision, ' +
-    'Flux GitRepository artifact) and has applied it ("synced": Argo CD Synced + Healthy with no operation running; Flux Kustomization Ready at it).',
+    "Time from the end of a git push (a dev promotion to the world's config repo) " +
+    'until the real engine has the commit ("revision": Argo CD status.sync.revision, ' +
+    'Flux GitRepository artifact) and has applied it ("synced": Argo CD Synced ' +
+    '+ Healthy with no operation running; Flux Kustomization Ready at it).',
   note:
-    `Real Argo CD v3.6.1 and Flux v1.9.6 on the world's kube-apiserver; workload status simulated. (b) uses a ${pollSeconds} s poll to keep the run short; ` +
-    'upstream defaults are Argo CD 120 s + up to 60 s jitter and the GitRepository interval of each app, so expect about half the interval without a refresh. Objects are read every 25 ms.',
+    `Real Argo CD v3.6.1 and Flux v1.9.6 on the world's kube-apiserver; workload ` +
+    `status simulated. (b) uses a ${pollSeconds} s poll to keep the run short; ` +
+    'upstream defaults are Argo CD 120 s + up to 60 s jitter and the GitRepository interval of ' +
+    'each app, so expect about half the interval without a refresh. Objects are read every 25 ms.',
   samples,
   unit: 'ms',
   results: {

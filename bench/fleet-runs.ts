@@ -333,10 +333,14 @@ try {
   const gitDirs = await readdir(workerDir).catch(() => [] as string[]);
   const result = {
     description:
-      `${N} rollbacks started at once, one per target, on one worker process (SDK default slots and pollers), each target a real Argo CD Application ` +
-      `(kustomize overlay of users-api) in one world with one config repo; baseline: one rollback alone on the same worker, same world. ` +
-      "Time to restore = the run's restoredAt − startedAt. Worker share = (run time − union of activity executions and timers) / run time, " +
-      'from each history: what the worker and Temporal add (task dispatch, workflow tasks, activity queueing for a free slot).',
+      `${N} rollbacks started at once, one per target, on one worker process ` +
+      `(SDK default slots and pollers), each target a real Argo CD Application ` +
+      `(kustomize overlay of users-api) in one world with one config ` +
+      `repo; baseline: one rollback alone on the same worker, same world. ` +
+      "Time to restore = the run's restoredAt − startedAt. Worker share " +
+      '= (run time − union of activity executions and timers) / run time, ' +
+      'from each history: what the worker and Temporal add (task ' +
+      'dispatch, workflow tasks, activity queueing for a free slot).',
     targets: N,
     health: HEALTH,
     loadAverage: { atStart: loadAtStart, atEnd: loadavg().map(r1) },

@@ -102,7 +102,8 @@ function runOne(b: (typeof BENCHMARKS)[number]): Promise<{ code: number | null; 
       clearTimeout(timer);
       if (code !== 0)
         console.log(
-          `  ${b.name} ${timedOut ? `timed out after ${b.limitMs / 1000} s` : `exited ${code}`}; last output:\n${tail.map((l) => `    ${l}`).join('\n')}`,
+          `  ${b.name} ${timedOut ? `timed out after ${b.limitMs / 1000} s` : `exited ${code}`}; ` +
+            `last output:\n${tail.map((l) => `    ${l}`).join('\n')}`,
         );
       resolve({ code, ms: performance.now() - t, timedOut });
     });
@@ -126,9 +127,12 @@ async function summary(): Promise<string> {
   const out: string[] = [
     '# Benchmark results',
     '',
-    'Written by `npm run bench` (bench/run.ts) from the JSON files beside this one; each JSON says how it was measured. Figures, not pass/fail checks.',
+    'Written by `npm run bench` (bench/run.ts) from the JSON files beside this ' +
+      'one; each JSON says how it was measured. Figures, not pass/fail checks.',
     '',
-    `Machine: Node ${m.node}, ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB memory, ${m.platform}. Everything on loopback; the world (kube-apiserver, Temporal dev server, git over HTTP, sandbox GitOps controller, Slack stand-in) shares these cores with what is measured.`,
+    `Machine: Node ${m.node}, ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB memory, ${m.platform}. ` +
+      `Everything on loopback; the world (kube-apiserver, Temporal dev server, git over HTTP, ` +
+      `sandbox GitOps controller, Slack stand-in) shares these cores with what is measured.`,
     '',
   ];
 
@@ -137,7 +141,8 @@ async function summary(): Promise<string> {
     out.push(
       `## Slack ack latency (${slack.at.slice(0, 10)})`,
       '',
-      `${slack.requestsPerRow} signed \`/rollback\` requests per row after ${slack.warmup} warm-up; ms from sending to the end of the HTTP response.`,
+      `${slack.requestsPerRow} signed \`/rollback\` requests per row ` +
+        `after ${slack.warmup} warm-up; ms from sending to the end of the HTTP response.`,
       '',
     );
     out.push(
@@ -159,7 +164,11 @@ async function summary(): Promise<string> {
     if (sw) {
       out.push(row(['rewind, starting a run', 1, sw.ack.p50, sw.ack.p90, sw.ack.p99, sw.ack.max, sw.ack.mean]), '');
       out.push(
-        `Starting work (${sw.requests} sequential \`/rollback users-api staging …\`: ${sw.outcomes.started} started a run, ${sw.outcomes.busy} refused as busy): the ack stays the ack, but its latency rises while the listener and the worker are busy in the same process; the response_url answer came after p50 ${sw.responseUrlAnswer.p50} ms, max ${sw.responseUrlAnswer.max} ms (each refusal queries the running workflow for its holder).`,
+        `Starting work (${sw.requests} sequential \`/rollback users-api staging ` +
+          `…\`: ${sw.outcomes.started} started a run, ${sw.outcomes.busy} refused as busy): the ` +
+          `ack stays the ack, but its latency rises while the listener and the worker are busy in ` +
+          `the same process; the response_url answer came after p50 ${sw.responseUrlAnswer.p50} ms, ` +
+          `max ${sw.responseUrlAnswer.max} ms (each refusal queries the running workflow for its holder).`,
       );
     }
     out.push('');
@@ -206,7 +215,9 @@ async function summary(): Promise<string> {
         l.workflowTaskFleet.max,
       ]),
       '',
-      `Worker process: ${w.cpuSeconds} CPU s itself and ${w.childCpuSeconds} in its git and kustomize children (${w.meanCores} cores on average over the burst); resident memory ${w.rssMiB.start} MiB before, ${w.rssMiB.peak} MiB peak.`,
+      `Worker process: ${w.cpuSeconds} CPU s itself and ${w.childCpuSeconds} in its ` +
+        `git and kustomize children (${w.meanCores} cores on average over the burst); ` +
+        `resident memory ${w.rssMiB.start} MiB before, ${w.rssMiB.peak} MiB peak.`,
       '',
     );
     if (fleet.limits) out.push(fleet.limits, '');
@@ -218,7 +229,8 @@ async function summary(): Promise<string> {
     out.push(
       `## Push to engine pickup, real Argo CD and Flux (${eng.at.slice(0, 10)})`,
       '',
-      `${eng.samples} pushes per case; ms from the end of \`git push\` until the engine has the commit ("revision") and has applied it ("applied"). ${eng.note}`,
+      `${eng.samples} pushes per case; ms from the end of \`git push\` until the ` +
+        `engine has the commit ("revision") and has applied it ("applied"). ${eng.note}`,
       '',
     );
     out.push(
@@ -244,7 +256,8 @@ async function summary(): Promise<string> {
     out.push(
       `## Worker overhead per step (${wo.at.slice(0, 10)})`,
       '',
-      `${wo.runs} real rollbacks of users-api staging after a warm-up run; from the workflow history. Overhead = run time − time inside activities (git, engine, rollout, Slack) and timers.`,
+      `${wo.runs} real rollbacks of users-api staging after a warm-up run; from the workflow ` +
+        `history. Overhead = run time − time inside activities (git, engine, rollout, Slack) and timers.`,
       '',
     );
     out.push(row(['', 'median ms', 'max ms']), row(['---', '---:', '---:']));
@@ -269,7 +282,9 @@ async function summary(): Promise<string> {
     out.push(
       `## Revert + push on a big repo (${big.at.slice(0, 10)})`,
       '',
-      `${big.repo.commits} commits, ${big.repo.files} files, ${big.repo.packedMiB} MiB packed (generated with git fast-import in ${Math.round(big.repo.generation.fastImportMs / 100) / 10} s); remote by file:// URL; warm clone; medians of ${big.rounds} runs, ms.`,
+      `${big.repo.commits} commits, ${big.repo.files} files, ${big.repo.packedMiB} MiB packed ` +
+        `(generated with git fast-import in ${Math.round(big.repo.generation.fastImportMs / 100) / 10} s); ` +
+        `remote by file:// URL; warm clone; medians of ${big.rounds} runs, ms.`,
       '',
     );
     out.push(
@@ -302,7 +317,12 @@ async function summary(): Promise<string> {
     }
     out.push(
       '',
-      `Cold (first use clones): ${big.coldRevertPromotionMs} ms. Per call, simple-git vs execFile: silent \`git worktree prune\` ${big.spawnCost.silent.simpleGitMs} vs ${big.spawnCost.silent.execFileMs} ms; \`git rev-parse HEAD\` ${big.spawnCost.withOutput.simpleGitMs} vs ${big.spawnCost.withOutput.execFileMs} ms. simple-git resolves a command that printed nothing 50 ms after it exits, and revertPromotion runs several such commands (reset, clean, worktree prune, checkout, revert, commit, push), which is most of its lead over plain git.`,
+      `Cold (first use clones): ${big.coldRevertPromotionMs} ms. Per call, simple-git vs execFile: silent \`git ` +
+        `worktree prune\` ${big.spawnCost.silent.simpleGitMs} vs ${big.spawnCost.silent.execFileMs} ms; \`git ` +
+        `rev-parse HEAD\` ${big.spawnCost.withOutput.simpleGitMs} vs ${big.spawnCost.withOutput.execFileMs} ms. ` +
+        `simple-git resolves a command that printed nothing 50 ms after it exits, and ` +
+        `revertPromotion runs several such commands (reset, clean, worktree prune, ` +
+        `checkout, revert, commit, push), which is most of its lead over plain git.`,
       '',
     );
   }
@@ -325,7 +345,10 @@ async function summary(): Promise<string> {
     out.push(
       `## CLI start time (${cli.at.slice(0, 10)})`,
       '',
-      `${cli.runs} runs of each, taking turns; ${cli.measured}; \`status\` against the world's Temporal dev server with nothing running. Wall ms from spawn to exit; CPU = user + system ms of the process. Goal: ${cli.goalMs} ms wall (p50) for both: --help ${goal(cli.goalMet?.help)}, status ${goal(cli.goalMet?.status)}. Load average at the end: ${(cli.loadAverageAtEnd ?? []).join(', ')}.`,
+      `${cli.runs} runs of each, taking turns; ${cli.measured}; \`status\` against the world's ` +
+        `Temporal dev server with nothing running. Wall ms from spawn to exit; CPU = user + system ms ` +
+        `of the process. Goal: ${cli.goalMs} ms wall (p50) for both: --help ${goal(cli.goalMet?.help)}, ` +
+        `status ${goal(cli.goalMet?.status)}. Load average at the end: ${(cli.loadAverageAtEnd ?? []).join(', ')}.`,
       '',
     );
     out.push(
@@ -365,6 +388,7 @@ for (const b of chosen) {
 const readme = await summary();
 await writeFile(path.join(RESULTS_DIR, 'README.md'), `${readme}\n`);
 console.log(
-  `\nwrote ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'README.md'))}${failed.length ? `; did not finish: ${failed.join(', ')}` : ''}`,
+  `\nwrote ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'README.md'))}` +
+    `${failed.length ? `; did not finish: ${failed.join(', ')}` : ''}`,
 );
 if (failed.length) process.exitCode = 1;

@@ -141,7 +141,9 @@ function check(label: string, samples: Sample[]): Stats {
     r2,
   );
   console.log(
-    `${label.padEnd(34)} p50 ${String(st.p50).padStart(6)}  p90 ${String(st.p90).padStart(6)}  p99 ${String(st.p99).padStart(6)}  max ${String(st.max).padStart(7)}  mean ${String(st.mean).padStart(6)} ms${bad ? `  (${bad} non-200)` : ''}`,
+    `${label.padEnd(34)} p50 ${String(st.p50).padStart(6)}  p90 ${String(st.p90).padStart(6)}  ` +
+      `p99 ${String(st.p99).padStart(6)}  max ${String(st.max).padStart(7)}  ` +
+      `mean ${String(st.mean).padStart(6)} ms${bad ? `  (${bad} non-200)` : ''}`,
   );
   return st;
 }
@@ -238,14 +240,18 @@ try {
   });
   const followUp = stats(followUps, r2);
   console.log(
-    `  response_url answer after sending: p50 ${followUp.p50}  p90 ${followUp.p90}  max ${followUp.max} ms; ${started} started a run, ${busy} refused as busy, ${other} other, ${startBatch - followUps.length} unanswered`,
+    `  response_url answer after sending: p50 ${followUp.p50}  p90 ${followUp.p90}  max ${followUp.max} ms; ` +
+      `${started} started a run, ${busy} refused as busy, ${other} other, ${startBatch - followUps.length} unanswered`,
   );
 
   await writeResult('slack-ack', {
     description:
-      'Time from sending a signed /rollback slash command over loopback HTTP to the end of the HTTP response (the ack), ' +
-      'for the real rewind Bolt app (createSlackApp, pino at info to a sink, in front of a world with a Temporal dev server and a worker) ' +
-      'and for a bare Bolt app with one /rollback listener that acks "ok". Load from a worker thread over keep-alive connections; ' +
+      'Time from sending a signed /rollback slash command over ' +
+      'loopback HTTP to the end of the HTTP response (the ack), ' +
+      'for the real rewind Bolt app (createSlackApp, pino at info to a ' +
+      'sink, in front of a world with a Temporal dev server and a worker) ' +
+      'and for a bare Bolt app with one /rollback listener that acks ' +
+      '"ok". Load from a worker thread over keep-alive connections; ' +
       "the apps share one Node process with the world's Temporal client and worker.",
     requestsPerRow: requests,
     concurrency,
@@ -259,7 +265,9 @@ try {
     results,
     startingWork: {
       requests: startBatch,
-      note: 'sequential /rollback users-api staging …: acked before rewind calls Temporal; the first starts a real run, repeats are refused by the one-run-per-app lock (a Temporal query names the holder)',
+      note:
+        'sequential /rollback users-api staging …: acked before rewind calls Temporal; the first starts ' +
+        'a real run, repeats are refused by the one-run-per-app lock (a Temporal query names the holder)',
       ack: startAck,
       responseUrlAnswer: followUp,
       outcomes: { started, busy, other, unanswered: startBatch - followUps.length },

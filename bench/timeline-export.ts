@@ -44,7 +44,8 @@ function time(label: string, fn: () => string | unknown) {
     ...(bytes ? { bytes } : {}),
   };
   console.log(
-    `${label.padEnd(10)} median ${String(row.medianMs).padStart(8)} ms  min ${row.minMs} ms  max ${row.maxMs} ms${bytes ? `  ${(bytes / 1024).toFixed(0)} KiB` : ''}`,
+    `${label.padEnd(10)} median ${String(row.medianMs).padStart(8)} ms  min ${row.minMs} ms  ` +
+      `max ${row.maxMs} ms${bytes ? `  ${(bytes / 1024).toFixed(0)} KiB` : ''}`,
   );
   return row;
 }

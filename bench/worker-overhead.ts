@@ -69,7 +69,8 @@ async function oneRollback(world: World, i: number): Promise<RunBreakdown> {
   const history = await run.handle.fetchHistory();
   const b = analyze(history.events ?? [], status);
   console.log(
-    `  run ${i}: ${status.phase} in ${b.totalMs} ms; activities ${b.activityExecMs} ms; overhead ${b.overheadMs} ms (${b.workflowTasks} workflow tasks, ${b.workflowTaskMs} ms; activity queueing ${b.activityQueueMs} ms)`,
+    `  run ${i}: ${status.phase} in ${b.totalMs} ms; activities ${b.activityExecMs} ms; overhead ${b.overheadMs}` +
+      ` ms (${b.workflowTasks} workflow tasks, ${b.workflowTaskMs} ms; activity queueing ${b.activityQueueMs} ms)`,
   );
   if (status.phase !== 'restored') console.log(`  run ${i} ended ${status.phase}: ${status.result}`);
   return b;
@@ -136,19 +137,27 @@ try {
     workflowTasks: agg((b) => b.workflowTasks),
   };
   console.log(
-    `run ${totals.runMs.median} ms median; overhead ${totals.overheadMs.median} ms median (max ${totals.overheadMs.max})`,
+    `run ${totals.runMs.median} ms median; ` +
+      `overhead ${totals.overheadMs.median} ms median (max ${totals.overheadMs.max})`,
   );
   for (const [name, s] of Object.entries(perStep))
     console.log(
-      `  ${name.padEnd(16)} ${String(s.durationMs.median).padStart(7)} ms, of which overhead ${s.overheadMs.median} ms (max ${s.overheadMs.max})`,
+      `  ${name.padEnd(16)} ${String(s.durationMs.median).padStart(7)} ms, ` +
+        `of which overhead ${s.overheadMs.median} ms (max ${s.overheadMs.max})`,
     );
 
   await writeResult('worker-overhead', {
     description:
-      'Real rollbacks of users-api staging on the world (Temporal dev server, one worker, git over loopback HTTP, sandbox Argo CD, kube-apiserver; health window 2 s). ' +
-      'From the workflow history: run time = WorkflowExecutionStarted to Completed; waiting = union of activity executions (ActivityTaskStarted to Completed: git, engine, rollout, Slack) and timers; ' +
-      "overhead = run time - waiting (task dispatch, workflow tasks, activity queueing). Per step, the same within the step's startedAt..endedAt from the RunStatus (ms resolution).",
-    note: 'Everything runs on one machine: the Temporal dev server (in-memory), the worker and the world share its cores. waitForSynced and verifyHealth are activities, so engine and rollout waits (including their polling and the 2 s health window) count as waiting, not overhead.',
+      'Real rollbacks of users-api staging on the world (Temporal dev server, one worker, ' +
+      'git over loopback HTTP, sandbox Argo CD, kube-apiserver; health window 2 s). ' +
+      'From the workflow history: run time = WorkflowExecutionStarted to Completed; waiting = union of ' +
+      'activity executions (ActivityTaskStarted to Completed: git, engine, rollout, Slack) and timers; ' +
+      'overhead = run time - waiting (task dispatch, workflow tasks, activity queueing). Per ' +
+      "step, the same within the step's startedAt..endedAt from the RunStatus (ms resolution).",
+    note:
+      'Everything runs on one machine: the Temporal dev server (in-memory), the worker and the ' +
+      'world share its cores. waitForSynced and verifyHealth are activities, so engine and rollout ' +
+      'waits (including their polling and the 2 s health window) count as waiting, not overhead.',
     runs,
     unit: 'ms',
     totals,

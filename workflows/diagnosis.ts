@@ -77,13 +77,17 @@ export function environmentFindings(input: {
     const by = o.editedBy ? ` (set by ${o.editedBy} at ${clock(o.editedAt)})` : '';
     const rev = short(o.syncRevision);
     lines.push(
-      `The sync${rev ? ` of ${rev}` : ''} at ${clock(o.at)} overwrote a live edit of ${o.object} ${o.path}: live had ${shown(o.liveBefore)}${by}, Git has ${shown(o.git)}.`,
+      `The sync${rev ? ` of ${rev}` : ''} at ${clock(o.at)} overwrote a live edit ` +
+        `of ${o.object} ${o.path}: live had ${shown(o.liveBefore)}${by}, Git has ${shown(o.git)}.`,
     );
     const change = restoreChange(o);
     nextCommands.push(
       change
-        ? `rewind emergency ${target.app} --env ${target.env} --change ${JSON.stringify(change)} --reason ${JSON.stringify(`restore the live value the sync${rev ? ` of ${rev}` : ''} overwrote`)}`
-        : `rewind emergency ${target.app} --env ${target.env} --change "${o.object} {…}" --reason "…"   (set ${o.path} back to its live value${typeof o.liveBefore === 'string' && o.liveBefore.startsWith('(secret value') ? ', which rewind does not record for Secrets' : ''})`,
+        ? `rewind emergency ${target.app} --env ${target.env} --change ${JSON.stringify(change)} --reason ` +
+            `${JSON.stringify(`restore the live value the sync${rev ? ` of ${rev}` : ''} overwrote`)}`
+        : `rewind emergency ${target.app} --env ${target.env} --change ` +
+            `"${o.object} {…}" --reason "…"   (set ${o.path} back to its live value` +
+            `${typeof o.liveBefore === 'string' && o.liveBefore.startsWith('(secret value') ? ', which rewind does not record for Secrets' : ''})`,
     );
   }
   // With a watch running its journal is the authority (every sync write that changed a value is in it);
@@ -92,12 +96,15 @@ export function environmentFindings(input: {
   const unexplained = watch.watched ? [] : untouchedByPromotion.filter((o) => !seen.has(o));
   if (unexplained.length) {
     lines.push(
-      `The last sync${sync?.revision ? ` (${short(sync.revision)})` : ''} also changed ${unexplained.join(', ')}, which the promotion did not change in Git: live differed from Git there before the sync${watch.watched ? '' : ', and rewind was not watching to record the earlier values'}.`,
+      `The last sync${sync?.revision ? ` (${short(sync.revision)})` : ''} also changed ${unexplained.join(', ')}, ` +
+        `which the promotion did not change in Git: live differed from Git there before the ` +
+        `sync${watch.watched ? '' : ', and rewind was not watching to record the earlier values'}.`,
     );
   }
   if (!watch.watched)
     lines.push(
-      `rewind was not watching ${target.app}/${target.env} before the sync (its target watch is not running), so it cannot tell which live edits a sync overwrote.`,
+      `rewind was not watching ${target.app}/${target.env} before the sync (its target ` +
+        `watch is not running), so it cannot tell which live edits a sync overwrote.`,
     );
   return { overwritten, untouchedByPromotion, lines, nextCommands, complete: watch.watched && sync !== undefined };
 }

@@ -27,7 +27,8 @@ export async function planEmergency(_step: RunbookStep, ctx: StepContext): Promi
   if (!git.rendersLive) {
     const missing = git.remaining.map((r) => `${r.object} ${r.path}`).join(', ');
     throw ApplicationFailure.nonRetryable(
-      `Git cannot hold this change (after the edits, Git would still render ${missing} differently); give --git-file <path> --git-path <yaml.path> for it`,
+      `Git cannot hold this change (after the edits, Git would still ` +
+        `render ${missing} differently); give --git-file <path> --git-path <yaml.path> for it`,
       FailureType.BadInput,
     );
   }
@@ -35,7 +36,8 @@ export async function planEmergency(_step: RunbookStep, ctx: StepContext): Promi
   const warnings: string[] = [];
   if (!engine.autoSync)
     warnings.push(
-      `Auto-sync of ${target.engine.name} is already off and no rewind lease holds it: rewind will not turn it on at the end.`,
+      `Auto-sync of ${target.engine.name} is already off and no ` +
+        `rewind lease holds it: rewind will not turn it on at the end.`,
     );
   // The other environments the Git edit was rendered against (absent from results of older workers).
   const others = git.otherEnvs ?? { checked: [], changed: [] };
@@ -49,13 +51,16 @@ export async function planEmergency(_step: RunbookStep, ctx: StepContext): Promi
     ...(git.edits.some((e) => e.newFile) ? [`new patch in ${target.env}'s overlay`] : []),
     ...(unchanged.length ? [`${unchanged.join(', ')} render unchanged`] : []),
   ];
-  const gitFiles = `${[...new Set(git.edits.map((e) => e.file))].join(', ')}${gitNotes.length ? ` (${gitNotes.join('; ')})` : ''}`;
+  const gitFiles =
+    `${[...new Set(git.edits.map((e) => e.file))].join(', ')}` +
+    `${gitNotes.length ? ` (${gitNotes.join('; ')})` : ''}`;
   ctx.planned = planned.map((p) => ({ object: p.object, resourceVersion: p.resourceVersion }));
   const readers = planned.flatMap((p) => p.readers.map((r) => r.description));
   const restarts = [...new Set(planned.flatMap((p) => p.readers.filter((r) => r.needsRestart).map((r) => r.workload)))];
   if (restarts.length)
     readers.push(
-      `rewind restarts ${restarts.join(', ')} right after the patch (kubectl rollout restart) and verifies health on the new pods`,
+      `rewind restarts ${restarts.join(', ')} right after the patch ` +
+        `(kubectl rollout restart) and verifies health on the new pods`,
     );
   ctx.restarts = restarts;
   ctx.state.status.emergency = {
@@ -107,13 +112,17 @@ export async function pauseAutoSync(step: RunbookStep, ctx: StepContext): Promis
     ctx.pause = undefined;
     ctx.state.status.pause = undefined;
     throw ApplicationFailure.nonRetryable(
-      `${target.engine.name} kept an operation going for ${Math.round(settled.waitedMs / 1000)}s after the pause (${settled.last}); rewind resumed auto-sync as it was and changed nothing. Try again once the sync has finished.`,
+      `${target.engine.name} kept an operation going for ${Math.round(settled.waitedMs / 1000)}s ` +
+        `after the pause (${settled.last}); rewind resumed auto-sync as ` +
+        `it was and changed nothing. Try again once the sync has finished.`,
       FailureType.EngineBusy,
     );
   }
   return {
     summary: policy
-      ? `auto-sync of ${target.engine.name} paused (was ${JSON.stringify(policy.engine === 'argocd' ? policy.automated : { suspend: false })}); lease until ${lease.expiresAt}`
+      ? `auto-sync of ${target.engine.name} paused ` +
+        `(was ${JSON.stringify(policy.engine === 'argocd' ? policy.automated : { suspend: false })}); ` +
+        `lease until ${lease.expiresAt}`
       : `auto-sync of ${target.engine.name} was already off; lease recorded`,
     evidence: evidenceOf.pauseAutoSync(target, policy, lease, held.message, settled.last),
   };
@@ -156,7 +165,9 @@ export async function commitToGit(_step: RunbookStep, ctx: StepContext): Promise
   ctx.commitSha = res.sha;
   ctx.state.status.commitSha = res.sha;
   return {
-    summary: `${res.reused ? 'Git already holds the change at' : 'pushed'} ${res.sha.slice(0, 7)} (${res.files.join(', ') || 'no file changed'}) as ${request.requester.name}`,
+    summary:
+      `${res.reused ? 'Git already holds the change at' : 'pushed'} ${res.sha.slice(0, 7)}` +
+      ` (${res.files.join(', ') || 'no file changed'}) as ${request.requester.name}`,
     evidence: evidenceOf.commitToGit(ctx.input, res),
   };
 }
@@ -174,7 +185,8 @@ export async function waitForGitToMatchLive(step: RunbookStep, ctx: StepContext)
       };
     if (Date.now() >= deadline) {
       throw ApplicationFailure.nonRetryable(
-        `Git still renders ${res.remaining.map((r) => `${r.object}${r.path}=${JSON.stringify(r.desired)} (live ${JSON.stringify(r.live)})`).join(', ')}`,
+        `Git still renders ` +
+          `${res.remaining.map((r) => `${r.object}${r.path}=${JSON.stringify(r.desired)} (live ${JSON.stringify(r.live)})`).join(', ')}`,
         FailureType.BadInput,
       );
     }
@@ -202,7 +214,10 @@ export async function awaitEngineRevision(step: RunbookStep, ctx: StepContext): 
     timeoutMs: num(step.with.timeoutMinutes, 10) * 60_000,
   });
   return {
-    summary: `${target.engine.kind} has fetched ${res.fetched.slice(0, 7)}${res.fetched === revision ? '' : `, which contains ${revision.slice(0, 7)}`} while auto-sync is still paused`,
+    summary:
+      `${target.engine.kind} has fetched ${res.fetched.slice(0, 7)}` +
+      `${res.fetched === revision ? '' : `, which contains ${revision.slice(0, 7)}`} while ` +
+      `auto-sync is still paused`,
     evidence: evidenceOf.awaitEngineRevision(res),
   };
 }
@@ -214,7 +229,8 @@ export async function resumeAutoSync(_step: RunbookStep, ctx: StepContext): Prom
   const gate = await readActs.gitMatchesLive({ target, changes: changesOf(ctx) });
   if (!gate.matches) {
     throw ApplicationFailure.nonRetryable(
-      `resume refused: Git does not hold the live change yet (${gate.remaining.map((r) => `${r.object}${r.path}`).join(', ')}); self-heal would undo it`,
+      `resume refused: Git does not hold the live change yet ` +
+        `(${gate.remaining.map((r) => `${r.object}${r.path}`).join(', ')}); self-heal would undo it`,
       FailureType.BadInput,
     );
   }
@@ -228,7 +244,9 @@ export async function resumeAutoSync(_step: RunbookStep, ctx: StepContext): Prom
   ctx.pause = undefined;
   ctx.state.status.pause = undefined;
   return {
-    summary: `auto-sync restored to ${JSON.stringify(policy.engine === 'argocd' ? policy.automated : { suspend: false })}`,
+    summary:
+      `auto-sync restored ` +
+      `to ${JSON.stringify(policy.engine === 'argocd' ? policy.automated : { suspend: false })}`,
     evidence: evidenceOf.resumeAutoSync(policy, gate),
   };
 }

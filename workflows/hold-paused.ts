@@ -39,7 +39,10 @@ async function resumeAndVerify(ctx: StepContext, revision: string, resolving: bo
     timeoutMs: target.health.timeoutMs,
     since: synced.at ?? new Date().toISOString(),
   });
-  return `${synced.synced ? `Synced at ${revision.slice(0, 7)}` : `not yet Synced (${synced.state.syncStatus})`}; ${health.restored ? 'Healthy' : `NOT healthy: ${health.message}`}`;
+  return (
+    `${synced.synced ? `Synced at ${revision.slice(0, 7)}` : `not yet Synced (${synced.state.syncStatus})`}` +
+    `; ${health.restored ? 'Healthy' : `NOT healthy: ${health.message}`}`
+  );
 }
 
 /** Continues the hold in a new run of the chain: the run's state and what its steps found, nothing else. */
@@ -80,7 +83,8 @@ export async function holdPaused(
     ? `The live change is in Git at ${ctx.commitSha.slice(0, 7)}; resolve resumes once Git renders it`
     : 'The live change is not in Git yet; resolve once Git holds it';
   const brokenText = (how: string) =>
-    `The pause of ${target.app}/${target.env} was broken${how}. Check the live change. ${git}, or abandon (resume and let Git win).`;
+    `The pause of ${target.app}/${target.env} was broken${how}. Check ` +
+    `the live change. ${git}, or abandon (resume and let Git win).`;
   // The pause stands watch while held too: someone turning auto-sync back on is said at once.
   const guard = new PauseGuard();
   const watch = () =>
@@ -106,7 +110,9 @@ export async function holdPaused(
       const since = state.status.pause?.since ?? state.status.startedAt;
       state.recordReminder(
         reminder,
-        `reminded the channel ${reminder} time(s), every ${remindEveryMs >= 60_000 ? `${Math.round(remindEveryMs / 60_000)} min` : `${Math.round(remindEveryMs / 1000)} s`}: auto-sync of ${target.app}/${target.env} paused since ${since}`,
+        `reminded the channel ${reminder} time(s), every ` +
+          `${remindEveryMs >= 60_000 ? `${Math.round(remindEveryMs / 60_000)} min` : `${Math.round(remindEveryMs / 1000)} s`}` +
+          `: auto-sync of ${target.app}/${target.env} paused since ${since}`,
       );
       // The run still holds the pause: keep its lease current so `rewind pauses` does not call it expired.
       const lease = ctx.pause?.lease;
@@ -131,7 +137,11 @@ export async function holdPaused(
           .postReminder({
             target,
             slackMessage: state.status.slackMessage,
-            text: `:rotating_light: Reminder ${reminder}: auto-sync of *${target.app}/${target.env}* is still paused by rewind since ${since} (${cause}). Resolve with \`rewind resolve ${target.app} --env ${target.env}\` once Git holds the change, or \`rewind abandon ${target.app} --env ${target.env} --confirm\` to let Git win.`,
+            text:
+              `:rotating_light: Reminder ${reminder}: auto-sync of *${target.app}/${target.env}* ` +
+              `is still paused by rewind since ${since} (${cause}). Resolve with \`rewind ` +
+              `resolve ${target.app} --env ${target.env}\` once Git holds the change, or ` +
+              `\`rewind abandon ${target.app} --env ${target.env} --confirm\` to let Git win.`,
           })
           .catch(() => undefined);
       }
@@ -162,7 +172,9 @@ export async function holdPaused(
         ctx.state.status.pause = undefined;
         return {
           phase: 'abandoned',
-          result: `Abandoned by ${by.handle}: auto-sync resumed to its recorded policy and Git wins (${after}); the live change is undone.`,
+          result:
+            `Abandoned by ${by.handle}: auto-sync resumed to its recorded ` +
+            `policy and Git wins (${after}); the live change is undone.`,
         };
       }
       const by = requests.resolve!;
@@ -181,7 +193,9 @@ export async function holdPaused(
       const after = await resumeAndVerify(ctx, gate.revision, true);
       return {
         phase: 'resolved',
-        result: `Resolved by ${by.handle}: Git at ${gate.revision.slice(0, 7)} holds the live change; auto-sync restored; ${after}.`,
+        result:
+          `Resolved by ${by.handle}: Git at ${gate.revision.slice(0, 7)} holds ` +
+          `the live change; auto-sync restored; ${after}.`,
       };
     } catch (err) {
       // Never end with the pause behind us: report, and keep holding until someone tries again.

@@ -52,7 +52,8 @@ export class RunNotifier {
       this.state.record(
         'failure',
         'rewind',
-        `the run message could not be brought up to date: Slack failed ${this.failures} update(s) in a row; the final status is in rewind status and the timeline`,
+        `the run message could not be brought up to date: Slack failed ${this.failures} update(s) ` +
+          `in a row; the final status is in rewind status and the timeline`,
       );
   }
 

@@ -49,7 +49,10 @@ async function oldImagesExist(ctx: StepContext, promotion: PromotionDescription)
   const gone = checks.filter((c) => c.state === 'missing');
   if (gone.length)
     throw ApplicationFailure.nonRetryable(
-      `reverting ${promotion.sha.slice(0, 7)} "${promotion.subject}" would bring back ${gone.map((g) => `${g.image}, which ${g.host} no longer has (${g.detail})`).join('; ')}: its pods could never start, so rewind will not revert it; nothing was changed. Push that image again, roll back further to a version that still exists (rewind rollback ${target.app} --env ${target.env} --to <sha>), or roll forward.`,
+      `reverting ${promotion.sha.slice(0, 7)} "${promotion.subject}" would bring back ` +
+        `${gone.map((g) => `${g.image}, which ${g.host} no longer has (${g.detail})`).join('; ')}: its pods could ` +
+        `never start, so rewind will not revert it; nothing was changed. Push that image again, roll back further to ` +
+        `a version that still exists (rewind rollback ${target.app} --env ${target.env} --to <sha>), or roll forward.`,
       FailureType.ImageGone,
     );
   return checks
@@ -63,7 +66,11 @@ export async function planRollback(_step: RunbookStep, ctx: StepContext): Promis
   const contract = promotion.rollbackContract;
   if (contract?.contract === 'impossible')
     throw ApplicationFailure.nonRetryable(
-      `promotion ${promotion.sha.slice(0, 7)} "${promotion.subject}" declares that it cannot be rolled back (Rollback-Contract: impossible, by ${contract.from}), so rewind will not revert it; nothing was changed. Roll forward instead: promote a fixed version, or change what is broken through the emergency path: rewind emergency ${target.app} --env ${target.env} --change "<kind>/<name> <KEY>=<value>" --reason "roll forward from ${promotion.sha.slice(0, 7)}"`,
+      `promotion ${promotion.sha.slice(0, 7)} "${promotion.subject}" declares that it cannot be ` +
+        `rolled back (Rollback-Contract: impossible, by ${contract.from}), so rewind will not revert ` +
+        `it; nothing was changed. Roll forward instead: promote a fixed version, or change what is ` +
+        `broken through the emergency path: rewind emergency ${target.app} --env ${target.env} --change ` +
+        `"<kind>/<name> <KEY>=<value>" --reason "roll forward from ${promotion.sha.slice(0, 7)}"`,
       FailureType.RollbackImpossible,
     );
   const imageWarnings = await oldImagesExist(ctx, promotion);
@@ -73,29 +80,38 @@ export async function planRollback(_step: RunbookStep, ctx: StepContext): Promis
   const warnings: string[] = [...imageWarnings];
   if (environment.overwritten.length || environment.untouchedByPromotion.length) {
     warnings.push(
-      `${environment.lines.join(' ')} Reverting the promotion does not put that back: the regression may live in the environment, not in the image.${environment.nextCommands.length ? ` To restore it: ${environment.nextCommands.join('; ')}` : ''}`,
+      `${environment.lines.join(' ')} Reverting the promotion does not put ` +
+        `that back: the regression may live in the environment, not in the ` +
+        `image.${environment.nextCommands.length ? ` To restore it: ${environment.nextCommands.join('; ')}` : ''}`,
     );
   }
   if (contract?.contract === 'manual')
     warnings.push(
-      `Promotion ${promotion.sha.slice(0, 7)} declares a manual rollback (by ${contract.from}): the revert alone is not enough; follow the steps in its commit message before calling it restored.`,
+      `Promotion ${promotion.sha.slice(0, 7)} declares a manual rollback (by ${contract.from}): the ` +
+        `revert alone is not enough; follow the steps in its commit message before calling it restored.`,
     );
   if (contract?.contract === 'unknown')
     warnings.push(
-      `Promotion ${promotion.sha.slice(0, 7)} declares the rollback contract ${JSON.stringify(contract.value)} (by ${contract.from}), which rewind does not know (automatic, manual or impossible): read its commit message before approving.`,
+      `Promotion ${promotion.sha.slice(0, 7)} declares the rollback ` +
+        `contract ${JSON.stringify(contract.value)} (by ${contract.from}), which rewind does ` +
+        `not know (automatic, manual or impossible): read its commit message before approving.`,
     );
   for (const m of promotion.migrations ?? [])
     warnings.push(
-      `${m.why}: reverting does not undo a migration it ran. Check that ${promotion.images[0]?.from ?? 'the previous version'} works with the migrated schema before approving.`,
+      `${m.why}: reverting does not undo a migration it ran. Check ` +
+        `that ${promotion.images[0]?.from ?? 'the previous version'} works with the migrated schema before approving.`,
     );
   if (promotion.config.length > 0) {
     warnings.push(
-      `This promotion also changed config (${promotion.config.map((c) => `${objectLabel(c.object)} ${c.key}: ${shownValue(c.from)} → ${shownValue(c.to)}`).join(', ')}): the revert undoes those changes too.`,
+      `This promotion also changed config (` +
+        `${promotion.config.map((c) => `${objectLabel(c.object)} ${c.key}: ${shownValue(c.from)} → ${shownValue(c.to)}`).join(', ')}` +
+        `): the revert undoes those changes too.`,
     );
   }
   if (drift.real > 0) {
     warnings.push(
-      `Live state differs from Git in ${drift.real} object(s): ${describeDrift({ drift })}. Reverting the image may not restore service if the regression lives in that drift.`,
+      `Live state differs from Git in ${drift.real} object(s): ${describeDrift({ drift })}. ` +
+        `Reverting the image may not restore service if the regression lives in that drift.`,
     );
   }
   if (drift.unreadable?.length)
@@ -104,7 +120,9 @@ export async function planRollback(_step: RunbookStep, ctx: StepContext): Promis
   if (check.conflicts.length) {
     const later = check.laterCommits.map((c) => `${c.sha.slice(0, 7)} "${c.subject}" (${c.author})`).join(', ');
     warnings.push(
-      `Reverting ${promotion.sha.slice(0, 7)} will conflict in ${check.conflicts.join(', ')}${later ? ` with later change(s): ${later}` : ''}: after approval it would stop with nothing pushed. Reject this run and revert by hand, or roll back the later change first (--to <sha>).`,
+      `Reverting ${promotion.sha.slice(0, 7)} will conflict in ${check.conflicts.join(', ')}` +
+        `${later ? ` with later change(s): ${later}` : ''}: after approval it would stop with nothing ` +
+        `pushed. Reject this run and revert by hand, or roll back the later change first (--to <sha>).`,
     );
   }
   if (!engine.autoSync)
@@ -122,7 +140,9 @@ export async function planRollback(_step: RunbookStep, ctx: StepContext): Promis
   ctx.state.status.plan = plan;
   const images = promotion.images.map((i) => `${i.container} ${i.from} → ${i.to}`).join(', ') || 'no image change';
   return {
-    summary: `revert ${promotion.sha.slice(0, 7)} "${promotion.subject}" (${images})${warnings.length ? `; ${warnings.length} warning(s)` : ''}`,
+    summary:
+      `revert ${promotion.sha.slice(0, 7)} "${promotion.subject}" ` +
+      `(${images})${warnings.length ? `; ${warnings.length} warning(s)` : ''}`,
     evidence: evidenceOf.planRollback(promotion, engine, drift),
   };
 }
@@ -141,7 +161,9 @@ export async function revertPromotion(_step: RunbookStep, ctx: StepContext): Pro
   ctx.revertSha = res.revertSha;
   ctx.state.status.revertSha = res.revertSha;
   return {
-    summary: `${res.reused ? 'found already pushed' : 'pushed'} revert ${res.revertSha.slice(0, 7)} as ${request.requester.name}`,
+    summary:
+      `${res.reused ? 'found already pushed' : 'pushed'} revert ` +
+      `${res.revertSha.slice(0, 7)} as ${request.requester.name}`,
     evidence: evidenceOf.revertPromotion(ctx.input, ctx.promotion.sha, res),
   };
 }
@@ -153,7 +175,9 @@ export async function refresh(_step: RunbookStep, ctx: StepContext): Promise<Ste
     revision: targetRevision(ctx),
   });
   return {
-    summary: `asked ${ctx.input.target.engine.kind} to reconcile now (${res.annotated}${res.syncRequested ? ', sync requested' : ''})`,
+    summary:
+      `asked ${ctx.input.target.engine.kind} to reconcile now ` +
+      `(${res.annotated}${res.syncRequested ? ', sync requested' : ''})`,
     evidence: evidenceOf.refresh(res),
   };
 }
@@ -173,16 +197,23 @@ export async function waitForSynced(_step: RunbookStep, ctx: StepContext): Promi
   if (res.flipped) {
     const f = res.flipped;
     throw ApplicationFailure.nonRetryable(
-      `${target.engine.name} put ${f.object} ${f.path} back to ${JSON.stringify(f.seen)} (resourceVersion ${f.resourceVersion}, ${f.at}) after auto-sync resumed, although Git at ${revision.slice(0, 7)} holds ${JSON.stringify(f.desired)}; the engine applied an older revision`,
+      `${target.engine.name} put ${f.object} ${f.path} back to ${JSON.stringify(f.seen)}` +
+        ` (resourceVersion ${f.resourceVersion}, ${f.at}) after auto-sync resumed, although Git ` +
+        `at ${revision.slice(0, 7)} holds ${JSON.stringify(f.desired)}; the engine applied an older revision`,
       FailureType.BadInput,
     );
   }
   if (!res.synced) {
     return {
-      summary: `engine did not sync ${revision.slice(0, 7)} within ${Math.round(res.waitedMs / 1000)}s (last: ${res.state.syncStatus} at ${res.state.syncedRevision ?? 'unknown'})`,
+      summary:
+        `engine did not sync ${revision.slice(0, 7)} within ${Math.round(res.waitedMs / 1000)}s ` +
+        `(last: ${res.state.syncStatus} at ${res.state.syncedRevision ?? 'unknown'})`,
       stop: {
         phase: 'not-restored',
-        result: `The revert was pushed but ${target.engine.name} did not sync it within the deadline; check the engine.`,
+        result:
+          `The revert was pushed but ${target.engine.name} ` +
+          `did not sync it within the deadline; ` +
+          `check the engine.`,
       },
     };
   }
@@ -239,7 +270,8 @@ export async function verifyHealth(_step: RunbookStep, ctx: StepContext): Promis
   // "No drift" only once the last sync was examined too: a sync that overwrote a live edit is the drift.
   if (!found.length)
     found.push(
-      'No drift between Git and live, and the last sync overwrote no live edit rewind saw: look at dependencies and runtime.',
+      'No drift between Git and live, and the last sync overwrote ' +
+        'no live edit rewind saw: look at dependencies and runtime.',
     );
   const next = environment?.nextCommands.length ? ` Next: ${environment.nextCommands.join('; ')}` : '';
   const revert = ctx.revertSha ? `the revert ${ctx.revertSha.slice(0, 7)} is live` : 'the revert is live';
@@ -251,7 +283,9 @@ export async function verifyHealth(_step: RunbookStep, ctx: StepContext): Promis
     }),
     stop: {
       phase: 'not-restored',
-      result: `Not restored: ${revert} but health did not return (${res.message}). The regression may live in the environment (config drift), not in the promotion. ${found.join(' ')}${next}`,
+      result:
+        `Not restored: ${revert} but health did not return (${res.message}). The regression may ` +
+        `live in the environment (config drift), not in the promotion. ${found.join(' ')}${next}`,
     },
   };
 }

@@ -47,7 +47,9 @@ const approve: StepRunner = async (_step, ctx) => {
     case 'waived-by-policy': {
       const t = ctx.input.request.trigger;
       return {
-        summary: `approval waived by the autoRollback policy of ${ctx.input.target.app}/${ctx.input.target.env} (committed in rewind.yaml): ${t?.policy?.fired.join(', ') ?? '?'} failed at ${t?.detectedAt ?? '?'}`,
+        summary:
+          `approval waived by the autoRollback policy of ${ctx.input.target.app}/${ctx.input.target.env}` +
+          ` (committed in rewind.yaml): ${t?.policy?.fired.join(', ') ?? '?'} failed at ${t?.detectedAt ?? '?'}`,
         skipped: true,
         evidence: {
           policy: `autoRollback.when: ${t?.policy?.when.join(', ') ?? ''}`,
@@ -73,7 +75,8 @@ const approve: StepRunner = async (_step, ctx) => {
         stop: {
           phase: 'expired',
           result:
-            'Approval timed out: the run was cancelled and nothing was changed. Start it again when an approver is available.',
+            'Approval timed out: the run was cancelled and nothing ' +
+            'was changed. Start it again when an approver is available.',
         },
       };
     case 'cancelled':
@@ -144,7 +147,8 @@ export async function runbookWorkflow(input: RunInput): Promise<RunResult> {
   const proven = (via: IdentityProof | undefined, what: string) => {
     if (input.target.approval.requireProvenIdentity && via === 'claimed')
       throw new Error(
-        `${input.target.app}/${input.target.env} takes ${what} only from a proven identity (Slack, or the CLI identified by your kubeconfig), not from a name typed with --as`,
+        `${input.target.app}/${input.target.env} takes ${what} only from a proven identity ` +
+          `(Slack, or the CLI identified by your kubeconfig), not from a name typed with --as`,
       );
   };
   const validateHold = (by: PersonRef, via: IdentityProof | undefined, what: string) => {
@@ -203,7 +207,8 @@ export async function runbookWorkflow(input: RunInput): Promise<RunResult> {
         proven(via, 'a cancel');
         if (state.status.phase === 'held-paused')
           throw new Error(
-            `this run holds auto-sync of ${input.target.app}/${input.target.env} paused: resolve it once Git holds the change, or abandon it to let Git win`,
+            `this run holds auto-sync of ${input.target.app}/${input.target.env} paused: ` +
+              `resolve it once Git holds the change, or abandon it to let Git win`,
           );
         if (cancelledBy) throw new Error(`${cancelledBy.handle} has already cancelled this run`);
         if (TERMINAL_PHASES.includes(state.status.phase))
@@ -234,7 +239,9 @@ export async function runbookWorkflow(input: RunInput): Promise<RunResult> {
     for (const step of input.runbook.steps) state.endStep(step.name, 'skipped', 'not started');
     return finish(ctx, {
       phase: 'rejected',
-      result: `No autoRollback policy of ${input.target.app}/${input.target.env} covers ${input.request.trigger?.policy?.fired.join(', ') || 'this trigger'}; nothing was changed.`,
+      result:
+        `No autoRollback policy of ${input.target.app}/${input.target.env} covers ` +
+        `${input.request.trigger?.policy?.fired.join(', ') || 'this trigger'}; nothing was changed.`,
     });
   }
   if (
@@ -245,7 +252,9 @@ export async function runbookWorkflow(input: RunInput): Promise<RunResult> {
     for (const step of input.runbook.steps) state.endStep(step.name, 'skipped', 'not started');
     return finish(ctx, {
       phase: 'rejected',
-      result: `${input.request.requester.handle} is not an owner of ${input.target.app} and may not start its runs; nothing was changed.`,
+      result:
+        `${input.request.requester.handle} is not an owner ` +
+        `of ${input.target.app} and may not start its runs; nothing was changed.`,
     });
   }
   for (const step of input.runbook.steps) {
@@ -308,7 +317,9 @@ export async function runbookWorkflow(input: RunInput): Promise<RunResult> {
     state.status.pause = undefined;
     stop = {
       ...stop,
-      result: `${stop.result.replace(/ Nothing was changed\.$/, '')} Auto-sync was resumed as it was; nothing was changed.`,
+      result:
+        `${stop.result.replace(/ Nothing was changed\.$/, '')} Auto-sync ` +
+        `was resumed as it was; nothing was changed.`,
     };
   }
   if (stop && ctx.pause) {
@@ -340,7 +351,8 @@ async function finish(ctx: StepContext, stop: StepResult['stop']): Promise<RunRe
     state.status.timeToRestoreMs = Date.parse(restoredAt) - Date.parse(state.status.startedAt);
     const at = (ctx.revertSha ?? ctx.commitSha)?.slice(0, 7) ?? 'the current revision';
     state.status.result = ctx.commitSha
-      ? `Restored: the live change is in Git at ${at}, auto-sync is back to its recorded policy, and ${input.target.app}/${input.target.env} is Synced and Healthy.`
+      ? `Restored: the live change is in Git at ${at}, auto-sync is back to its recorded ` +
+        `policy, and ${input.target.app}/${input.target.env} is Synced and Healthy.`
       : `Restored: ${input.target.app}/${input.target.env} is Synced and Healthy at ${at}.`;
   }
   const t = input.request.trigger;

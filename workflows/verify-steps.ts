@@ -27,7 +27,8 @@ export function stepCheck(step: RunbookStep, ctx: Pick<StepContext, 'input'>): V
       const url = str('prometheus') ?? target.verification?.prometheusUrl;
       if (!url)
         throw ApplicationFailure.nonRetryable(
-          `step ${step.name} asks Prometheus, but neither its with.prometheus nor rewind.yaml's prometheus.url names one`,
+          `step ${step.name} asks Prometheus, but neither its ` +
+            `with.prometheus nor rewind.yaml's prometheus.url names one`,
           FailureType.BadInput,
         );
       const max = num('max'),

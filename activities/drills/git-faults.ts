@@ -53,7 +53,9 @@ export function createGitFaultActivities(deps: { clusters: Clusters; commitLiveC
         runId,
         message: {
           subject: `promote ${target.app} ${tag} to ${target.env} (game-day drill ${drill})`,
-          body: 'A deliberate bad promotion pushed by a rewind game-day drill; the drill reverts it and verifies the environment is back.',
+          body:
+            'A deliberate bad promotion pushed by a rewind game-day drill; ' +
+            'the drill reverts it and verifies the environment is back.',
           change: 'drill-fault',
         },
       });

@@ -80,7 +80,9 @@ export function createTargetStateActivities(deps: { clusters: Clusters; sources:
               done: true,
               value: {
                 ok: true,
-                detail: `back to the pre-drill state: same Git content at ${git.headSha.slice(0, 7)}, same sync policy, Synced and Healthy`,
+                detail:
+                  `back to the pre-drill state: same Git content ` +
+                  `at ${git.headSha.slice(0, 7)}, same sync policy, Synced and Healthy`,
               },
               note,
             };

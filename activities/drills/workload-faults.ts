@@ -54,7 +54,8 @@ export function createWorkloadFaultActivities(deps: { clusters: Clusters; source
           };
       }
       throw new Error(
-        `${target.app}/${target.env} has no ConfigMap with a FEATURE_FLAGS or LOG_LEVEL key: the emergency drill needs a harmless key to change`,
+        `${target.app}/${target.env} has no ConfigMap with a FEATURE_FLAGS ` +
+          `or LOG_LEVEL key: the emergency drill needs a harmless key to change`,
       );
     },
 
@@ -120,7 +121,9 @@ export function createWorkloadFaultActivities(deps: { clusters: Clusters; source
                 done: true,
                 value: {
                   ...out,
-                  message: `healed by the engine (${injection.key} is ${JSON.stringify(live?.data?.[injection.key])} again)`,
+                  message:
+                    `healed by the engine (${injection.key} is ` +
+                    `${JSON.stringify(live?.data?.[injection.key])} again)`,
                 },
               };
             }

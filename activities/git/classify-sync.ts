@@ -74,7 +74,8 @@ export function createClassifySync(sources: GitSourceCache) {
           const out = await git.raw([
             'log',
             '--no-merges',
-            `--format=%H${FIELD}%an <%ae>${FIELD}%aI${FIELD}%s${FIELD}%(trailers:key=${TRAILER.run},valueonly,separator=%x1d)${RECORD}`,
+            `--format=%H${FIELD}%an <%ae>${FIELD}%aI${FIELD}%s${FIELD}` +
+              `%(trailers:key=${TRAILER.run},valueonly,separator=%x1d)${RECORD}`,
             ...(range ? [range] : ['--max-count=1', sha]),
             '--',
             ...paths.map(literal),

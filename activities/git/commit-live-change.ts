@@ -132,7 +132,8 @@ const describeRemaining = (remaining: readonly RemainingField[]): string =>
   remaining
     .map(
       (r) =>
-        `${r.object}${r.path} (Git: ${JSON.stringify(r.desired) ?? 'absent'}, live: ${JSON.stringify(r.live) ?? 'absent'})`,
+        `${r.object}${r.path} (Git: ${JSON.stringify(r.desired) ?? 'absent'}, ` +
+        `live: ${JSON.stringify(r.live) ?? 'absent'})`,
     )
     .join(', ');
 
@@ -206,7 +207,8 @@ export function createCommitLiveChange(store: CloneStore, options: LiveChangeOpt
     if (!plan.rendersLive || plan.files.length === 0) {
       throw badInput(
         `on ${co.branch} at ${base.slice(0, 12)}, the edits would not make Git render the live state: ` +
-          `${describeRemaining(plan.remaining)}; nothing was pushed. Name the place with --git-file <path> --git-path <yaml.path>.`,
+          `${describeRemaining(plan.remaining)}; nothing was pushed. ` +
+          `Name the place with --git-file <path> --git-path <yaml.path>.`,
         { base, remaining: plan.remaining, edits: plan.edits },
       );
     }
@@ -257,14 +259,17 @@ export function createCommitLiveChange(store: CloneStore, options: LiveChangeOpt
       await clone.clean();
       if (pushed.kind === 'refused') {
         throw pushRefused(
-          `${redactCredentials(clone.url)} refused the push to ${co.branch}; nothing was pushed. Git said:\n${pushed.message}\n` +
-            'Ask the repository owners (hook, branch protection, permissions), or commit the change by hand; auto-sync stays paused until Git holds it.',
+          `${redactCredentials(clone.url)} refused the push to ${co.branch}; ` +
+            `nothing was pushed. Git said:\n${pushed.message}\n` +
+            'Ask the repository owners (hook, branch protection, permissions), or ' +
+            'commit the change by hand; auto-sync stays paused until Git holds it.',
           { branch: co.branch, files: made.files, gitMessage: pushed.message },
         );
       }
       if (attempts >= maxPushAttempts) {
         throw pushRejected(
-          `push of the emergency change to ${co.branch} was rejected ${attempts} times: others keep pushing; will retry`,
+          `push of the emergency change to ${co.branch} was ` +
+            `rejected ${attempts} times: others keep pushing; will retry`,
           { attempts, branch: co.branch },
         );
       }

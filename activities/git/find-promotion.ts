@@ -58,7 +58,8 @@ export async function checkout<V extends ReadView>(clone: V, target: TargetSnaps
     );
   if ((await pathType(clone.git, tip, envPath)) !== 'tree') {
     throw badInput(
-      `${target.app}/${target.env}: path "${envPath}" is not a directory on ${branch} of ${target.repo.url}; fix its path in rewind.yaml`,
+      `${target.app}/${target.env}: path "${envPath}" is not a directory ` +
+        `on ${branch} of ${target.repo.url}; fix its path in rewind.yaml`,
       { path: envPath },
     );
   }
@@ -96,7 +97,8 @@ export async function requestedCommitInfo(
   const info = await (options.info ?? ((s: string) => commitInfo(co.clone.git, s)))(sha);
   if (info.parents.length !== 1) {
     throw badInput(
-      `commit ${requested} is ${info.parents.length === 0 ? 'the first commit' : 'a merge commit'}; pick the commit that made the change`,
+      `commit ${requested} is ${info.parents.length === 0 ? 'the first commit' : 'a merge commit'}; ` +
+        `pick the commit that made the change`,
       { commit: sha },
     );
   }
@@ -124,7 +126,8 @@ export function createFindPromotion(sources: GitSourceCache, options: FindPromot
     const paths = await kustomizeSourcePaths(co.clone.git, co.tip, co.envPath);
     if ((await changedFiles(co.clone.git, sha, paths)).length === 0) {
       throw badInput(
-        `commit ${requested} does not touch ${target.app}/${target.env} (searched ${paths.join(', ')}); pick a commit that changed one of them`,
+        `commit ${requested} does not touch ${target.app}/${target.env}` +
+          ` (searched ${paths.join(', ')}); pick a commit that changed one of them`,
         { commit: sha, paths },
       );
     }
@@ -166,7 +169,8 @@ export function createFindPromotion(sources: GitSourceCache, options: FindPromot
     const scope =
       candidates.length === maxCandidates ? `the last ${maxCandidates} commits` : `all ${candidates.length} commits`;
     throw noPromotion(
-      `no commit changed a container image of ${target.app}/${target.env}: searched ${scope} on ${co.branch} touching ${paths.join(', ')}` +
+      `no commit changed a container image of ${target.app}/${target.env}: ` +
+        `searched ${scope} on ${co.branch} touching ${paths.join(', ')}` +
         `${unrenderable.length ? ` (${unrenderable.length} could not be rendered)` : ''}. ` +
         'To roll back another kind of change, name the commit: rewind rollback … --to <sha> (/rollback … --to <sha>).',
       { paths, branch: co.branch, inspected: candidates.length, unrenderable },

@@ -207,7 +207,8 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
       await co.clone.clean();
       if (mine) return { sha: mine, mine: true };
       throw revertConflict(
-        `reverting ${sha.slice(0, 12)} ("${subject}") conflicts with later changes on ${co.branch} in ${conflicted.join(', ')}; ` +
+        `reverting ${sha.slice(0, 12)} ("${subject}") conflicts with ` +
+          `later changes on ${co.branch} in ${conflicted.join(', ')}; ` +
           'nothing was pushed. Revert it by hand, or roll back another commit with --to <sha>.',
         { sha, files: conflicted, base },
       );
@@ -270,7 +271,8 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
     if (out.kind === 'refused') {
       await co.clone.clean();
       throw pushRefused(
-        `${redactCredentials(co.clone.url)} refused the push of the revert to ${co.branch}; nothing was pushed. Git said:\n${out.message}`,
+        `${redactCredentials(co.clone.url)} refused the push of the revert ` +
+          `to ${co.branch}; nothing was pushed. Git said:\n${out.message}`,
         { branch: co.branch, gitMessage: out.message },
       );
     }
@@ -294,7 +296,8 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
     });
     if (touched.length === 0) {
       throw badInput(
-        `commit ${input.sha} does not touch ${input.target.app}/${input.target.env} (${paths.join(', ')}); reverting it would not roll this environment back`,
+        `commit ${input.sha} does not touch ${input.target.app}/${input.target.env}` +
+          ` (${paths.join(', ')}); reverting it would not roll this environment back`,
         { sha, paths },
       );
     }
@@ -314,7 +317,8 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
       if (attempts >= maxPushAttempts) {
         await clone.clean();
         throw pushRejected(
-          `push of the revert of ${sha.slice(0, 12)} to ${co.branch} was rejected ${attempts} times: others keep pushing; will retry`,
+          `push of the revert of ${sha.slice(0, 12)} to ${co.branch} was ` +
+            `rejected ${attempts} times: others keep pushing; will retry`,
           { sha, attempts },
         );
       }

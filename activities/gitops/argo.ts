@@ -68,7 +68,9 @@ function failedSync(app: Application): EngineState['failure'] | undefined {
 }
 
 export function argoEngine(kc: KubeConfig, ref: Extract<EngineRef, { kind: 'argocd' }>): GitOpsEngine {
-  const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(ref.namespace)}/${PLURAL}/${encodeURIComponent(ref.name)}`;
+  const path =
+    `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(ref.namespace)}` +
+    `/${PLURAL}/${encodeURIComponent(ref.name)}`;
   /** The Application; a missing one is a KubeApiError 404, not undefined. */
   const get = async () => (await restFor(kc)).request<Application>('GET', path);
   const patch = async (body: object) => (await restFor(kc)).mergePatch(path, body);

@@ -20,7 +20,8 @@ interface ObjectId {
   name: string;
 }
 const pathOf = (o: ObjectId) =>
-  `/apis/${o.group}/${o.version}/namespaces/${encodeURIComponent(o.namespace)}/${o.plural}/${encodeURIComponent(o.name)}`;
+  `/apis/${o.group}/${o.version}/namespaces/${encodeURIComponent(o.namespace)}` +
+  `/${o.plural}/${encodeURIComponent(o.name)}`;
 
 /** A Kubernetes Event as the API returns it (raw JSON: timestamps are strings). */
 interface KubeEvent {

@@ -116,7 +116,9 @@ export function createGitOpsActivities(deps: GitOpsDeps) {
         e.fetchWatchPaths(),
         async () => {
           const sha = await e.fetchedRevision();
-          const note = `${target.engine.kind} has fetched ${sha?.slice(0, 7) ?? 'nothing yet'}, waiting for ${revision.slice(0, 7)}`;
+          const note =
+            `${target.engine.kind} has fetched ${sha?.slice(0, 7) ?? 'nothing yet'}, ` +
+            `waiting for ${revision.slice(0, 7)}`;
           return (await contains(sha)) ? { done: true, value: sha!, note } : { done: false, note };
         },
         {
@@ -129,7 +131,8 @@ export function createGitOpsActivities(deps: GitOpsDeps) {
     } catch (err) {
       if (err instanceof WatchTimeoutError) {
         throw ApplicationFailure.retryable(
-          `${target.engine.name} has not fetched ${revision.slice(0, 7)} after ${Math.round(err.waitedMs / 1000)}s (${err.last}); check the engine's access to ${target.repo.url}`,
+          `${target.engine.name} has not fetched ${revision.slice(0, 7)} after ${Math.round(err.waitedMs / 1000)}s ` +
+            `(${err.last}); check the engine's access to ${target.repo.url}`,
           FailureType.EngineBusy,
         );
       }
@@ -164,7 +167,9 @@ export function createGitOpsActivities(deps: GitOpsDeps) {
       const info = await e.pauseInfo();
       if (info.owner && info.lease?.runId !== lease.runId) {
         throw ApplicationFailure.nonRetryable(
-          `${target.engine.name} is managed by ${info.owner}, which would turn auto-sync back on and let Git undo the live change. Pause auto-sync on ${info.owner} first (or exclude syncPolicy from what it manages), then start again.`,
+          `${target.engine.name} is managed by ${info.owner}, which would turn auto-sync ` +
+            `back on and let Git undo the live change. Pause auto-sync on ${info.owner} first ` +
+            `(or exclude syncPolicy from what it manages), then start again.`,
           FailureType.BadInput,
         );
       }
@@ -192,7 +197,10 @@ export function createGitOpsActivities(deps: GitOpsDeps) {
               done: true,
               value: {
                 held: false,
-                message: `auto-sync of ${target.engine.name} was turned back on right after the pause${info.owner ? ` (by ${info.owner})` : ' (a parent app-of-apps, ApplicationSet or a person?)'}; nothing was patched`,
+                message:
+                  `auto-sync of ${target.engine.name} was turned back on right after the pause` +
+                  `${info.owner ? ` (by ${info.owner})` : ' (a parent app-of-apps, ApplicationSet or a person?)'}` +
+                  `; nothing was patched`,
               },
             };
           const left = until - Date.now();
@@ -356,10 +364,17 @@ export function createGitOpsActivities(deps: GitOpsDeps) {
             const probe = target.health.probeUrl ? await probeOk(target.health.probeUrl) : { ok: true, message: '' };
             const engineOk = engineStale || state.health === 'Healthy';
             const allHealthy = engineOk && workloads.every((w) => w.health.code === 'Healthy') && probe.ok;
-            lastMessage = `engine ${lastEngine}${!allHealthy && !engineStale && state.healthMessage ? ` (${state.healthMessage})` : ''}; ${lastWorkloads.join('; ')}${probe.ok ? '' : `; probe: ${probe.message}`}`;
+            lastMessage =
+              `engine ${lastEngine}` +
+              `${!allHealthy && !engineStale && state.healthMessage ? ` (${state.healthMessage})` : ''}` +
+              `; ${lastWorkloads.join('; ')}${probe.ok ? '' : `; probe: ${probe.message}`}`;
             const failure = state.failure;
             if (failure && (sinceMs === undefined || Date.parse(failure.at) >= sinceMs)) {
-              const message = `${target.engine.kind === 'argocd' ? 'Argo CD' : 'Flux'} ${failure.reason}${failure.revision ? ` at ${shaOfRevision(failure.revision)?.slice(0, 7) ?? failure.revision}` : ''}: ${failure.message} (this does not recover without a new commit or a manual sync); ${lastWorkloads.join('; ')}`;
+              const message =
+                `${target.engine.kind === 'argocd' ? 'Argo CD' : 'Flux'} ${failure.reason}` +
+                `${failure.revision ? ` at ${shaOfRevision(failure.revision)?.slice(0, 7) ?? failure.revision}` : ''}` +
+                `: ${failure.message} (this does not recover without a ` +
+                `new commit or a manual sync); ${lastWorkloads.join('; ')}`;
               return {
                 done: true,
                 value: {
@@ -407,7 +422,8 @@ export function createGitOpsActivities(deps: GitOpsDeps) {
           // Healthy when the time ran out, but not yet for the whole window: say that, not "not healthy".
           const message =
             healthySince !== undefined
-              ? `healthy for only ${formatSeconds(Date.now() - healthySince)} of the ${formatSeconds(windowMs)} window when the ${formatSeconds(timeoutMs)} timeout ran out: ${lastMessage}`
+              ? `healthy for only ${formatSeconds(Date.now() - healthySince)} of the ${formatSeconds(windowMs)}` +
+                ` window when the ${formatSeconds(timeoutMs)} timeout ran out: ${lastMessage}`
               : `not healthy after ${elapsed()}: ${lastMessage}`;
           return { restored: false, message, engineHealth: lastEngine, workloads: lastWorkloads };
         }

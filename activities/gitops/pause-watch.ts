@@ -156,7 +156,10 @@ export function createPauseWatchActivities(deps: { clusters: Clusters }) {
             return {
               done: true,
               value: {
-                violation: `${f.object} ${f.path} changed to ${JSON.stringify(f.seen)}${f.by ? ` by ${f.by}` : ''} (resourceVersion ${f.resourceVersion}, ${f.at}) while rewind held auto-sync paused; the live change is no longer in place`,
+                violation:
+                  `${f.object} ${f.path} changed to ${JSON.stringify(f.seen)}` +
+                  `${f.by ? ` by ${f.by}` : ''} (resourceVersion ${f.resourceVersion}, ${f.at}) ` +
+                  `while rewind held auto-sync paused; the live change is no longer in place`,
               },
             };
           const info = await e.pauseInfo();
@@ -164,14 +167,19 @@ export function createPauseWatchActivities(deps: { clusters: Clusters }) {
             return {
               done: true,
               value: {
-                violation: `auto-sync of ${target.engine.name} was turned back on${info.owner ? ` (${info.owner} manages it)` : ''} while rewind held it paused; self-heal may undo the live change`,
+                violation:
+                  `auto-sync of ${target.engine.name} was turned back ` +
+                  `on${info.owner ? ` (${info.owner} manages it)` : ''} while ` +
+                  `rewind held it paused; self-heal may undo the live change`,
               },
             };
           if (info.lease?.runId !== runKey)
             return {
               done: true,
               value: {
-                violation: `the pause lease of ${target.engine.name} was ${info.lease ? `taken over by ${info.lease.runId}` : 'removed'} while this run held it`,
+                violation:
+                  `the pause lease of ${target.engine.name} was ` +
+                  `${info.lease ? `taken over by ${info.lease.runId}` : 'removed'} while this run held it`,
               },
             };
           return { done: false, note: 'pause holds' };

@@ -92,7 +92,8 @@ async function dryRunRestart(rest: KubeRest, target: TargetSnapshot, ref: string
   } catch (err) {
     if (isForbidden(err))
       throw notAuthorized(
-        `${ref} reads the changed keys through env and needs a restart to see them, but rewind may not restart it (${(err as KubeApiError).serverMessage}); grant patch on it (${RBAC_FILE}), or change it yourself`,
+        `${ref} reads the changed keys through env and needs a restart to see them, but rewind may not restart ` +
+          `it (${(err as KubeApiError).serverMessage}); grant patch on it (${RBAC_FILE}), or change it yourself`,
         err as KubeApiError,
       );
     throw err;
@@ -148,7 +149,8 @@ export function createLiveActivities(deps: LiveDeps) {
       for (const c of changes) {
         if (c.object.namespace !== target.namespace)
           refuse(
-            `${c.object.kind}/${c.object.name} is in namespace ${c.object.namespace}, not in ${target.app}/${target.env}'s namespace ${target.namespace}`,
+            `${c.object.kind}/${c.object.name} is in namespace ${c.object.namespace}, ` +
+              `not in ${target.app}/${target.env}'s namespace ${target.namespace}`,
           );
         const { rest, path } = await pathOf(target, c);
         let before: KubeObject | undefined;
@@ -158,14 +160,17 @@ export function createLiveActivities(deps: LiveDeps) {
           // Forbidden is not transient: say which right is missing instead of retrying.
           if (isForbidden(err))
             throw notAuthorized(
-              `rewind may not read ${c.object.kind}/${c.object.name} in ${c.object.namespace} (${(err as KubeApiError).serverMessage}); the emergency policy does not cover this kind: see ${RBAC_FILE}`,
+              `rewind may not read ${c.object.kind}/${c.object.name} in ` +
+                `${c.object.namespace} (${(err as KubeApiError).serverMessage}); ` +
+                `the emergency policy does not cover this kind: see ${RBAC_FILE}`,
               err as KubeApiError,
             );
           throw err;
         }
         if (!before)
           refuse(
-            `${c.object.kind}/${c.object.name} does not exist in ${c.object.namespace}; check the name (kubectl get ${c.object.kind.toLowerCase()} -n ${c.object.namespace})`,
+            `${c.object.kind}/${c.object.name} does not exist in ${c.object.namespace}; check ` +
+              `the name (kubectl get ${c.object.kind.toLowerCase()} -n ${c.object.namespace})`,
           );
         let after: KubeObject;
         try {
@@ -173,7 +178,8 @@ export function createLiveActivities(deps: LiveDeps) {
         } catch (err) {
           if (isForbidden(err))
             throw notAuthorized(
-              `the API server refuses the patch for ${c.object.kind}/${c.object.name}: ${(err as KubeApiError).serverMessage}; grant patch on it in ${RBAC_FILE}`,
+              `the API server refuses the patch for ${c.object.kind}/${c.object.name}: ` +
+                `${(err as KubeApiError).serverMessage}; grant patch on it in ${RBAC_FILE}`,
               err as KubeApiError,
             );
           // A refused credential is not the patch's fault: withKubeAuthFailures reports it.
@@ -276,7 +282,9 @@ export function createLiveActivities(deps: LiveDeps) {
       }
       if (String(live.metadata.resourceVersion) !== resourceVersion) {
         throw ApplicationFailure.nonRetryable(
-          `${change.object.kind}/${change.object.name} changed since the plan (resourceVersion ${resourceVersion} → ${String(live.metadata.resourceVersion)}); someone else is editing it. Look at it, then start a new run.`,
+          `${change.object.kind}/${change.object.name} changed since the plan ` +
+            `(resourceVersion ${resourceVersion} → ${String(live.metadata.resourceVersion)}); ` +
+            `someone else is editing it. Look at it, then start a new run.`,
           FailureType.BadInput,
         );
       }

@@ -27,7 +27,10 @@ export async function describeTargetHolder(client: Client, target: TargetSnapsho
   if (info?.status.name !== 'RUNNING') return undefined;
   if (info.type !== 'runbookWorkflow') return `${target.app}/${target.env} is held by a game-day drill (${id}).`;
   const s = await handle.query(statusQuery).catch(() => undefined);
-  return `${target.app}/${target.env} is held by ${s ? `${s.runbook} requested by ${s.requester} (${s.phase}): ${s.reason}` : `another run (${id})`}.`;
+  return (
+    `${target.app}/${target.env} is held ` +
+    `by ${s ? `${s.runbook} requested by ${s.requester} (${s.phase}): ${s.reason}` : `another run (${id})`}.`
+  );
 }
 
 export function createPromotionActivities(deps: PromotionDeps) {
@@ -54,11 +57,10 @@ export function createPromotionActivities(deps: PromotionDeps) {
         source: 'auto',
         commit: trigger.promotion,
         trigger,
-        reason:
-          `autoRollback: ${fired.map((f) => f.message).join('; ')} after promotion ${trigger.promotion.slice(0, 7)}`.slice(
-            0,
-            480,
-          ),
+        reason: (
+          `autoRollback: ${fired.map((f) => f.message).join('; ')}` +
+          ` after promotion ${trigger.promotion.slice(0, 7)}`
+        ).slice(0, 480),
       };
       try {
         const handle = await client.workflow.start('runbookWorkflow', {

@@ -46,7 +46,9 @@ export function readAnalysis(check: AnalysisCheck, items: Obj[], sinceMs: number
     const phase = run.status?.phase;
     return {
       verdict: analysisPhaseVerdict('argo-rollouts', phase),
-      note: `AnalysisRun ${run.metadata?.name}: ${phase ?? 'no phase yet'}${run.status?.message ? ` (${run.status.message})` : ''}`,
+      note:
+        `AnalysisRun ${run.metadata?.name}: ${phase ?? 'no phase yet'}` +
+        `${run.status?.message ? ` (${run.status.message})` : ''}`,
     };
   }
   const canary = items.find((c) => c.metadata?.name === check.object);

@@ -168,7 +168,8 @@ async function runAnalysis(
       return done(
         false,
         'error',
-        `${c.source === 'argo-rollouts' ? 'Argo Rollouts (AnalysisRun)' : 'Flagger (Canary)'} is not installed in cluster ${target.cluster}, so ${what} has no verdict`,
+        `${c.source === 'argo-rollouts' ? 'Argo Rollouts (AnalysisRun)' : 'Flagger (Canary)'} is ` +
+          `not installed in cluster ${target.cluster}, so ${what} has no verdict`,
       );
     throw err;
   }

@@ -252,7 +252,9 @@ export async function observe(run: ObserveRun): Promise<ObserveResult> {
       const now = Date.now();
       if (now - lastBeat >= HEARTBEAT_MS) {
         run.heartbeat({
-          note: `watching ${target.app}/${target.env}: ${edits.length} live edits, ${overwrites.length} overwrites so far`,
+          note:
+            `watching ${target.app}/${target.env}: ${edits.length} live ` +
+            `edits, ${overwrites.length} overwrites so far`,
           unwatched: [...unwatched],
         });
         lastBeat = now;

@@ -18,7 +18,8 @@ try {
     const file = path.resolve(explicit);
     if (!existsSync(file)) {
       log.error(
-        `REWIND_CONFIG=${explicit}: ${file} does not exist. Point REWIND_CONFIG at your rewind.yaml (see rewind.example.yaml), or unset it to start the sandbox.`,
+        `REWIND_CONFIG=${explicit}: ${file} does not exist. Point REWIND_CONFIG at ` +
+          `your rewind.yaml (see rewind.example.yaml), or unset it to start the sandbox.`,
       );
       process.exitCode = 1;
     } else {

@@ -24,7 +24,10 @@ export function decisionOutcome(status: RunStatus, decision: 'approve' | 'reject
       .filter((a) => a.decision === 'approve')
       .map((a) => a.by)
       .join(', ');
-    return `approved by ${approvedBy}; ${status.workflowId} needs ${needed} more approver${needed === 1 ? '' : 's'} before it acts.`;
+    return (
+      `approved by ${approvedBy}; ${status.workflowId} needs ${needed} more ` +
+      `approver${needed === 1 ? '' : 's'} before it acts.`
+    );
   }
   return `approved by ${by}: ${nextAction(status)} (${status.workflowId}, requested by ${status.requester}).`;
 }
@@ -35,14 +38,17 @@ export function closedRunText(status: RunStatus): string {
   const when = approve?.endedAt ?? status.steps.findLast((s) => s.endedAt)?.endedAt;
   switch (status.phase) {
     case 'expired':
-      return `run ${status.workflowId} expired at ${when ?? 'an earlier time'}: nobody approved it in time (${status.result ?? ''}). Nothing was changed; ask ${status.requester} to start it again.`.replace(
-        ' ()',
-        '',
-      );
+      return (
+        `run ${status.workflowId} expired at ${when ?? 'an earlier time'}: nobody approved it in time ` +
+        `(${status.result ?? ''}). Nothing was changed; ask ${status.requester} to start it again.`
+      ).replace(' ()', '');
     case 'rejected':
     case 'cancelled':
       return `run ${status.workflowId} was ${status.phase}${when ? ` at ${when}` : ''}: ${status.result ?? ''}`.trim();
     default:
-      return `run ${status.workflowId} is not waiting for a decision any more (it is ${status.phase}${when ? ` since ${when}` : ''}).`;
+      return (
+        `run ${status.workflowId} is not waiting for a decision any ` +
+        `more (it is ${status.phase}${when ? ` since ${when}` : ''}).`
+      );
   }
 }

@@ -73,7 +73,10 @@ export function forbiddenChar(value: string): { char: string; position: number }
 export function textFieldError(field: TextField, value: string, label: string = FIELD_NAME[field]): string | undefined {
   const bad = forbiddenChar(value);
   if (bad)
-    return `${label} contains ${describeChar(bad.char)} at character ${bad.position}; write it on one line, without tabs or invisible control characters`;
+    return (
+      `${label} contains ${describeChar(bad.char)} at character ${bad.position}; ` +
+      `write it on one line, without tabs or invisible control characters`
+    );
   const limit = TEXT_LIMITS[field];
   if (value.length > limit) return `${label} is ${value.length} characters; keep it to at most ${limit}`;
   return undefined;

@@ -153,7 +153,9 @@ export function checkStart(
   const target = targetSnapshot(cfg, req.app, req.env);
   if (!target.owners.some((o) => o.handle === req.requester.handle)) {
     throw new RefusedError(
-      `${req.requester.handle} is not an owner of ${target.app}; owners: ${target.owners.map((o) => o.handle).join(', ')}. Ask one of them, or add yourself to apps.${target.app}.owners in rewind.yaml.`,
+      `${req.requester.handle} is not an owner of ${target.app}; ` +
+        `owners: ${target.owners.map((o) => o.handle).join(', ')}. Ask one ` +
+        `of them, or add yourself to apps.${target.app}.owners in rewind.yaml.`,
       'not-authorized',
     );
   }
@@ -162,12 +164,14 @@ export function checkStart(
   // Checked here, not only in the revert activity: otherwise the run starts, posts its plan and fails after approval.
   if (req.incidentId !== undefined && !INCIDENT_ID_PATTERN.test(req.incidentId))
     throw new RefusedError(
-      `${shown(req.incidentId)} is not an incident id: use one word such as INC-42 (letters, digits and . _ : # / -, up to ${TEXT_LIMITS.incident})`,
+      `${shown(req.incidentId)} is not an incident id: use one word such as ` +
+        `INC-42 (letters, digits and . _ : # / -, up to ${TEXT_LIMITS.incident})`,
       'bad-input',
     );
   if (req.preApproved && target.approval.required && !target.approval.allowCliYes) {
     throw new RefusedError(
-      `the approval policy of ${target.app}/${target.env} does not allow --yes; run without it and ask an approver (${target.approvers.map((p) => p.handle).join(', ') || 'none configured'})`,
+      `the approval policy of ${target.app}/${target.env} does not allow --yes; run without it and ` +
+        `ask an approver (${target.approvers.map((p) => p.handle).join(', ') || 'none configured'})`,
       'not-authorized',
     );
   }
@@ -183,7 +187,8 @@ export function checkStart(
   const foreign = req.changes?.find((c) => c.object.namespace !== target.namespace);
   if (foreign)
     throw new RefusedError(
-      `${foreign.object.kind}/${foreign.object.name} is in namespace ${foreign.object.namespace}; ${target.app}/${target.env} runs in ${target.namespace}`,
+      `${foreign.object.kind}/${foreign.object.name} is in ` +
+        `namespace ${foreign.object.namespace}; ${target.app}/${target.env} runs in ${target.namespace}`,
       'bad-input',
     );
   return target;
@@ -241,7 +246,10 @@ async function describeHolder(rw: Rewind, workflowId: string, target: TargetSnap
   const link = target.temporalUiUrl
     ? ` ${target.temporalUiUrl.replace(/\/$/, '')}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`
     : '';
-  return `${target.app}/${target.env} is held by ${who}. Only one runbook per app and environment runs at a time. Watch it with \`rewind status ${target.app}\`${link ? ` or${link}` : ''}.`;
+  return (
+    `${target.app}/${target.env} is held by ${who}. Only one runbook per app and environment ` +
+    `runs at a time. Watch it with \`rewind status ${target.app}\`${link ? ` or${link}` : ''}.`
+  );
 }
 
 function handle(rw: Rewind, workflowId: string): WorkflowHandle {
@@ -292,7 +300,9 @@ export async function cancelRun(
   // The workflow ignores cancel while it holds a pause: say what works instead of "cancel requested".
   if (status.phase === 'held-paused')
     throw new RefusedError(
-      `run ${workflowId} holds auto-sync of ${status.app}/${status.env} paused and cannot be cancelled: resolve it once Git holds the change (rewind resolve ${status.app} --env ${status.env}), or abandon it to let Git win (rewind abandon ${status.app} --env ${status.env} --confirm)`,
+      `run ${workflowId} holds auto-sync of ${status.app}/${status.env} paused and cannot be cancelled: ` +
+        `resolve it once Git holds the change (rewind resolve ${status.app} --env ${status.env}), ` +
+        `or abandon it to let Git win (rewind abandon ${status.app} --env ${status.env} --confirm)`,
       'busy',
     );
   try {
@@ -327,10 +337,13 @@ export async function runStatus(rw: Rewind, workflowId: string): Promise<RunStat
 export async function openRuns(rw: Rewind, app?: string): Promise<RunStatus[]> {
   if (app && !own(rw.cfg.apps, app))
     throw new RefusedError(
-      `unknown app ${shown(app, 40)}${didYouMean(app, Object.keys(rw.cfg.apps))}. Known apps: ${Object.keys(rw.cfg.apps).join(', ')}`,
+      `unknown app ${shown(app, 40)}${didYouMean(app, Object.keys(rw.cfg.apps))}. ` +
+        `Known apps: ${Object.keys(rw.cfg.apps).join(', ')}`,
       'unknown-target',
     );
-  const query = `ExecutionStatus = 'Running' AND WorkflowType = 'runbookWorkflow'${app ? ` AND RewindApp = '${app}'` : ''}`;
+  const query = `ExecutionStatus = 'Running' AND WorkflowType = 'runbookWorkflow'${
+    app ? ` AND RewindApp = '${app}'` : ''
+  }`;
   const out: RunStatus[] = [];
   for await (const wf of rw.client.workflow.list({ query })) {
     const status = await rw.client.workflow
@@ -441,7 +454,9 @@ export async function settleHold(
     for (;;) {
       if (failed)
         throw new Error(
-          `run ${workflowId} failed while it ${req.action === 'resolve' ? 'checked Git and resumed auto-sync' : 'resumed auto-sync'}: ${failureMessage(failed)}. Auto-sync may still be paused: check \`rewind pauses\`.`,
+          `run ${workflowId} failed while ` +
+            `it ${req.action === 'resolve' ? 'checked Git and resumed auto-sync' : 'resumed auto-sync'}` +
+            `: ${failureMessage(failed)}. Auto-sync may still be paused: check \`rewind pauses\`.`,
         );
       if (final)
         return final.phase === 'resolved' || final.phase === 'abandoned'

@@ -140,7 +140,8 @@ export async function bootstrapSandboxApps(
 ): Promise<BootstrapResult> {
   if (!/^(http|https|ssh):\/\//.test(repo.url)) {
     throw new Error(
-      `bootstrapSandboxApps: repo url ${repo.url} must be http(s):// or ssh:// (Flux's GitRepository CRD only accepts those); ` +
+      `bootstrapSandboxApps: repo url ${repo.url} must be http(s):// ` +
+        `or ssh:// (Flux's GitRepository CRD only accepts those); ` +
         'serve a local bare repo with startGitHttp() from src/sandbox/world/git-http.ts and pass its urlOf(name)',
     );
   }

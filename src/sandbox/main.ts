@@ -18,7 +18,8 @@ export function sandboxEngines(argv: readonly string[]): { engines: EngineMode; 
   if (realEnginesAvailable()) return { engines: 'real', why: asked ? 'asked for' : 'built' };
   if (asked === 'real' || process.env.REWIND_ENGINES === 'real') {
     throw new Error(
-      'real engines asked for but not built: run `npm run provision` first (about 25 min cold on 2 cores, seconds with prebuilt copies)',
+      'real engines asked for but not built: run `npm run provision` ' +
+        'first (about 25 min cold on 2 cores, seconds with prebuilt copies)',
     );
   }
   return { engines: 'standin', why: 'the real engines are not built yet (npm run provision builds them)' };

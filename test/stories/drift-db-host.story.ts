@@ -82,7 +82,9 @@ export const story: Story = {
           /^Drift: 0 real difference\(s\) between Git and live$/m,
           (v) =>
             new RegExp(
-              `^Besides the promotion: The sync of ${v.short('promotion')} at .* overwrote a live edit of configmap/users-api-env /data/DB_HOST: live had "db-prod-2\\.internal" \\(set by kubectl-edit at [^)]+\\), Git has "db-prod\\.internal"\\.`,
+              `^Besides the promotion: The sync of ${v.short('promotion')} at .* overwrote a live ` +
+                `edit of configmap/users-api-env /data/DB_HOST: live had "db-prod-2\\.internal" ` +
+                `\\(set by kubectl-edit at [^)]+\\), Git has "db-prod\\.internal"\\.`,
               'm',
             ),
           `  next: ${NEXT}`,

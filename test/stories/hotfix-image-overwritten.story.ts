@@ -14,7 +14,8 @@ const CRASH = 'panic: runtime error: invalid memory address or nil pointer deref
 export const story: Story = {
   name: 'hotfix-image-overwritten',
   title:
-    "a hotfix image set live with kubectl is overwritten by the next promotion's sync; rollback cannot help and rewind names the hotfix image",
+    'a hotfix image set live with kubectl is overwritten by the next ' +
+    "promotion's sync; rollback cannot help and rewind names the hotfix image",
   sources: [
     "https://earezki.com/books/ship-it-and-sleep/ch21/ (a `kubectl set image` fix that Argo CD's next sync replaced)",
   ],
@@ -82,7 +83,10 @@ export const story: Story = {
           /^Plan: revert [0-9a-f]{7} "promote users-api 1\.43\.1 to staging"/m,
           (v) =>
             new RegExp(
-              `^Besides the promotion: The sync of ${v.short('promotion')} at .* overwrote a live edit of deployment/users-api /spec/template/spec/containers/0/image: live had "ghcr\\.io/acme/users-api:1\\.42\\.1-hotfix" \\(set by kubectl-set at [^)]+\\), Git has "ghcr\\.io/acme/users-api:1\\.43\\.1"\\.`,
+              `^Besides the promotion: The sync of ${v.short('promotion')} at .* overwrote ` +
+                `a live edit of deployment/users-api /spec/template/spec/containers/0/image: ` +
+                `live had "ghcr\\.io/acme/users-api:1\\.42\\.1-hotfix" \\(set by ` +
+                `kubectl-set at [^)]+\\), Git has "ghcr\\.io/acme/users-api:1\\.43\\.1"\\.`,
               'm',
             ),
           /^rewind\/users-api\/staging: not-restored$/m,

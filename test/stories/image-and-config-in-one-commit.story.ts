@@ -14,7 +14,8 @@ export const story: Story = {
   name: 'image-and-config-in-one-commit',
   title: 'a bad image and a config change ship in one commit; the revert takes back both, and the plan says so',
   sources: [
-    'pattern, no single public source; the opposite failure (a rollback that restores the image but not the config shipped with it) is devtron-labs/devtron#2273',
+    'pattern, no single public source; the opposite failure (a rollback that restores ' +
+      'the image but not the config shipped with it) is devtron-labs/devtron#2273',
   ],
   faults: [
     ...BASELINE_FAULTS,

@@ -27,9 +27,11 @@ spec:
 export const story: Story = {
   name: 'one-way-migration',
   title:
-    'the promotion ran a one-way migration and declares Rollback-Contract: impossible; the rollback is refused at the plan with the way forward, nothing changes',
+    'the promotion ran a one-way migration and declares Rollback-Contract: impossible; ' +
+    'the rollback is refused at the plan with the way forward, nothing changes',
   sources: [
-    'argoproj/argo-cd#1927 ("how do people manage reverting the database migration" when rolling back past a PreSync migration hook)',
+    'argoproj/argo-cd#1927 ("how do people manage reverting the ' +
+      'database migration" when rolling back past a PreSync migration hook)',
     'argoproj/argo-cd#6344 (automated rollback with DB schema changes)',
   ],
   setup: [],
@@ -37,7 +39,8 @@ export const story: Story = {
     {
       do: 'commit',
       message:
-        'promote billing-worker 2.5.0 to prod\n\nSplits the ledger table; the old table is dropped, 2.4.x cannot start on the new schema.\n\nRollback-Contract: impossible',
+        'promote billing-worker 2.5.0 to prod\n\nSplits the ledger table; the old table ' +
+        'is dropped, 2.4.x cannot start on the new schema.\n\nRollback-Contract: impossible',
       save: 'promotion',
       files: {
         [`${DIR}/deployment.yaml`]: (text) =>
@@ -61,9 +64,12 @@ export const story: Story = {
         output: [
           /^rewind\/billing-worker\/prod: failed$/m,
           (v) =>
-            `promotion ${v.short('promotion')} "promote billing-worker 2.5.0 to prod" declares that it cannot be rolled back (Rollback-Contract: impossible, by the commit trailer Rollback-Contract), so rewind will not revert it; nothing was changed.`,
+            `promotion ${v.short('promotion')} "promote billing-worker 2.5.0 to prod" declares ` +
+            `that it cannot be rolled back (Rollback-Contract: impossible, by the commit ` +
+            `trailer Rollback-Contract), so rewind will not revert it; nothing was changed.`,
           (v) =>
-            `rewind emergency billing-worker --env prod --change "<kind>/<name> <KEY>=<value>" --reason "roll forward from ${v.short('promotion')}"`,
+            `rewind emergency billing-worker --env prod --change "<kind>/<name> ` +
+            `<KEY>=<value>" --reason "roll forward from ${v.short('promotion')}"`,
         ],
         absent: [/Waiting for approval/],
         async check({ headBefore, headAfter, world, status }) {

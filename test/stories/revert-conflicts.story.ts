@@ -11,9 +11,11 @@ import type { Story } from './story.js';
 export const story: Story = {
   name: 'revert-conflicts',
   title:
-    'the promotion to revert has a later commit on the same line; the plan warns before approval and the run stops with nothing pushed',
+    'the promotion to revert has a later commit on the same line; the ' +
+    'plan warns before approval and the run stops with nothing pushed',
   sources: [
-    'pattern, no single public source; the git behaviour is the one in Automattic/wp-calypso#44022 (a revert that could not be applied directly because later commits changed the same lines)',
+    'pattern, no single public source; the git behaviour is the one in Automattic/wp-calypso#44022 ' +
+      '(a revert that could not be applied directly because later commits changed the same lines)',
   ],
   faults: [
     ...BASELINE_FAULTS,
@@ -45,7 +47,10 @@ export const story: Story = {
         exit: 1,
         plan: [
           (v) =>
-            `Warning: Reverting ${v.short('bad')} will conflict in apps/users-api/overlays/prod/kustomization.yaml with later change(s): ${v.short('later')} "promote users-api 1.44.1 to prod" (ci-bot): after approval it would stop with nothing pushed. Reject this run and revert by hand, or roll back the later change first (--to <sha>).`,
+            `Warning: Reverting ${v.short('bad')} will conflict in apps/users-api/overlays/prod/kustomization.yaml ` +
+            `with later change(s): ${v.short('later')} "promote users-api 1.44.1 to prod" ` +
+            `(ci-bot): after approval it would stop with nothing pushed. Reject this ` +
+            `run and revert by hand, or roll back the later change first (--to <sha>).`,
         ],
         output: [/^rewind\/users-api\/prod: failed$/m, /conflict/i, 'apps/users-api/overlays/prod/kustomization.yaml'],
         async check({ headBefore, headAfter, world }) {

@@ -17,10 +17,12 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 export const story: Story = {
   name: 'secret-overwritten-before-promotion',
   title:
-    "Flux's periodic re-apply put the old password back before the promotion; the promotion's rollout exposes it and the plan must say so",
+    "Flux's periodic re-apply put the old password back before the " +
+    "promotion; the promotion's rollout exposes it and the plan must say so",
   sources: [
     'fluxcd/website#754 ("Why are kubectl edits rolled back by Flux?")',
-    'https://dev.to/arthurpro/git-as-source-of-truth-is-a-property-not-a-slogan-5c4f (the drift surfaced only when a deploy rendered new pods)',
+    'https://dev.to/arthurpro/git-as-source-of-truth-is-a-property-not-a-slogan-5c4f ' +
+      '(the drift surfaced only when a deploy rendered new pods)',
   ],
   faults: [
     ...BASELINE_FAULTS,
@@ -40,11 +42,13 @@ export const story: Story = {
       save: 'secret',
       files: {
         [`${DIR}/secret.yaml`]: () =>
-          `apiVersion: v1\nkind: Secret\nmetadata:\n  name: billing-worker-db\n  namespace: billing-worker-prod\ntype: Opaque\ndata:\n  DB_PASSWORD: ${b64(OLD)}\n`,
+          `apiVersion: v1\nkind: Secret\nmetadata:\n  name: billing-worker-db\n` +
+          `  namespace: billing-worker-prod\ntype: Opaque\ndata:\n  DB_PASSWORD: ${b64(OLD)}\n`,
         [`${DIR}/deployment.yaml`]: (text) =>
           text.replace(
             '                name: billing-worker-env\n',
-            '                name: billing-worker-env\n            - secretRef:\n                name: billing-worker-db\n',
+            '                name: billing-worker-env\n' +
+              '            - secretRef:\n                name: billing-worker-db\n',
           ),
       },
     },

@@ -18,10 +18,12 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 export const story: Story = {
   name: 'secret-rotated-by-hand',
   title:
-    "a password rotated by hand in the live Secret is put back by Flux's periodic re-apply; the next rollout breaks and rewind names the Secret field without its value",
+    "a password rotated by hand in the live Secret is put back by Flux's periodic " +
+    're-apply; the next rollout breaks and rewind names the Secret field without its value',
   sources: [
     'fluxcd/website#754 ("Why are kubectl edits rolled back by Flux?")',
-    "https://www.donaldvu.com/projects/ase-projects/db-pw-rotation (a database credential rotation the app's secret did not follow)",
+    'https://www.donaldvu.com/projects/ase-projects/db-pw-rotation ' +
+      "(a database credential rotation the app's secret did not follow)",
   ],
   faults: [
     ...BASELINE_FAULTS,
@@ -41,11 +43,13 @@ export const story: Story = {
       save: 'secret',
       files: {
         [`${DIR}/secret.yaml`]: () =>
-          `apiVersion: v1\nkind: Secret\nmetadata:\n  name: billing-worker-db\n  namespace: billing-worker-prod\ntype: Opaque\ndata:\n  DB_PASSWORD: ${b64(OLD)}\n`,
+          `apiVersion: v1\nkind: Secret\nmetadata:\n  name: billing-worker-db\n` +
+          `  namespace: billing-worker-prod\ntype: Opaque\ndata:\n  DB_PASSWORD: ${b64(OLD)}\n`,
         [`${DIR}/deployment.yaml`]: (text) =>
           text.replace(
             '                name: billing-worker-env\n',
-            '                name: billing-worker-env\n            - secretRef:\n                name: billing-worker-db\n',
+            '                name: billing-worker-env\n' +
+              '            - secretRef:\n                name: billing-worker-db\n',
           ),
       },
     },

@@ -16,7 +16,8 @@ export const story: Story = {
   title:
     'the rolled-back pods start slower than the progress deadline; rewind waits for the recovery instead of giving up',
   sources: [
-    'sourcegraph/sourcegraph-public-snapshot#43873 (a rollout slow enough to fail the deploy check, that still completes)',
+    'sourcegraph/sourcegraph-public-snapshot#43873 (a rollout ' +
+      'slow enough to fail the deploy check, that still completes)',
     'kubernetes/k8s.io#6706 (a Deployment that needs longer than its progressDeadlineSeconds to become ready)',
   ],
   faults: [

@@ -15,9 +15,11 @@ const FILE = 'apps/billing-worker/prod/configmap.yaml';
 export const story: Story = {
   name: 'stuck-until-restart',
   title:
-    'consumers hang on the old broker after a failover; the ConfigMap fix reaches them only because the emergency path restarts them',
+    'consumers hang on the old broker after a failover; the ConfigMap ' +
+    'fix reaches them only because the emergency path restarts them',
   sources: [
-    'https://blog.algo-su.com/en/adr/permanent/026 (a crash-looping rollout recovered by patching the live Secret and a rollout restart)',
+    'https://blog.algo-su.com/en/adr/permanent/026 (a crash-looping ' +
+      'rollout recovered by patching the live Secret and a rollout restart)',
     'kubernetes/website#23732 and kubernetes/kubectl#56 (env from a ConfigMap is read at container start only)',
   ],
   faults: [

@@ -68,7 +68,8 @@ export async function untilArgoSyncedHealthy(kc: k8s.KubeConfig, name: string, t
         nudgedAt = Date.now();
         const failed = ['Failed', 'Error'].includes(app.status?.operationState?.phase ?? '') && !app.operation;
         console.log(
-          `${name} is not Synced and Healthy after 30 s: ${seen}; asking for a hard refresh${failed ? ' and a sync' : ''}`,
+          `${name} is not Synced and Healthy after 30 s: ${seen}; ` +
+            `asking for a hard refresh${failed ? ' and a sync' : ''}`,
         );
         await custom
           .patchNamespacedCustomObject(

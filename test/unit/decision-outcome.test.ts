@@ -63,7 +63,8 @@ describe('closedRunText: a late approver learns what became of the run', () => {
     });
     assert.equal(
       closedRunText(s),
-      'run rewind/users-api/prod expired at 2026-12-01T10:15:00.000Z: nobody approved it in time (Approval timed out: the run was cancelled and nothing was changed.). Nothing was changed; ask alice to start it again.',
+      'run rewind/users-api/prod expired at 2026-12-01T10:15:00.000Z: nobody approved it in time (Approval timed ' +
+        'out: the run was cancelled and nothing was changed.). Nothing was changed; ask alice to start it again.',
     );
   });
 });

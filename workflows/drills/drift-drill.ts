@@ -25,7 +25,8 @@ export async function driftDrill(ctx: DrillContext): Promise<void> {
     'drift detected',
     !!outcome.detectedAt,
     outcome.detectedAt
-      ? `${target.engine.kind === 'argocd' ? 'OutOfSync' : 'corrected'} after ${Math.round(ctx.card.timeToDetectMs! / 1000)}s`
+      ? `${target.engine.kind === 'argocd' ? 'OutOfSync' : 'corrected'}` +
+          ` after ${Math.round(ctx.card.timeToDetectMs! / 1000)}s`
       : outcome.message,
   );
   check(

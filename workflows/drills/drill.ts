@@ -56,7 +56,8 @@ export async function drillWorkflow(input: DrillInput): Promise<Scorecard> {
         before = snapshot;
         if (snapshot.health !== 'Healthy')
           throw new Error(
-            `${input.target.app}/${input.target.env} is ${snapshot.health} before the drill: a drill needs a healthy target`,
+            `${input.target.app}/${input.target.env} is ${snapshot.health} before ` +
+              `the drill: a drill needs a healthy target`,
           );
       }
       switch (input.drill.kind) {

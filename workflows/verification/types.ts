@@ -184,7 +184,10 @@ export function metricMessage(c: MetricCheck, reason: CheckReason, value: number
       return `${label} ${v} ${past} for ${shortDuration(c.forMs)}`;
     }
     case 'unsettled':
-      return `${label} did not hold ${threshold(c)} for ${shortDuration(c.forMs)} within ${shortDuration(c.withinMs)} (last ${v})`;
+      return (
+        `${label} did not hold ${threshold(c)} for ${shortDuration(c.forMs)}` +
+        ` within ${shortDuration(c.withinMs)} (last ${v})`
+      );
     case 'error':
       return `${label} could not be judged (last ${v})`;
   }
@@ -199,7 +202,10 @@ export function probeMessage(c: ProbeCheck, reason: CheckReason, last: string): 
     case 'breached':
       return `${label}: ${c.url} failed for ${shortDuration(c.forMs)} (${last})`;
     case 'unsettled':
-      return `${label}: ${c.url} did not answer 2xx for ${shortDuration(c.forMs)} within ${shortDuration(c.withinMs)} (last ${last})`;
+      return (
+        `${label}: ${c.url} did not answer 2xx ` +
+        `for ${shortDuration(c.forMs)} within ${shortDuration(c.withinMs)} (last ${last})`
+      );
     case 'error':
       return `${label}: ${c.url} could not be probed (${last})`;
   }
@@ -289,7 +295,9 @@ export function triggerAlert(
     at: t.detectedAt,
     kind: 'alert',
     actor: 'rewind promotion watch',
-    summary: `${target.app}/${target.env} degraded after promotion ${t.promotion.slice(0, 7)}: ${t.failed.map((f) => f.message).join('; ')}`,
+    summary:
+      `${target.app}/${target.env} degraded after ` +
+      `promotion ${t.promotion.slice(0, 7)}: ${t.failed.map((f) => f.message).join('; ')}`,
     evidence: {
       promotion: t.promotion,
       syncedAt: t.syncedAt,

@@ -99,7 +99,8 @@ export class PromotionWatch {
         if (isCancellation(err)) {
           v.state = 'superseded';
           v.message = entry.supersededBy
-            ? `superseded: the engine synced ${short(entry.supersededBy)} before the verdict on ${short(v.change?.sha ?? v.revision)}`
+            ? `superseded: the engine synced ${short(entry.supersededBy)} before ` +
+              `the verdict on ${short(v.change?.sha ?? v.revision)}`
             : "stopped: the target's watch moved";
         } else {
           v.state = 'error';
@@ -136,7 +137,8 @@ export class PromotionWatch {
       v.state = 'skipped';
       v.message =
         change.kind === 'revert'
-          ? `a revert (${change.commit ? `${short(change.commit.sha)} "${change.commit.subject}"` : change.note}): not verified, never rolled back again`
+          ? `a revert (${change.commit ? `${short(change.commit.sha)} "${change.commit.subject}"` : change.note}` +
+            `): not verified, never rolled back again`
           : change.kind === 'rewind'
             ? `rewind's own commit ${short(change.commit?.sha)} (${change.note}): not verified`
             : change.kind === 'unrelated'

@@ -20,7 +20,8 @@ export async function openRewind(cfg?: RewindConfig): Promise<CliContext> {
     client = await connectClient(target);
   } catch (err) {
     throw new Error(
-      `cannot reach Temporal at ${target.address} (namespace ${target.namespace}): ${(err as Error).message}. Is the server up? Set TEMPORAL_ADDRESS or temporal.address in rewind.yaml.`,
+      `cannot reach Temporal at ${target.address} (namespace ${target.namespace}): ${(err as Error).message}. ` +
+        `Is the server up? Set TEMPORAL_ADDRESS or temporal.address in rewind.yaml.`,
     );
   }
   return {

@@ -26,7 +26,8 @@ export async function followRun(io: Io, rw: Rewind, o: FollowOptions): Promise<n
   const { started } = o;
   const say = o.json ? io.err : io.out;
   say(
-    `Started ${started.workflowId} (run ${started.runId}): ${o.what} of ${started.target.app}/${started.target.env} for ${o.requester}.`,
+    `Started ${started.workflowId} (run ${started.runId}): ${o.what}` +
+      ` of ${started.target.app}/${started.target.env} for ${o.requester}.`,
   );
   if (!o.wait) {
     if (o.json) io.out(JSON.stringify({ workflowId: started.workflowId, runId: started.runId }));

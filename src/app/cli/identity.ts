@@ -86,8 +86,11 @@ export async function cliIdentity(
     const flag = claimed.source === 'flag' ? '--as' : 'REWIND_USER';
     if (!cfg.cli.allowClaimedIdentity) {
       throw new RefusedError(
-        `${flag} ${shown(claimed.handle, 40)} is refused: rewind.yaml does not let the CLI act as a typed name (cli.allowClaimedIdentity is false), since anyone could type anyone's. ` +
-          `Drop ${flag}${claimed.source === 'flag' && d.env.REWIND_USER?.trim() ? ' and unset REWIND_USER' : ''}: rewind asks the cluster who your kubeconfig is (as kubectl auth whoami does) and maps that Kubernetes user to you through people.<handle>.kube in rewind.yaml; pick the context with --kube-context.`,
+        `${flag} ${shown(claimed.handle, 40)} is refused: rewind.yaml does not let the CLI act ` +
+          `as a typed name (cli.allowClaimedIdentity is false), since anyone could type anyone's. ` +
+          `Drop ${flag}${claimed.source === 'flag' && d.env.REWIND_USER?.trim() ? ' and unset REWIND_USER' : ''}: ` +
+          `rewind asks the cluster who your kubeconfig is (as kubectl auth whoami does) and maps that Kubernetes ` +
+          `user to you through people.<handle>.kube in rewind.yaml; pick the context with --kube-context.`,
         'not-authorized',
       );
     }
@@ -98,12 +101,14 @@ export async function cliIdentity(
     };
   }
   const orClaim = cfg.cli.allowClaimedIdentity
-    ? ' Or, since this rewind.yaml allows typed identities (cli.allowClaimedIdentity), name yourself with --as <handle>.'
+    ? ' Or, since this rewind.yaml allows typed identities ' +
+      '(cli.allowClaimedIdentity), name yourself with --as <handle>.'
     : '';
   const kc = d.kubeConfig(d.env);
   if (!kc || kc.getContexts().length === 0) {
     throw new RefusedError(
-      `rewind proves who you are from your kubeconfig, and found none ($KUBECONFIG or ~/.kube/config): log in to the cluster as you do for kubectl, then retry.${orClaim}`,
+      `rewind proves who you are from your kubeconfig, and found none ($KUBECONFIG or ` +
+        `~/.kube/config): log in to the cluster as you do for kubectl, then retry.${orClaim}`,
       'not-authorized',
     );
   }
@@ -135,14 +140,17 @@ export async function cliIdentity(
   }
   if (!info.username)
     throw new RefusedError(
-      `cluster ${cluster} (${server}) answered without a user name for your kubeconfig context "${context.name}"; rewind cannot tell who you are.${orClaim}`,
+      `cluster ${cluster} (${server}) answered without a user name for your ` +
+        `kubeconfig context "${context.name}"; rewind cannot tell who you are.${orClaim}`,
       'not-authorized',
     );
   const who = personByKubeUser(cfg, info.username);
   if (!who) {
     throw new RefusedError(
-      `cluster ${cluster} knows you as Kubernetes user ${shown(info.username, 80)}, but no person in rewind.yaml has it under kube:. ` +
-        `Ask a rewind admin to add \`kube: ${shown(info.username, 80)}\` to your entry under people: (user names only: groups are not mapped, many people share one).${orClaim}`,
+      `cluster ${cluster} knows you as Kubernetes user ${shown(info.username, 80)}, ` +
+        `but no person in rewind.yaml has it under kube:. ` +
+        `Ask a rewind admin to add \`kube: ${shown(info.username, 80)}\` to your entry under ` +
+        `people: (user names only: groups are not mapped, many people share one).${orClaim}`,
       'not-authorized',
     );
   }
@@ -207,7 +215,10 @@ export function sameServer(a: string, b: string): boolean {
   const norm = (s: string) => {
     try {
       const u = new URL(s);
-      return `${u.protocol}//${u.hostname.toLowerCase()}:${u.port || (u.protocol === 'https:' ? '443' : '80')}${u.pathname.replace(/\/+$/, '')}`;
+      return (
+        `${u.protocol}//${u.hostname.toLowerCase()}:` +
+        `${u.port || (u.protocol === 'https:' ? '443' : '80')}${u.pathname.replace(/\/+$/, '')}`
+      );
     } catch {
       return s;
     }
@@ -234,8 +245,11 @@ function vouchingCluster(
   if (known.length === 0) {
     const names = candidates.join(', ') || '(none)';
     throw new RefusedError(
-      `rewind.yaml names no API server for cluster${candidates.length === 1 ? '' : 's'} ${names} that the CLI could check your kubeconfig against (rewind reaches ${candidates.length === 1 ? 'it' : 'them'} in-cluster or through the default kubeconfig). ` +
-        `Ask a rewind admin to set clusters.<name>.server to the URL your kubeconfig uses for ${candidates.length === 1 ? 'it' : 'them'}.`,
+      `rewind.yaml names no API server for cluster${candidates.length === 1 ? '' : 's'} ${names} that ` +
+        `the CLI could check your kubeconfig against (rewind ` +
+        `reaches ${candidates.length === 1 ? 'it' : 'them'} in-cluster or through the default kubeconfig). ` +
+        `Ask a rewind admin to set clusters.<name>.server to the URL your ` +
+        `kubeconfig uses for ${candidates.length === 1 ? 'it' : 'them'}.`,
       'not-authorized',
     );
   }
@@ -253,15 +267,19 @@ function vouchingCluster(
   const wanted = known.map((k) => `${k.name} (${k.server})`).join(', ');
   const why =
     target === undefined
-      ? `which is not a cluster in rewind.yaml (${wanted}): rewind does not take the word of a server it does not trust for who you are`
+      ? `which is not a cluster in rewind.yaml (${wanted}): rewind does ` +
+        `not take the word of a server it does not trust for who you are`
       : elsewhere !== undefined
-        ? `which is cluster ${elsewhere} in rewind.yaml, but the target runs on cluster ${wanted}: only that cluster may say who acts on it`
-        : `which is not a cluster in rewind.yaml, and the target runs on cluster ${wanted}: rewind does not take the word of a server it does not trust for who you are`;
+        ? `which is cluster ${elsewhere} in rewind.yaml, but the target runs ` +
+          `on cluster ${wanted}: only that cluster may say who acts on it`
+        : `which is not a cluster in rewind.yaml, and the target runs on cluster ${wanted}: ` +
+          `rewind does not take the word of a server it does not trust for who you are`;
   throw new RefusedError(
     `your kubeconfig context "${contextName}" points at ${server || '(no server)'}, ${why}. ` +
       (contexts.length
         ? `Use --kube-context ${contexts.join(' or --kube-context ')}.`
-        : `Log in to ${known.length === 1 ? 'that cluster' : 'one of those clusters'} and pick its context with --kube-context.`),
+        : `Log in to ${known.length === 1 ? 'that cluster' : 'one of those clusters'} and ` +
+          `pick its context with --kube-context.`),
     'not-authorized',
   );
 }
@@ -269,9 +287,16 @@ function vouchingCluster(
 function reviewFailure(err: unknown, cluster: string, server: string, context: string, user: string): string {
   const where = `cluster ${cluster} (${server})`;
   if (isUnauthorized(err))
-    return `${where} did not accept the credentials of your kubeconfig context "${context}" (user ${user}): they expired or are for another cluster. Log in again (as for kubectl), then retry.`;
+    return (
+      `${where} did not accept the credentials of your kubeconfig context "${context}" (user ${user}): ` +
+      `they expired or are for another cluster. Log in again (as for kubectl), then retry.`
+    );
   if (isForbidden(err))
-    return `${where} refused to say who you are (${(err as KubeApiError).serverMessage}). Every authenticated user may create selfsubjectreviews through the ClusterRole system:basic-user; ask the cluster admin whether that was removed.`;
+    return (
+      `${where} refused to say who you are (${(err as KubeApiError).serverMessage}). ` +
+      `Every authenticated user may create selfsubjectreviews through the ` +
+      `ClusterRole system:basic-user; ask the cluster admin whether that was removed.`
+    );
   if (err instanceof KubeApiError && err.status === 404)
     return `${where} has no SelfSubjectReview API (Kubernetes 1.27 and later have it), so it cannot say who you are.`;
   return `cannot ask ${where} who you are: ${(err as Error).message ?? String(err)}`;

@@ -15,15 +15,18 @@ export function planLines(plan: RollbackPlan): string[] {
   if (lines.length === 1) lines.push('  no rendered change');
   const e = plan.engine;
   lines.push(
-    `Engine: ${e.engine} ${e.syncStatus} at ${short(e.syncedRevision)}, health ${e.health}${e.healthMessage ? ` (${e.healthMessage})` : ''}, auto-sync ${e.autoSync ? 'on' : 'off'}`,
+    `Engine: ${e.engine} ${e.syncStatus} at ${short(e.syncedRevision)}, ` +
+      `health ${e.health}${e.healthMessage ? ` (${e.healthMessage})` : ''}, auto-sync ${e.autoSync ? 'on' : 'off'}`,
   );
   lines.push(
-    `Drift: ${plan.drift.real} real difference(s) between Git and live${plan.drift.allowedOnly ? `, ${plan.drift.allowedOnly} allowed runtime field(s)` : ''}`,
+    `Drift: ${plan.drift.real} real difference(s) between Git and ` +
+      `live${plan.drift.allowedOnly ? `, ${plan.drift.allowedOnly} allowed runtime field(s)` : ''}`,
   );
   const env = plan.environment;
   if (env)
     lines.push(
-      `Besides the promotion: ${env.lines.length ? env.lines.join(' ') : env.complete ? 'nothing; the last sync overwrote no live edit rewind saw' : 'unknown'}`,
+      `Besides the promotion: ` +
+        `${env.lines.length ? env.lines.join(' ') : env.complete ? 'nothing; the last sync overwrote no live edit rewind saw' : 'unknown'}`,
     );
   for (const c of env?.nextCommands ?? []) lines.push(`  next: ${c}`);
   for (const w of plan.warnings) lines.push(`Warning: ${w}`);
@@ -48,7 +51,8 @@ export function emergencyPlanLines(plan: EmergencyPlan): string[] {
     );
   const e = plan.engine;
   lines.push(
-    `Engine: ${e.engine} ${e.syncStatus} at ${short(e.syncedRevision)}, health ${e.health}, auto-sync ${e.autoSync ? 'on' : 'off'}`,
+    `Engine: ${e.engine} ${e.syncStatus} at ${short(e.syncedRevision)}, ` +
+      `health ${e.health}, auto-sync ${e.autoSync ? 'on' : 'off'}`,
   );
   for (const w of plan.warnings) lines.push(`Warning: ${w}`);
   return lines;
@@ -61,11 +65,13 @@ export function heldLines(status: RunStatus): string[] {
     `HELD: ${status.result ?? `auto-sync of ${status.app}/${status.env} stays paused`}`,
     ...(lease
       ? [
-          `  Paused since ${lease.pausedAt} for ${lease.by}; lease until ${lease.expiresAt}. rewind reminds the channel until a person acts.`,
+          `  Paused since ${lease.pausedAt} for ${lease.by}; lease ` +
+            `until ${lease.expiresAt}. rewind reminds the channel until a person acts.`,
         ]
       : []),
     `  Once Git holds the change:        rewind resolve ${status.app} --env ${status.env}`,
-    `  To resume now and let Git win:    rewind abandon ${status.app} --env ${status.env} --confirm   (the engine undoes the live change)`,
+    `  To resume now and let Git win:    rewind abandon ${status.app}` +
+      ` --env ${status.env} --confirm   (the engine undoes the live change)`,
   ];
 }
 
@@ -86,8 +92,10 @@ export function awaitingLines(status: RunStatus, target: TargetSnapshot): string
     .filter((p) => p.handle !== status.requester || target.approval.allowSelfApproval)
     .map((p) => p.handle);
   return [
-    `Waiting for approval by ${approvers.join(' or ') || '(no approvers configured)'} (within ${Math.round(target.approval.timeoutMs / 60000)} min).`,
-    `  An approver runs: rewind approve ${status.app} --env ${status.env}${status.runId ? ` --run ${status.runId}` : ''}   (or clicks Approve in Slack)`,
+    `Waiting for approval by ${approvers.join(' or ') || '(no approvers configured)'}` +
+      ` (within ${Math.round(target.approval.timeoutMs / 60000)} min).`,
+    `  An approver runs: rewind approve ${status.app} --env ${status.env}` +
+      `${status.runId ? ` --run ${status.runId}` : ''}   (or clicks Approve in Slack)`,
   ];
 }
 
@@ -101,12 +109,15 @@ export function decisionSummaryLines(status: RunStatus): string[] {
       : ['(no plan yet)'];
   const approved = status.approvals.filter((a) => a.decision === 'approve').map((a) => a.by);
   return [
-    `Run ${status.runId ?? '(no run id)'} (${status.workflowId}): ${status.runbook} of ${status.app}/${status.env}, ${status.phase}`,
-    `  Requested by ${status.requester} at ${status.startedAt}${status.incidentId ? ` for incident ${status.incidentId}` : ''}: ${status.reason}`,
+    `Run ${status.runId ?? '(no run id)'} (${status.workflowId}): ` +
+      `${status.runbook} of ${status.app}/${status.env}, ${status.phase}`,
+    `  Requested by ${status.requester} at ${status.startedAt}` +
+      `${status.incidentId ? ` for incident ${status.incidentId}` : ''}: ${status.reason}`,
     ...indent(plan),
     ...(approved.length
       ? [
-          `  Approved so far by ${approved.join(', ')}${status.approvalsNeeded ? `; ${status.approvalsNeeded} more needed` : ''}`,
+          `  Approved so far by ${approved.join(', ')}` +
+            `${status.approvalsNeeded ? `; ${status.approvalsNeeded} more needed` : ''}`,
         ]
       : []),
   ];
@@ -128,7 +139,8 @@ export function runListLines(runs: RunStatus[], app?: string): string[] {
       }
       const step = r.steps.find((s) => s.state === 'running');
       return [
-        `${r.workflowId}  ${r.runbook}  ${r.phase}${step ? ` (${step.name})` : ''}  requested by ${r.requester} at ${r.startedAt}: ${r.reason}`,
+        `${r.workflowId}  ${r.runbook}  ${r.phase}${step ? ` (${step.name})` : ''}  ` +
+          `requested by ${r.requester} at ${r.startedAt}: ${r.reason}`,
       ];
     });
 }

@@ -128,7 +128,8 @@ export const flagValues = (words: Words, ...names: string[]): string[] =>
 export function incidentError(value: string): string | undefined {
   return INCIDENT_ID_PATTERN.test(value)
     ? undefined
-    : `--incident ${shown(value)} is not an incident id (letters, digits and . _ : # / -, up to ${TEXT_LIMITS.incident})`;
+    : `--incident ${shown(value)} is not an incident id (letters, ` +
+        `digits and . _ : # / -, up to ${TEXT_LIMITS.incident})`;
 }
 
 /** Why a reason, comment or change cannot be taken (control characters, length), or undefined. */

@@ -37,15 +37,20 @@ export type EmergencyCommand =
 
 export const EMERGENCY_USAGE = [
   'Usage:',
-  '• `/emergency <app> [env] --change "<change>" [--change "…"] [--git-base] [--incident <id>] <reason…>`: pause auto-sync, change live, then commit the same change to Git and resume; name the environment unless the app has only one',
-  '   changes: `configmap/NAME KEY=VALUE…`, `deployment/NAME image=REF`, `deployment/NAME[:CONTAINER] env KEY=VALUE`, `KIND/NAME {json merge patch}`',
-  "   Git: the change goes into this environment's own overlay; `--git-base` edits the shared base instead, changing the other environments too",
+  '• `/emergency <app> [env] --change "<change>" [--change "…"] [--git-base] ' +
+    '[--incident <id>] <reason…>`: pause auto-sync, change live, then commit the ' +
+    'same change to Git and resume; name the environment unless the app has only one',
+  '   changes: `configmap/NAME KEY=VALUE…`, `deployment/NAME image=REF`, ' +
+    '`deployment/NAME[:CONTAINER] env KEY=VALUE`, `KIND/NAME {json merge patch}`',
+  "   Git: the change goes into this environment's own overlay; `--git-base` " +
+    'edits the shared base instead, changing the other environments too',
   '• `/emergency status [app]`: runs in progress, held pauses first',
   '• `/emergency pauses`: every app whose auto-sync is off, with who paused it and until when',
   '• `/emergency resolve <app> [env]`: a held run: check that Git holds the live change, then resume auto-sync',
   '• `/emergency abandon <app> [env] --confirm`: a held run: resume auto-sync and let Git undo the live change',
   '• `/emergency help`: this text',
-  'Example: `/emergency users-api prod --change "configmap/users-api-env DB_HOST=db-prod-2.internal" --incident INC-42 primary failover`',
+  'Example: `/emergency users-api prod --change "configmap/users-api-env ' +
+    'DB_HOST=db-prod-2.internal" --incident INC-42 primary failover`',
 ].join('\n');
 
 const START_FLAGS = {
@@ -93,7 +98,8 @@ export function parseEmergency(rawText: string, names: EnvNames): Parsed<Emergen
   const changes = flagValues(words.value, '--change');
   if (changes.length === 0)
     return fail(
-      `say what to change live with --change, in quotes, e.g. \`/emergency ${app}${env ? ` ${env}` : ''} --change "configmap/${app}-env LOG_LEVEL=debug" need debug logs\``,
+      `say what to change live with --change, in quotes, e.g. \`/emergency ${app}` +
+        `${env ? ` ${env}` : ''} --change "configmap/${app}-env LOG_LEVEL=debug" need debug logs\``,
     );
   for (const change of changes) {
     const bad = textError('change', change, `--change ${shown(change, 40)}`);
@@ -102,7 +108,8 @@ export function parseEmergency(rawText: string, names: EnvNames): Parsed<Emergen
   const bare = changes.find(unquoted);
   if (bare !== undefined)
     return fail(
-      `put the whole change in quotes: --change "${bare} KEY=VALUE" (without quotes only "${bare}" is the change and the rest becomes the reason)`,
+      `put the whole change in quotes: --change "${bare} KEY=VALUE" (without ` +
+        `quotes only "${bare}" is the change and the rest becomes the reason)`,
     );
   const reason = rest.join(' ').trim();
   if (!reason) return fail('say why (it goes into the Git commit and the timeline), after the changes');
@@ -142,7 +149,9 @@ function parseHold(
   const where = `${app}${env ? ` ${env}` : ''}`;
   if (kind === 'abandon' && !confirmed) {
     return fail(
-      `abandon resumes auto-sync of ${app}${env ? `/${env}` : ''} and lets Git win: the engine undoes the live change. If that is what you want, say so: \`/emergency abandon ${where} --confirm\`. If the fix is in Git, use \`/emergency resolve ${where}\` instead`,
+      `abandon resumes auto-sync of ${app}${env ? `/${env}` : ''} and lets Git win: the ` +
+        `engine undoes the live change. If that is what you want, say so: \`/emergency ` +
+        `abandon ${where} --confirm\`. If the fix is in Git, use \`/emergency resolve ${where}\` instead`,
     );
   }
   if (kind === 'resolve' && confirmed) return fail('--confirm is for abandon; resolve checks Git itself');

@@ -26,7 +26,8 @@ export type GamedayCommand =
 export const GAMEDAY_USAGE = [
   'Usage:',
   '• `/gameday list`: the drills in rewind.yaml, their kind, target, schedule, paused or not, next run',
-  "• `/gameday run <drill>`: run a drill now (its app's owners and approvers); skipped while an incident holds the target; the scorecard is posted to the drill's channel",
+  "• `/gameday run <drill>`: run a drill now (its app's owners and approvers); skipped " +
+    "while an incident holds the target; the scorecard is posted to the drill's channel",
   "• `/gameday pause <drill>`, `/gameday resume <drill>`: pause or resume the drill's schedule",
   '• `/gameday abort <drill>`: stop the running drill; its cleanup still runs and the scorecard says aborted',
   '• `/gameday report [since]`: recent scorecards, since a duration back from now (`7d`) or a date (`2026-03-01`)',

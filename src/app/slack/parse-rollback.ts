@@ -30,7 +30,8 @@ export type RollbackCommand =
 
 export const ROLLBACK_USAGE = [
   'Usage:',
-  '• `/rollback <app> [env] [--to <sha>] [--incident <id>] <reason…>`: revert the last promotion (or the commit `--to`) of an app; name the environment unless the app has only one',
+  '• `/rollback <app> [env] [--to <sha>] [--incident <id>] <reason…>`: revert the last ' +
+    'promotion (or the commit `--to`) of an app; name the environment unless the app has only one',
   '• `/rollback status [app]`: runs in progress',
   '• `/rollback help`: this text',
   'Example: `/rollback users-api prod --incident INC-42 5xx after 1.42`',
@@ -75,7 +76,8 @@ export function parseRollback(
   const bad = commits.find((c) => !isShaPrefix(c));
   if (bad !== undefined)
     return fail(
-      `${words.value.flags.find((f) => f.value === bad)!.name} ${shown(bad, 50)} is not a commit sha (7 to 40 lowercase hex digits)`,
+      `${words.value.flags.find((f) => f.value === bad)!.name} ${shown(bad, 50)} is ` +
+        `not a commit sha (7 to 40 lowercase hex digits)`,
     );
   if (new Set(commits).size > 1) return fail('give the commit only once (--to and --commit are the same flag)');
   const commit = commits[0];
@@ -89,7 +91,8 @@ export function parseRollback(
   const reason = rest.join(' ').trim();
   if (!reason)
     return fail(
-      `say why (it goes into the revert commit and the timeline), e.g. \`/rollback ${app}${env ? ` ${env}` : ''} 5xx after the last deploy\``,
+      `say why (it goes into the revert commit and the timeline), e.g. ` +
+        `\`/rollback ${app}${env ? ` ${env}` : ''} 5xx after the last deploy\``,
     );
   const reasonBad = textError('reason', reason);
   if (reasonBad) return fail(reasonBad);

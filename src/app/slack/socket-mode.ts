@@ -50,7 +50,8 @@ export class SlackSocketStartError extends Error {
 }
 
 const TOKEN_HINT =
-  "SLACK_APP_TOKEN must be an app-level token (xapp-…) with the connections:write scope, from the Slack app's Basic Information page, with Socket Mode enabled under Settings → Socket Mode";
+  'SLACK_APP_TOKEN must be an app-level token (xapp-…) with the connections:write scope, from ' +
+  "the Slack app's Basic Information page, with Socket Mode enabled under Settings → Socket Mode";
 
 /** Why Socket Mode did not start, in words an operator can act on. Never includes the token. */
 export function explainSocketStartError(err: unknown): SlackSocketStartError {
@@ -78,7 +79,9 @@ export function explainSocketStartError(err: unknown): SlackSocketStartError {
   }
   if (e?.code === 'slack_webapi_request_error') {
     return new SlackSocketStartError(
-      `Slack Socket Mode did not start: apps.connections.open could not be reached (${e.original?.message ?? e.message ?? 'request failed'}). The worker needs outbound HTTPS to slack.com and to wss-*.slack.com.`,
+      `Slack Socket Mode did not start: apps.connections.open could not be ` +
+        `reached (${e.original?.message ?? e.message ?? 'request failed'}). ` +
+        `The worker needs outbound HTTPS to slack.com and to wss-*.slack.com.`,
     );
   }
   if (e?.code === 'slack_webapi_http_error') {

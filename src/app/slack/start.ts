@@ -41,8 +41,10 @@ export async function startSlackIfConfigured(opts: {
   if (!token || (!appToken && !signingSecret)) {
     opts.log.info(
       token
-        ? 'Slack disabled: SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP)'
-        : 'Slack disabled: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP) to enable /rollback',
+        ? 'Slack disabled: SLACK_BOT_TOKEN is set but neither ' +
+            'SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP)'
+        : 'Slack disabled: set SLACK_BOT_TOKEN and SLACK_APP_TOKEN ' +
+            '(Socket Mode) or SLACK_SIGNING_SECRET (HTTP) to enable /rollback',
     );
     return undefined;
   }

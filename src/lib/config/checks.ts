@@ -23,12 +23,15 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  */
 export function repoUrlFailure(url: string): CheckFailure | undefined {
   const fix =
-    'write https://host/org/repo.git, ssh://git@host/org/repo.git, git@host:org/repo.git, or the absolute path of a local repository';
+    'write https://host/org/repo.git, ssh://git@host/org/repo.git, ' +
+    'git@host:org/repo.git, or the absolute path of a local repository';
   if (url.startsWith('-'))
     return { message: 'a repository URL must not start with "-": git would read it as an option', fix };
   if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(url))
     return {
-      message: `"${url.slice(0, url.indexOf('::') + 2)}" is git's remote-helper syntax, which can run arbitrary programs (ext::); rewind does not use remote helpers`,
+      message:
+        `"${url.slice(0, url.indexOf('::') + 2)}" is git's remote-helper syntax, ` +
+        `which can run arbitrary programs (ext::); rewind does not use remote helpers`,
       fix,
     };
   if (CONTROL.test(url) || /\s/.test(url))

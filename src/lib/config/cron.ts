@@ -56,7 +56,10 @@ function parseField(text: string, f: (typeof FIELDS)[number]): number[] | string
     }
     const i = f.names?.indexOf(word.toUpperCase()) ?? -1;
     if (i >= 0) return i + f.namesFrom!;
-    return `"${word}" is not a ${f.name}${f.names ? ` (${f.min}-${f.max} or ${f.names[0]}-${f.names.at(-1)})` : ` (${f.min}-${f.max})`}`;
+    return (
+      `"${word}" is not a ${f.name}` +
+      `${f.names ? ` (${f.min}-${f.max} or ${f.names[0]}-${f.names.at(-1)})` : ` (${f.min}-${f.max})`}`
+    );
   };
   const out = new Set<number>();
   for (const item of text.split(',')) {
@@ -101,7 +104,9 @@ export function parseCron(expr: string): CronParse {
   if (words.length !== 5)
     return {
       ok: false,
-      message: `a cron expression has five fields (minute hour day-of-month month day-of-week); "${text}" has ${words.length}`,
+      message:
+        `a cron expression has five fields (minute hour day-of-month ` +
+        `month day-of-week); "${text}" has ${words.length}`,
     };
   const spec: Partial<CronSpec> = {};
   for (const [i, f] of FIELDS.entries()) {

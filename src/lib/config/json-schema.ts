@@ -53,7 +53,8 @@ export function configJsonSchema(): Record<string, unknown> {
     $id: 'https://rewind.dev/schemas/rewind.yaml.json',
     title: 'rewind.yaml',
     description:
-      'What rewind may touch, who may ask, and who must approve. Generated from src/lib/config/schema.ts by `rewind config schema`; rewind.example.yaml explains every key.',
+      'What rewind may touch, who may ask, and who must approve. Generated from ' +
+      'src/lib/config/schema.ts by `rewind config schema`; rewind.example.yaml explains every key.',
     ...Object.fromEntries(Object.entries(generated).filter(([k]) => k !== '$schema')),
   };
 }

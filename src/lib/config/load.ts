@@ -60,7 +60,10 @@ function fixFor(issue: z.core.$ZodIssue): string {
     case 'invalid_key':
       return 'use a lowercase name of letters, digits and "-" (see rewind.example.yaml)';
     case 'unrecognized_keys':
-      return `remove or correct ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling against rewind.example.yaml)`;
+      return (
+        `remove or correct ${issue.keys.map((k) => `"${k}"`).join(', ')} (check ` +
+        `the spelling against rewind.example.yaml)`
+      );
     case 'invalid_value':
       return `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_union': {
@@ -206,7 +209,9 @@ function crossCheck(cfg: RewindConfig, file: string): ConfigProblem[] {
         file,
         path: `${base}.env`,
         message: `${d.app}/${d.env} is not a drill target: drills inject real faults`,
-        fix: `aim the drill at an environment with drillTarget: true, or set apps.${d.app}.environments.${d.env}.drillTarget: true if faults there are acceptable`,
+        fix:
+          `aim the drill at an environment with drillTarget: true, or set ` +
+          `apps.${d.app}.environments.${d.env}.drillTarget: true if faults there are acceptable`,
       });
     if (d.kind === 'rollback' && !d.badTag)
       problems.push({
@@ -279,7 +284,8 @@ export function resolveTarget(
     const envCfg = own(appCfg.environments, env);
     if (!envCfg)
       throw new UnknownTargetError(
-        `app "${app}" has no environment ${shown(env, 60)}${didYouMean(env, envs)}. Its environments: ${envs.join(', ')}.`,
+        `app "${app}" has no environment ${shown(env, 60)}${didYouMean(env, envs)}. ` +
+          `Its environments: ${envs.join(', ')}.`,
       );
     return { app: appCfg, envName: env, env: envCfg };
   }
@@ -308,8 +314,13 @@ export function approvalShortfall(
   const where = `${appName}/${envName}`;
   if (approvers.length < need) {
     return {
-      message: `${where} requires ${need} approval${need > 1 ? 's' : ''} per run but ${approvers.length ? `only ${approvers.join(', ')} ${approvers.length === 1 ? 'is' : 'are'} listed as approver${approvers.length === 1 ? '' : 's'}` : 'the app lists no approvers'}: no run there could ever be approved`,
-      fix: `list at least ${need} approver${need > 1 ? 's' : ''} under apps.${appName}.approvers, or lower minApprovers (apps.${appName}.environments.${envName}.approval, or defaults.approval)`,
+      message:
+        `${where} requires ${need} approval${need > 1 ? 's' : ''} per run but ` +
+        `${approvers.length ? `only ${approvers.join(', ')} ${approvers.length === 1 ? 'is' : 'are'} listed as approver${approvers.length === 1 ? '' : 's'}` : 'the app lists no approvers'}` +
+        `: no run there could ever be approved`,
+      fix:
+        `list at least ${need} approver${need > 1 ? 's' : ''} under apps.${appName}.approvers, or ` +
+        `lower minApprovers (apps.${appName}.environments.${envName}.approval, or defaults.approval)`,
     };
   }
   if (policy.allowSelfApproval) return undefined;
@@ -317,8 +328,13 @@ export function approvalShortfall(
   if (!stuck) return undefined;
   const others = approvers.filter((a) => a !== stuck);
   return {
-    message: `${where} requires ${need} approval${need > 1 ? 's' : ''} from someone other than the requester, but when ${stuck} (an owner) asks, ${others.length ? `only ${others.join(', ')} may approve` : `nobody may: ${stuck} is the only approver and may not approve their own run (allowSelfApproval: false)`}`,
-    fix: `add an approver other than ${stuck} under apps.${appName}.approvers, lower minApprovers, or set allowSelfApproval: true for ${envName} if one person may act alone`,
+    message:
+      `${where} requires ${need} approval${need > 1 ? 's' : ''} from ` +
+      `someone other than the requester, but when ${stuck} (an owner) asks, ` +
+      `${others.length ? `only ${others.join(', ')} may approve` : `nobody may: ${stuck} is the only approver and may not approve their own run (allowSelfApproval: false)`}`,
+    fix:
+      `add an approver other than ${stuck} under apps.${appName}.approvers, lower ` +
+      `minApprovers, or set allowSelfApproval: true for ${envName} if one person may act alone`,
   };
 }
 

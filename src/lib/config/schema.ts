@@ -76,8 +76,10 @@ export const personSchema = z.strictObject({
     .union([kubeUser, z.array(kubeUser).min(1)])
     .optional()
     .describe(
-      'Kubernetes user name(s) that identify this person on the CLI: the Username `kubectl auth whoami` shows for their own kubeconfig ' +
-        '(e.g. alice@acme.com from OIDC, or an EKS/GKE user). The CLI asks the cluster (SelfSubjectReview) and acts as the person mapped here. ' +
+      'Kubernetes user name(s) that identify this person on the CLI: ' +
+        'the Username `kubectl auth whoami` shows for their own kubeconfig ' +
+        '(e.g. alice@acme.com from OIDC, or an EKS/GKE user). The CLI asks ' +
+        'the cluster (SelfSubjectReview) and acts as the person mapped here. ' +
         'Groups are never mapped: many people share a group, so a group cannot say which one of them is asking.',
     ),
 });
@@ -95,9 +97,12 @@ export const clusterSchema = z.strictObject({
     .refine((u) => u.startsWith('https://'), 'expected an https:// URL')
     .optional()
     .describe(
-      "The API server URL as people's kubeconfigs name it, e.g. https://prod-eu.k8s.acme.com:6443. The CLI takes a person's identity only from " +
-        'a SelfSubjectReview by this server (or by the server of the explicit kubeconfig: above). Needed for CLI identity when rewind uses inCluster or ' +
-        "the default kubeconfig, because those name no server a person's machine can check. rewind itself still connects as kubeconfig/context/inCluster say",
+      "The API server URL as people's kubeconfigs name it, e.g. " +
+        "https://prod-eu.k8s.acme.com:6443. The CLI takes a person's identity only from " +
+        'a SelfSubjectReview by this server (or by the server of the explicit ' +
+        'kubeconfig: above). Needed for CLI identity when rewind uses inCluster or ' +
+        "the default kubeconfig, because those name no server a person's machine " +
+        'can check. rewind itself still connects as kubeconfig/context/inCluster say',
     ),
 });
 
@@ -107,7 +112,8 @@ export const repoSchema = z.strictObject({
     .min(1)
     .superRefine(checked(repoUrlFailure))
     .describe(
-      'Clone URL of the config repository: https://, ssh://, git@host:path, or the absolute path (or file://) of a local repository',
+      'Clone URL of the config repository: https://, ssh://, git@host:path, ' +
+        'or the absolute path (or file://) of a local repository',
     ),
   branch: z.string().superRefine(checked(branchFailure)).default('main'),
   webUrl: link().optional().describe('Base URL for commit links, e.g. https://github.com/acme/config'),
@@ -136,8 +142,10 @@ const approvalFields = {
   requireProvenIdentity: z
     .boolean()
     .describe(
-      'Whether approvals and rejections must come from a proven identity: a signed Slack click, or the CLI identified by the cluster ' +
-        '(people.*.kube). A name typed with --as or REWIND_USER is then refused by the run itself, even where cli.allowClaimedIdentity lets the CLI send it. ' +
+      'Whether approvals and rejections must come from a proven identity: ' +
+        'a signed Slack click, or the CLI identified by the cluster ' +
+        '(people.*.kube). A name typed with --as or REWIND_USER is then refused by ' +
+        'the run itself, even where cli.allowClaimedIdentity lets the CLI send it. ' +
         'Default: true for prodEnvironments, false elsewhere',
     ),
 };
@@ -376,7 +384,8 @@ export const configSchema = z.strictObject({
     )
     .default({})
     .describe(
-      'Registries, by image host, that the rollback plan asks (OCI distribution API) whether the images a revert brings back still exist; images of other hosts are not checked',
+      'Registries, by image host, that the rollback plan asks (OCI distribution API) whether ' +
+        'the images a revert brings back still exist; images of other hosts are not checked',
     ),
   people: z.record(handle, personSchema).default({}),
   cli: z
@@ -385,9 +394,12 @@ export const configSchema = z.strictObject({
         .boolean()
         .default(false)
         .describe(
-          'Whether the CLI may act as a person named with --as or REWIND_USER instead of proving who runs it from their kubeconfig. ' +
-            'Anyone who can run the CLI with this rewind.yaml can then act as anyone in people:, approvals included: only for a sandbox or a ' +
-            'single-user setup. Environments with approval.requireProvenIdentity (prod by default) still refuse decisions made that way',
+          'Whether the CLI may act as a person named with --as or ' +
+            'REWIND_USER instead of proving who runs it from their kubeconfig. ' +
+            'Anyone who can run the CLI with this rewind.yaml can then act as ' +
+            'anyone in people:, approvals included: only for a sandbox or a ' +
+            'single-user setup. Environments with approval.requireProvenIdentity ' +
+            '(prod by default) still refuse decisions made that way',
         ),
     })
     .prefault({})

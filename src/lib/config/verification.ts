@@ -66,7 +66,9 @@ export function verificationProblems(cfg: RewindConfig, env: EnvironmentConfig, 
           problems.push({
             path: `${base}.autoRollback.when.${i}`,
             message: `unknown check "${w}"`,
-            fix: `name a check of this environment's verification (${[...names].join(', ')}), or ${HEALTH_CHECK} (the rollout did not become healthy)`,
+            fix:
+              `name a check of this environment's verification (${[...names].join(', ')}), ` +
+              `or ${HEALTH_CHECK} (the rollout did not become healthy)`,
           });
       });
   }

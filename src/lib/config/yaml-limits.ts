@@ -138,7 +138,9 @@ function checkAliases(doc: Document, root: Node, at: ReadYaml['at']): void {
           throw new YamlReadError([
             {
               ...at(c.range?.[0]),
-              message: `YAML aliases expand to more than ${YAML_LIMITS.maxAliasedNodes} values by this alias (*${c.source}); that is how an alias bomb looks`,
+              message:
+                `YAML aliases expand to more than ${YAML_LIMITS.maxAliasedNodes} values ` +
+                `by this alias (*${c.source}); that is how an alias bomb looks`,
               fix: 'write the values out instead of nesting aliases of aliases',
             },
           ]);

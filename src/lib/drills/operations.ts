@@ -43,7 +43,9 @@ export function authorizeDrill(cfg: RewindConfig, name: string, who: PersonRef, 
   const allowed = [...(app?.owners ?? []), ...(app?.approvers ?? [])];
   if (!allowed.includes(who.handle)) {
     throw new RefusedError(
-      `${who.handle} is neither an owner nor an approver of ${drill.app} and cannot ${action} its drill "${drill.name}" (it injects faults into ${drill.app}/${drill.env}); owners and approvers: ${[...new Set(allowed)].join(', ') || '(none)'}`,
+      `${who.handle} is neither an owner nor an approver of ${drill.app} and cannot ${action} its ` +
+        `drill "${drill.name}" (it injects faults into ${drill.app}/${drill.env}); ` +
+        `owners and approvers: ${[...new Set(allowed)].join(', ') || '(none)'}`,
       'not-authorized',
     );
   }
@@ -75,7 +77,9 @@ export async function abortDrill(
   if (desc.status.name !== 'RUNNING') throw notRunning();
   if (desc.type !== 'drillWorkflow') {
     throw new RefusedError(
-      `drill "${name}" is not running: ${drillTargetText(drill)} is held by a ${desc.type === 'runbookWorkflow' ? 'runbook run' : desc.type} (${workflowId}), which is not a drill. Stop a run with \`rewind cancel ${drill.app ?? ''}${drill.env ? ` --env ${drill.env}` : ''}\`.`,
+      `drill "${name}" is not running: ${drillTargetText(drill)} is held by ` +
+        `a ${desc.type === 'runbookWorkflow' ? 'runbook run' : desc.type} (${workflowId}), which is not a ` +
+        `drill. Stop a run with \`rewind cancel ${drill.app ?? ''}${drill.env ? ` --env ${drill.env}` : ''}\`.`,
       'busy',
     );
   }
@@ -163,7 +167,8 @@ export function scorecardLines(card: Scorecard): string[] {
     ...card.checks.map((c) => `  ${c.passed ? '✓' : '✗'} ${c.name}: ${c.detail}`),
     `Time to detect: ${secs(card.timeToDetectMs)} (target ${secs(card.targets.timeToDetectMs)})`,
     `Time to restore: ${secs(card.timeToRestoreMs)} (target ${secs(card.targets.timeToRestoreMs)})`,
-    `Cleanup: ${card.cleanup.verified ? 'verified' : 'NOT verified'}${card.cleanup.detail ? `: ${card.cleanup.detail}` : ''}`,
+    `Cleanup: ${card.cleanup.verified ? 'verified' : 'NOT verified'}` +
+      `${card.cleanup.detail ? `: ${card.cleanup.detail}` : ''}`,
     ...(card.runs.length ? [`Runbook runs: ${card.runs.join(', ')}`] : []),
   ];
 }

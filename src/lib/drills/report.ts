@@ -13,7 +13,9 @@ export interface ReportRow extends Scorecard {
 }
 
 export async function drillScorecards(rw: Rewind, since?: Date): Promise<ReportRow[]> {
-  const query = `WorkflowType = 'drillLauncherWorkflow' AND ExecutionStatus != 'Running'${since ? ` AND StartTime >= '${since.toISOString()}'` : ''}`;
+  const query =
+    `WorkflowType = 'drillLauncherWorkflow' AND ExecutionStatus != ` +
+    `'Running'${since ? ` AND StartTime >= '${since.toISOString()}'` : ''}`;
   const cards: Scorecard[] = [];
   for await (const wf of rw.client.workflow.list({ query })) {
     if (wf.status.name === 'COMPLETED') {
@@ -81,7 +83,11 @@ export function reportMarkdown(rows: ReportRow[]): string {
         .join('; ') ||
       (r.reason ?? '');
     lines.push(
-      `| ${r.startedAt.replace('T', ' ').slice(0, 19)} | ${r.drill} | ${r.kind} | ${r.app ? `${r.app}/${r.env}` : 'cluster'} | ${r.outcome ?? 'running'} | ${secs(r.timeToDetectMs)}${signed(r.trend?.detect)} / ${secs(r.targets.timeToDetectMs)} | ${secs(r.timeToRestoreMs)}${signed(r.trend?.restore)} / ${secs(r.targets.timeToRestoreMs)} | ${failed.replace(/\|/g, '\\|')} | ${r.cleanup.verified ? 'verified' : 'NOT verified'} |`,
+      `| ${r.startedAt.replace('T', ' ').slice(0, 19)} | ${r.drill} | ${r.kind} | ` +
+        `${r.app ? `${r.app}/${r.env}` : 'cluster'} | ${r.outcome ?? 'running'} | ` +
+        `${secs(r.timeToDetectMs)}${signed(r.trend?.detect)} / ${secs(r.targets.timeToDetectMs)} | ` +
+        `${secs(r.timeToRestoreMs)}${signed(r.trend?.restore)} / ${secs(r.targets.timeToRestoreMs)}` +
+        ` | ${failed.replace(/\|/g, '\\|')} | ${r.cleanup.verified ? 'verified' : 'NOT verified'} |`,
     );
   }
   lines.push('', 'Times are "measured (change since the previous run) / target".');

@@ -176,7 +176,8 @@ async function scheduleHandle(rw: Rewind, name: string) {
       const onDemand = !rw.cfg.drills.find((d) => d.name === name)?.schedule;
       throw new RefusedError(
         onDemand
-          ? `drill "${name}" runs on demand only (no schedule: in rewind.yaml); run it with \`rewind drills run ${name}\`, or give it a schedule and run \`rewind drills apply\``
+          ? `drill "${name}" runs on demand only (no schedule: in rewind.yaml); run it with ` +
+              `\`rewind drills run ${name}\`, or give it a schedule and run \`rewind drills apply\``
           : `drill "${name}" has no Schedule yet; run \`rewind drills apply\` first (or \`rewind drills run ${name}\`)`,
         'not-found',
       );

@@ -122,10 +122,19 @@ export function describeReader(r: ConfigReader, kind: ConfigKind, name: string):
   switch (r.via) {
     case 'env':
     case 'envFrom':
-      return `${r.workload} (container ${r.container}) reads ${keys} through ${r.via} ${source}: running pods keep the old value until they restart`;
+      return (
+        `${r.workload} (container ${r.container}) reads ${keys} through ${r.via} ${source}: ` +
+        `running pods keep the old value until they restart`
+      );
     case 'subPath':
-      return `${r.workload} (container ${r.container}) mounts ${keys} of ${source} with subPath: the file is not updated until the pods restart`;
+      return (
+        `${r.workload} (container ${r.container}) mounts ${keys} of ${source} with ` +
+        `subPath: the file is not updated until the pods restart`
+      );
     case 'volume':
-      return `${r.workload} (container ${r.container}) mounts ${keys} of ${source} as a volume: the kubelet updates the files in place within about a minute; the app must re-read them`;
+      return (
+        `${r.workload} (container ${r.container}) mounts ${keys} of ${source} as a volume: the ` +
+        `kubelet updates the files in place within about a minute; the app must re-read them`
+      );
   }
 }

@@ -16,7 +16,8 @@ import type { LiveChange } from '../../../workflows/types.js';
 export class ChangeSyntaxError extends Error {
   constructor(message: string) {
     super(
-      `${message}. Forms: "configmap/NAME KEY=VALUE", "deployment/NAME image=REF", "deployment/NAME[:CONTAINER] env KEY=VALUE", or "KIND/NAME {json merge patch}"`,
+      `${message}. Forms: "configmap/NAME KEY=VALUE", "deployment/NAME image=REF", ` +
+        `"deployment/NAME[:CONTAINER] env KEY=VALUE", or "KIND/NAME {json merge patch}"`,
     );
     this.name = 'ChangeSyntaxError';
   }

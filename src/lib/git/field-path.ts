@@ -42,7 +42,8 @@ export function patchLeaves(patch: Record<string, unknown>, patchType: 'merge' |
       for (const [k, v] of Object.entries(value)) {
         if (k.startsWith('$')) {
           throw new FieldPathError(
-            `the patch uses the strategic-merge directive "${k}" at ${formatFieldPath(at) || '(root)'}; rewind can only carry plain field values to Git`,
+            `the patch uses the strategic-merge directive "${k}" ` +
+              `at ${formatFieldPath(at) || '(root)'}; rewind can only carry plain field values to Git`,
           );
         }
         walk(v, [...at, k]);
@@ -115,7 +116,9 @@ export function parseGitPath(text: string): Array<string | number> {
   }
   if (text === '' || consumed !== text.length || expectSegment || out.length === 0) {
     throw new FieldPathError(
-      `--git-path "${text}" is not a YAML path: use dot-separated keys of letters, digits, _ and - (e.g. data.DB_HOST), [key.with.dots] for keys with dots, and numbers for list items (spec.template.spec.containers.0.image)`,
+      `--git-path "${text}" is not a YAML path: use dot-separated keys of ` +
+        `letters, digits, _ and - (e.g. data.DB_HOST), [key.with.dots] for keys with ` +
+        `dots, and numbers for list items (spec.template.spec.containers.0.image)`,
     );
   }
   return out;

@@ -47,7 +47,10 @@ export function changeSummary(c: LiveChange): string {
   const object = `${c.object.kind}/${c.object.name}`;
   const full = `${object} ${fields.join(', ')}`;
   if (full.length <= SUBJECT_MAX - 'emergency: '.length) return full;
-  return `${object} ${fields.length} field${fields.length === 1 ? '' : 's'} (${fields.map((f) => f.split('=')[0]).join(', ')})`;
+  return (
+    `${object} ${fields.length} field${fields.length === 1 ? '' : 's'}` +
+    ` (${fields.map((f) => f.split('=')[0]).join(', ')})`
+  );
 }
 
 export function liveChangeMessage(m: LiveChangeMessageInput): string {
@@ -63,7 +66,8 @@ export function liveChangeMessage(m: LiveChangeMessageInput): string {
   );
   const body = [
     m.body ??
-      'Applied live first by rewind (emergency path); this commit makes Git render the patched live state, so auto-sync can be resumed without undoing it.',
+      'Applied live first by rewind (emergency path); this commit makes Git render ' +
+        'the patched live state, so auto-sync can be resumed without undoing it.',
     ...(where.length > 0 ? [where.join('\n')] : []),
   ].join('\n\n');
   return `${[subject, ...(reason ? [reason] : []), body, trailerBlock({ ...m, change: m.change ?? 'live-first' })].join('\n\n')}\n`;

@@ -109,7 +109,8 @@ class Locator {
     const o = change.object;
     if (after.kind !== o.kind || after.metadata.name !== o.name || (after.metadata.namespace ?? '') !== o.namespace) {
       throw badInput(
-        `the live object given for ${o.kind} ${o.namespace}/${o.name} is ${after.kind} ${after.metadata.namespace ?? ''}/${after.metadata.name}`,
+        `the live object given for ${o.kind} ${o.namespace}/${o.name} is ` +
+          `${after.kind} ${after.metadata.namespace ?? ''}/${after.metadata.name}`,
       );
     }
     this.docs = new ObjectDocs(
@@ -240,7 +241,9 @@ class Locator {
   ): Promise<GitEdit[]> {
     const env = this.layers[0];
     if (!env?.kustomization) throw this.notFound();
-    const why = `${source}; ${others.join(', ')} render ${shared.dir} too, so the value goes into ${this.envPath}'s own patch`;
+    const why =
+      `${source}; ${others.join(', ')} render ${shared.dir} too, ` +
+      `so the value goes into ${this.envPath}'s own patch`;
     const own = await this.envPatchDoc();
     if (own)
       return this.docs.editIn(
@@ -263,7 +266,8 @@ class Locator {
     const k = await this.docs.load(kfile);
     if (!k?.docs[0])
       throw badInput(
-        `${kfile} cannot be read as YAML, so rewind cannot add a patch to it; fix it, or name the place with --git-file <path> --git-path <yaml.path>`,
+        `${kfile} cannot be read as YAML, so rewind cannot add a patch to it; ` +
+          `fix it, or name the place with --git-file <path> --git-path <yaml.path>`,
         { file: kfile },
       );
     // The object as the files name it (before any namePrefix), so the patch matches as kustomize resolves it.
@@ -360,7 +364,9 @@ class Locator {
     const i = entries.findIndex((e) => isObj(e) && typeof e.name === 'string' && names.has(e.name));
     const entry = entries[i] as Record<string, unknown> | undefined;
     if (!entry) return undefined;
-    const why = `${kfile} sets the image of ${formatFieldPath(p.slice(-3, -1))} (images: entry "${String(entry.name)}"); promotions change it here`;
+    const why =
+      `${kfile} sets the image of ${formatFieldPath(p.slice(-3, -1))} (images: ` +
+      `entry "${String(entry.name)}"); promotions change it here`;
     const at = (k: string) => ['images', i, k];
     return () => {
       const edits: GitEdit[] = [];
@@ -413,7 +419,8 @@ class Locator {
     const { gitFile, gitPath } = this.change;
     if (gitFile === undefined || gitPath === undefined)
       throw badInput(
-        'an explicit Git location needs both a file and a path; give both --git-file <repo-relative file> and --git-path <yaml.path>',
+        'an explicit Git location needs both a file and a path; give ' +
+          'both --git-file <repo-relative file> and --git-path <yaml.path>',
       );
     const segments = gitFile.split('/');
     if (
@@ -422,7 +429,8 @@ class Locator {
       !/\.ya?ml$/.test(gitFile)
     ) {
       throw badInput(
-        `--git-file "${gitFile}" must be a .yaml/.yml file relative to the repository root, inside it (letters, digits, . _ - and /, no ..)`,
+        `--git-file "${gitFile}" must be a .yaml/.yml file relative to the ` +
+          `repository root, inside it (letters, digits, . _ - and /, no ..)`,
         { gitFile },
       );
     }
@@ -433,7 +441,8 @@ class Locator {
     const at = docIndex >= 0 ? docIndex : f.docs.length === 1 ? 0 : -1;
     if (at < 0)
       throw badInput(
-        `--git-file ${gitFile} has ${f.docs.length} documents and none is ${this.label}; point at a file with one document, or one that defines the object`,
+        `--git-file ${gitFile} has ${f.docs.length} documents and none is ${this.label}; ` +
+          `point at a file with one document, or one that defines the object`,
         { gitFile },
       );
     // gitPath names the deepest node of the patch that holds every field it sets: for a
@@ -460,8 +469,10 @@ class Locator {
     const inline = this.layers.reduce((n, l) => n + l.inlinePatches, 0);
     return badInput(
       `no file in the Git sources of ${this.envPath} defines ${kind} ${namespace}/${name} ` +
-        `(searched ${searched.join(', ') || 'nothing: the path has no manifests'}${inline ? `; ${inline} inline patch(es) are not searched` : ''}). ` +
-        'If it is made elsewhere (a generator, Helm values, another repo), name the place: --git-file <path> --git-path <yaml.path>',
+        `(searched ${searched.join(', ') || 'nothing: the path has no manifests'}` +
+        `${inline ? `; ${inline} inline patch(es) are not searched` : ''}). ` +
+        'If it is made elsewhere (a generator, Helm values, another ' +
+        'repo), name the place: --git-file <path> --git-path <yaml.path>',
       { searched, object: `${kind}/${namespace}/${name}` },
     );
   }

@@ -133,8 +133,10 @@ function envLabels(dirs: readonly string[]): string[] {
 function refuseSharedChange(envPath: string, changed: readonly string[], files: readonly string[]): ApplicationFailure {
   const names = envLabels(changed).join(', ');
   return badInput(
-    `the Git edits for ${envPath} would also change what ${names} render${changed.length === 1 ? 's' : ''} (${changed.join(', ')}), through ${files.join(', ')}; nothing was changed. ` +
-      `To change only ${envPath}, name a file of its own with --git-file <path> --git-path <yaml.path>; to change ${names} as well, say so with --git-base`,
+    `the Git edits for ${envPath} would also change what ${names} render${changed.length === 1 ? 's' : ''}` +
+      ` (${changed.join(', ')}), through ${files.join(', ')}; nothing was changed. ` +
+      `To change only ${envPath}, name a file of its own with --git-file <path> ` +
+      `--git-path <yaml.path>; to change ${names} as well, say so with --git-base`,
     { changed, files },
   );
 }

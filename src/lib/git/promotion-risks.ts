@@ -66,7 +66,9 @@ export function migrationsIn(before: readonly KubeObject[], after: readonly Kube
     const hook = hookOf(o);
     hints.push({
       object: objectKey(o),
-      why: `${o.kind.toLowerCase()}/${o.metadata.name}${hook ? ` (${hook})` : ''} looks like a migration by ${word}, and the promotion ${prior ? 'changed' : 'added'} it`,
+      why:
+        `${o.kind.toLowerCase()}/${o.metadata.name}${hook ? ` (${hook})` : ''} looks ` +
+        `like a migration by ${word}, and the promotion ${prior ? 'changed' : 'added'} it`,
     });
   }
   return hints.sort((a, b) => a.object.localeCompare(b.object));

@@ -26,7 +26,9 @@ export function assessDaemonSet(d: DaemonSetLike): HealthStatus {
       ? { code: 'Healthy', message: '' }
       : {
           code: 'Progressing',
-          message: `Waiting for daemon set "${name}": ${ready} of ${desired} pods are ready (OnDelete: pods update only when deleted)...`,
+          message:
+            `Waiting for daemon set "${name}": ${ready} of ${desired} pods ` +
+            `are ready (OnDelete: pods update only when deleted)...`,
         };
   }
   if ((d.metadata?.generation ?? 0) > (st.observedGeneration ?? 0)) {
@@ -37,12 +39,16 @@ export function assessDaemonSet(d: DaemonSetLike): HealthStatus {
   if (updated < desired)
     return {
       code: 'Progressing',
-      message: `Waiting for daemon set "${name}" rollout to finish: ${updated} out of ${desired} new pods have been updated...`,
+      message:
+        `Waiting for daemon set "${name}" rollout to ` +
+        `finish: ${updated} out of ${desired} new pods have been updated...`,
     };
   if (available < desired)
     return {
       code: 'Progressing',
-      message: `Waiting for daemon set "${name}" rollout to finish: ${available} of ${desired} updated pods are available...`,
+      message:
+        `Waiting for daemon set "${name}" rollout to ` +
+        `finish: ${available} of ${desired} updated pods are available...`,
     };
   return { code: 'Healthy', message: '' };
 }

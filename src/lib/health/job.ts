@@ -21,12 +21,16 @@ export function assessJob(j: JobLike): HealthStatus {
   if (failed)
     return {
       code: 'Degraded',
-      message: `Job "${j.metadata?.name ?? ''}" failed: ${failed.reason ?? ''}${failed.message ? `: ${failed.message}` : ''}`,
+      message:
+        `Job "${j.metadata?.name ?? ''}" ` +
+        `failed: ${failed.reason ?? ''}${failed.message ? `: ${failed.message}` : ''}`,
     };
   if (cond('Complete')) return { code: 'Healthy', message: '' };
   if (j.spec?.suspend) return { code: 'Suspended', message: 'Job is suspended' };
   return {
     code: 'Progressing',
-    message: `Job "${j.metadata?.name ?? ''}" is running: ${j.status?.active ?? 0} active, ${j.status?.succeeded ?? 0} succeeded, ${j.status?.failed ?? 0} failed`,
+    message:
+      `Job "${j.metadata?.name ?? ''}" is running: ${j.status?.active ?? 0} active, ` +
+      `${j.status?.succeeded ?? 0} succeeded, ${j.status?.failed ?? 0} failed`,
   };
 }

@@ -40,14 +40,18 @@ export function assessStatefulSet(s: StatefulSetLike): HealthStatus {
     if (updated < want - partition)
       return {
         code: 'Progressing',
-        message: `Waiting for partitioned roll out to finish: ${updated} out of ${want - partition} new pods have been updated...`,
+        message:
+          `Waiting for partitioned roll out to finish: ${updated} out ` +
+          `of ${want - partition} new pods have been updated...`,
       };
     return { code: 'Healthy', message: `partitioned roll out complete: ${updated} new pods have been updated...` };
   }
   if (st.updateRevision !== st.currentRevision) {
     return {
       code: 'Progressing',
-      message: `waiting for statefulset rolling update to complete ${st.updatedReplicas ?? 0} pods at revision ${st.updateRevision ?? '?'}...`,
+      message:
+        `waiting for statefulset rolling update to ` +
+        `complete ${st.updatedReplicas ?? 0} pods at revision ${st.updateRevision ?? '?'}...`,
     };
   }
   return { code: 'Healthy', message: '' };

@@ -266,6 +266,9 @@ export class KubeRest {
   }
 
   objectPath(info: ResourceInfo, namespace: string | undefined, name: string): string {
-    return `${this.collectionPath(info, info.namespaced ? (namespace ?? 'default') : undefined)}/${encodeURIComponent(name)}`;
+    return (
+      `${this.collectionPath(info, info.namespaced ? (namespace ?? 'default') : undefined)}` +
+      `/${encodeURIComponent(name)}`
+    );
   }
 }

@@ -44,14 +44,19 @@ export class RewindMetrics {
 
   private readonly runsFinished = new Counter({
     name: 'rewind_runs_finished_total',
-    help: 'Runbook runs that ended, by runbook, source (slack, cli, drill) and outcome (the run phase: restored, not-restored, failed, cancelled, rejected, expired, resolved, abandoned; or terminated / timed-out when the workflow was stopped from outside)',
+    help:
+      'Runbook runs that ended, by runbook, source (slack, cli, drill) and outcome (the ' +
+      'run phase: restored, not-restored, failed, cancelled, rejected, expired, resolved, ' +
+      'abandoned; or terminated / timed-out when the workflow was stopped from outside)',
     labelNames: ['runbook', 'source', 'outcome'] as const,
     registers: [this.registry],
   });
 
   private readonly stepDuration = new Histogram({
     name: 'rewind_step_duration_seconds',
-    help: 'Duration of runbook steps by step kind and how the step ended (done or failed), from the workflow timeline of finished runs; approve includes the wait for a person',
+    help:
+      'Duration of runbook steps by step kind and how the step ended (done or failed), ' +
+      'from the workflow timeline of finished runs; approve includes the wait for a person',
     labelNames: ['kind', 'state'] as const,
     buckets: STEP_BUCKETS,
     registers: [this.registry],
@@ -59,7 +64,9 @@ export class RewindMetrics {
 
   private readonly timeToRestore = new Histogram({
     name: 'rewind_time_to_restore_seconds',
-    help: 'From the request to health held for the whole window, for runs that ended restored, by runbook and source (drill runs are game days, not incidents)',
+    help:
+      'From the request to health held for the whole window, for runs that ended ' +
+      'restored, by runbook and source (drill runs are game days, not incidents)',
     labelNames: ['runbook', 'source'] as const,
     buckets: RESTORE_BUCKETS,
     registers: [this.registry],
@@ -67,7 +74,9 @@ export class RewindMetrics {
 
   private readonly activityDuration = new Histogram({
     name: 'rewind_activity_duration_seconds',
-    help: 'Duration of each activity attempt on this worker (Kubernetes, Git, Slack), by activity and outcome (completed, failed, cancelled)',
+    help:
+      'Duration of each activity attempt on this worker (Kubernetes, ' +
+      'Git, Slack), by activity and outcome (completed, failed, cancelled)',
     labelNames: ['activity', 'outcome'] as const,
     buckets: STEP_BUCKETS,
     registers: [this.registry],
@@ -75,7 +84,10 @@ export class RewindMetrics {
 
   private readonly paused = new Gauge({
     name: 'rewind_autosync_paused',
-    help: 'Configured app environments whose auto-sync is off (1 per target), by who holds it: lease=active (a rewind run holds it), expired (a rewind lease past its expiry), none (paused by hand, or a terminated run: a live change Git may not hold)',
+    help:
+      'Configured app environments whose auto-sync is off (1 per target), by who holds ' +
+      'it: lease=active (a rewind run holds it), expired (a rewind lease past its ' +
+      'expiry), none (paused by hand, or a terminated run: a live change Git may not hold)',
     labelNames: ['app', 'env', 'engine', 'lease'] as const,
     registers: [this.registry],
   });

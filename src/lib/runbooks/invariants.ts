@@ -37,7 +37,9 @@ export function invariantViolations(steps: readonly RunbookStep[]): InvariantVio
       message:
         approve < 0
           ? `step ${label(s)} changes things, and the runbook has no approve step; add "- step: approve" before it`
-          : `step ${label(s)} changes things but comes before the approval step ${label(steps[approve]!)}; move it after, or waive approval for this step with with: { beforeApproval: "<why it is safe unapproved>" }`,
+          : `step ${label(s)} changes things but comes before the approval ` +
+            `step ${label(steps[approve]!)}; move it after, or waive approval for ` +
+            `this step with with: { beforeApproval: "<why it is safe unapproved>" }`,
     });
   });
 
@@ -47,19 +49,26 @@ export function invariantViolations(steps: readonly RunbookStep[]): InvariantVio
   if (pauses.length > 1)
     out.push({
       step: pauses[1]!,
-      message: `step ${label(steps[pauses[1]!]!)} pauses auto-sync a second time; a runbook pauses once (the held-pause path guards one pause)`,
+      message:
+        `step ${label(steps[pauses[1]!]!)} pauses auto-sync a second ` +
+        `time; a runbook pauses once (the held-pause path guards one pause)`,
     });
   for (const i of all('patchLive')) {
     if (pause < 0 || i < pause)
       out.push({
         step: i,
-        message: `step ${label(steps[i]!)} patches live objects ${pause < 0 ? 'but the runbook never pauses auto-sync' : `before ${label(steps[pause]!)}`}: the engine's self-heal would undo it; put a pauseAutoSync step before it`,
+        message:
+          `step ${label(steps[i]!)} patches live ` +
+          `objects ${pause < 0 ? 'but the runbook never pauses auto-sync' : `before ${label(steps[pause]!)}`}: ` +
+          `the engine's self-heal would undo it; put a pauseAutoSync step before it`,
       });
   }
   if (pause >= 0 && resumes.length === 0)
     out.push({
       step: pause,
-      message: `step ${label(steps[pause]!)} pauses auto-sync but no resumeAutoSync step follows; add one after the Git gate (waitForGitToMatchLive) and awaitEngineRevision`,
+      message:
+        `step ${label(steps[pause]!)} pauses auto-sync but no resumeAutoSync step follows; ` +
+        `add one after the Git gate (waitForGitToMatchLive) and awaitEngineRevision`,
     });
   if (resumes.length > 1)
     out.push({
@@ -72,14 +81,19 @@ export function invariantViolations(steps: readonly RunbookStep[]): InvariantVio
     if (pause < 0 || resume < pause)
       out.push({
         step: resume,
-        message: `step ${label(s)} resumes auto-sync ${pause < 0 ? 'that the runbook never paused' : `before ${label(steps[pause]!)}`}; resume only after the pause`,
+        message:
+          `step ${label(s)} resumes auto-sync ` +
+          `${pause < 0 ? 'that the runbook never paused' : `before ${label(steps[pause]!)}`}; ` +
+          `resume only after the pause`,
       });
     for (const gate of ['waitForGitToMatchLive', 'awaitEngineRevision'] as const) {
       const g = steps.findIndex((x, i) => x.kind === gate && i > pause && i < resume);
       if (g < 0)
         out.push({
           step: resume,
-          message: `step ${label(s)} resumes auto-sync without a ${gate} step between the pause and it; ${gate === 'waitForGitToMatchLive' ? 'Git must render the live state before the engine manages the app again' : 'the engine must have fetched the commit before it may act again'}`,
+          message:
+            `step ${label(s)} resumes auto-sync without a ${gate} step between the pause and it; ` +
+            `${gate === 'waitForGitToMatchLive' ? 'Git must render the live state before the engine manages the app again' : 'the engine must have fetched the commit before it may act again'}`,
         });
     }
   }

@@ -84,7 +84,8 @@ export function parseRunbook(text: string, file: string): RunbookSnapshot {
     let message = `${issueText(issue)}.`;
     if (issue.code === 'invalid_value' && keys.at(-1) === 'step') {
       const typed = String(yaml.doc.getIn(keys) ?? '');
-      message = `unknown step ${shown(typed, 40)}${didYouMean(typed, STEP_KINDS)}. Known steps: ${STEP_KINDS.join(', ')}.`;
+      message =
+        `unknown step ${shown(typed, 40)}${didYouMean(typed, STEP_KINDS)}` + `. Known steps: ${STEP_KINDS.join(', ')}.`;
     }
     throw new RunbookError(`${where(keys)}: ${keys.join('.') || '(top level)'}: ${message}`);
   }
@@ -97,10 +98,12 @@ export function parseRunbook(text: string, file: string): RunbookSnapshot {
         const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
         const known = paramKeys(s.step as StepKind);
         const message = keys.length
-          ? `unknown parameter${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}; ${s.step} takes ${known.length ? known.join(', ') : 'no parameters'}`
+          ? `unknown parameter${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}` +
+            `; ${s.step} takes ${known.length ? known.join(', ') : 'no parameters'}`
           : issueText(issue);
         problems.push(
-          `${where(['steps', i, 'with', ...(issue.path as Array<string | number>)])}: step "${name}" (${s.step}): with${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${message}`,
+          `${where(['steps', i, 'with', ...(issue.path as Array<string | number>)])}: step "${name}" ` +
+            `(${s.step}): with${issue.path.length ? `.${issue.path.join('.')}` : ''}: ${message}`,
         );
       }
       return { kind: s.step, name, with: {} };

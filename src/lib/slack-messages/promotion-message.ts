@@ -23,7 +23,10 @@ export function degradedText(target: Pick<TargetSnapshot, 'app' | 'env'>, v: Pro
     .filter((x) => !x.passed)
     .map((x) => x.message)
     .join('; ');
-  return `${target.app}/${target.env} degraded after promotion ${(v.change?.sha ?? v.revision).slice(0, 7)} (${failed || v.message || 'verification failed'})`;
+  return (
+    `${target.app}/${target.env} degraded after promotion ` +
+    `${(v.change?.sha ?? v.revision).slice(0, 7)} (${failed || v.message || 'verification failed'})`
+  );
 }
 
 export function promotionVerdictMessage(
@@ -38,7 +41,9 @@ export function promotionVerdictMessage(
     section(
       [
         c?.subject
-          ? `Promotion \`${(c.sha ?? '').slice(0, 7)}\` "${esc(c.subject)}"${c.author ? ` by ${esc(c.author)}` : ''}${c.alsoSynced ? ` (synced together with ${c.alsoSynced} earlier change${c.alsoSynced > 1 ? 's' : ''})` : ''}`
+          ? `Promotion \`${(c.sha ?? '').slice(0, 7)}\` ` +
+            `"${esc(c.subject)}"${c.author ? ` by ${esc(c.author)}` : ''}` +
+            `${c.alsoSynced ? ` (synced together with ${c.alsoSynced} earlier change${c.alsoSynced > 1 ? 's' : ''})` : ''}`
           : '',
         `Synced ${v.syncedAt}; first failed verification ${v.detectedAt ?? '?'}.`,
         ...v.verdicts.map((x) => `${x.passed ? '✅' : '❌'} ${esc(x.message)}`),
@@ -53,7 +58,8 @@ export function promotionVerdictMessage(
     const link = runLink(target, a.workflowId);
     blocks.push(
       section(
-        `:rewind: *Rolling back automatically* (autoRollback policy of ${target.app}/${target.env}, committed in rewind.yaml): run \`${a.workflowId}\`${link ? ` <${link}|in Temporal>` : ''}. Its own message follows.`,
+        `:rewind: *Rolling back automatically* (autoRollback policy of ${target.app}/${target.env}, committed in ` +
+          `rewind.yaml): run \`${a.workflowId}\`${link ? ` <${link}|in Temporal>` : ''}. Its own message follows.`,
       ),
     );
   } else {
@@ -61,13 +67,16 @@ export function promotionVerdictMessage(
     else if (a?.kind === 'cooldown')
       blocks.push(
         section(
-          `:hourglass: Not rolled back automatically: the autoRollback cooldown of ${target.app}/${target.env} runs until ${a.until} (last automatic rollback ${a.last}).`,
+          `:hourglass: Not rolled back automatically: the autoRollback cooldown ` +
+            `of ${target.app}/${target.env} runs until ${a.until} (last automatic rollback ${a.last}).`,
         ),
       );
     else if (holder) blocks.push(section(`:no_entry: ${esc(holder)} The button works once it has ended.`));
     blocks.push(
       section(
-        `An owner (${target.owners.map((o) => o.handle).join(', ')}) can roll back \`${sha}\`: the plan is filled in with it, and ${target.approval.required ? 'it still needs approval' : 'no approval is required here'}. CLI: \`rewind rollback ${target.app} --env ${target.env} --to ${sha}\``,
+        `An owner (${target.owners.map((o) => o.handle).join(', ')}) can roll back \`${sha}\`: the plan is filled ` +
+          `in with it, and ${target.approval.required ? 'it still needs approval' : 'no approval is required here'}. ` +
+          `CLI: \`rewind rollback ${target.app} --env ${target.env} --to ${sha}\``,
       ),
     );
     blocks.push({

@@ -71,7 +71,8 @@ export function runMessage(status: RunStatus, target: TargetSnapshot): { text: s
   const blocks: Block[] = [
     { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
     text(
-      `Requested by *${status.requester}*${status.incidentId ? ` for incident *${status.incidentId}*` : ''}: ${status.reason}`,
+      `Requested by *${status.requester}*` +
+        `${status.incidentId ? ` for incident *${status.incidentId}*` : ''}: ${status.reason}`,
     ),
   ];
   const plan = status.plan;
@@ -87,7 +88,8 @@ export function runMessage(status: RunStatus, target: TargetSnapshot): { text: s
     blocks.push(text(`*Revert* ${sha} "${p.subject}" by ${p.author}\n${changes.join('\n') || '• no rendered change'}`));
     blocks.push(
       text(
-        `*Engine*: ${plan.engine.syncStatus} at \`${(plan.engine.syncedRevision ?? '?').slice(-40, -33) || '?'}\`, health ${plan.engine.health}, auto-sync ${plan.engine.autoSync ? 'on' : 'off'}`,
+        `*Engine*: ${plan.engine.syncStatus} at \`${(plan.engine.syncedRevision ?? '?').slice(-40, -33) || '?'}\`, ` +
+          `health ${plan.engine.health}, auto-sync ${plan.engine.autoSync ? 'on' : 'off'}`,
       ),
     );
     if (plan.warnings.length) blocks.push(text(plan.warnings.map((w) => `:warning: ${w}`).join('\n')));
@@ -97,7 +99,8 @@ export function runMessage(status: RunStatus, target: TargetSnapshot): { text: s
     const l = status.pause.lease;
     blocks.push(
       text(
-        `:double_vertical_bar: Auto-sync paused by rewind since ${l.pausedAt} for ${esc(l.by)}${l.incidentId ? ` (${esc(l.incidentId)})` : ''}; lease until ${l.expiresAt}`,
+        `:double_vertical_bar: Auto-sync paused by rewind since ${l.pausedAt} for ${esc(l.by)}` +
+          `${l.incidentId ? ` (${esc(l.incidentId)})` : ''}; lease until ${l.expiresAt}`,
       ),
     );
   }
@@ -107,7 +110,8 @@ export function runMessage(status: RunStatus, target: TargetSnapshot): { text: s
   if (status.result)
     blocks.push(
       text(
-        `*${status.result}*${status.timeToRestoreMs !== undefined ? `\nTime to restore: ${Math.round(status.timeToRestoreMs / 1000)}s` : ''}`,
+        `*${status.result}*` +
+          `${status.timeToRestoreMs !== undefined ? `\nTime to restore: ${Math.round(status.timeToRestoreMs / 1000)}s` : ''}`,
       ),
     );
   const link = runLink(target, status.workflowId);
@@ -141,7 +145,9 @@ export function runMessage(status: RunStatus, target: TargetSnapshot): { text: s
   if (status.phase === 'held-paused') {
     blocks.push(
       text(
-        `*Needs a person.* Resolve once Git holds the change (rewind checks it, then resumes auto-sync), or abandon to resume now and let Git undo the live change.\nCLI: \`rewind resolve ${status.app} --env ${status.env}\` · \`rewind abandon ${status.app} --env ${status.env} --confirm\``,
+        `*Needs a person.* Resolve once Git holds the change (rewind checks it, then resumes auto-sync), ` +
+          `or abandon to resume now and let Git undo the live change.\nCLI: \`rewind resolve ${status.app}` +
+          ` --env ${status.env}\` · \`rewind abandon ${status.app} --env ${status.env} --confirm\``,
       ),
     );
     buttons.push({
@@ -167,19 +173,23 @@ export function runMessage(status: RunStatus, target: TargetSnapshot): { text: s
 function emergencyBlocks(e: EmergencyPlan, status: RunStatus): Block[] {
   const objects = e.changes.map(
     (c) =>
-      `*${esc(objectLabel(c.object))}*\n${c.fields.map((f) => `• \`${esc(f.path)}\`: ${value(f.live)} → ${value(f.desired)}`).join('\n')}`,
+      `*${esc(objectLabel(c.object))}*\n` +
+      `${c.fields.map((f) => `• \`${esc(f.path)}\`: ${value(f.live)} → ${value(f.desired)}`).join('\n')}`,
   );
   const files = [...new Set(e.gitEdits.map((g) => g.file))];
   const git = status.commitSha ? `*Git*: committed \`${status.commitSha.slice(0, 7)}\`, editing` : '*Git*: will edit';
   const blocks = [
     text(
-      `*Change live* (before → after), then hold it in Git\n${objects.join('\n')}${(e.readers ?? []).length ? `\n${(e.readers ?? []).map((r) => `• ${esc(r)}`).join('\n')}` : ''}`,
+      `*Change live* (before → after), then hold it in Git\n${objects.join('\n')}` +
+        `${(e.readers ?? []).length ? `\n${(e.readers ?? []).map((r) => `• ${esc(r)}`).join('\n')}` : ''}`,
     ),
     text(
-      `${git} ${files.map((f) => `\`${esc(f)}\``).join(', ') || '(no file)'}${e.gitDiff ? `\n\`\`\`\n${esc(e.gitDiff.length > 1800 ? `${e.gitDiff.slice(0, 1800)}\n…` : e.gitDiff.trimEnd())}\n\`\`\`` : ''}`,
+      `${git} ${files.map((f) => `\`${esc(f)}\``).join(', ') || '(no file)'}` +
+        `${e.gitDiff ? `\n\`\`\`\n${esc(e.gitDiff.length > 1800 ? `${e.gitDiff.slice(0, 1800)}\n…` : e.gitDiff.trimEnd())}\n\`\`\`` : ''}`,
     ),
     text(
-      `*Engine* at plan time: ${e.engine.syncStatus}, health ${e.engine.health}, auto-sync ${e.engine.autoSync ? 'on' : 'off'}`,
+      `*Engine* at plan time: ${e.engine.syncStatus}, ` +
+        `health ${e.engine.health}, auto-sync ${e.engine.autoSync ? 'on' : 'off'}`,
     ),
   ];
   if (e.warnings.length) blocks.push(text(e.warnings.map((w) => `:warning: ${esc(w)}`).join('\n')));
@@ -192,10 +202,11 @@ function abandonConfirm(status: RunStatus): Record<string, unknown> {
     title: { type: 'plain_text', text: 'Abandon the live change?' },
     text: {
       type: 'mrkdwn',
-      text: `Auto-sync of *${status.app}/${status.env}* resumes now and Git wins: the engine undoes the live change${status.emergency ? ` to ${status.emergency.changes.map((c) => esc(objectLabel(c.object))).join(', ')}` : ''}. Use Resolve instead if the fix is in Git.`.slice(
-        0,
-        300,
-      ),
+      text: (
+        `Auto-sync of *${status.app}/${status.env}* resumes now and Git wins: the engine undoes the live change` +
+        `${status.emergency ? ` to ${status.emergency.changes.map((c) => esc(objectLabel(c.object))).join(', ')}` : ''}` +
+        `. Use Resolve instead if the fix is in Git.`
+      ).slice(0, 300),
     },
     confirm: { type: 'plain_text', text: 'Abandon: let Git win' },
     deny: { type: 'plain_text', text: 'Keep it paused' },

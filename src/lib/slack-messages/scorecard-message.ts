@@ -12,7 +12,9 @@ const ICON = {
 
 export function scorecardMessage(card: Scorecard): { text: string; blocks: Block[] } {
   const outcome = card.outcome ?? 'failed';
-  const title = `Game day ${card.drill} (${card.kind}${card.app ? ` on ${card.app}/${card.env}` : ''}): ${outcome.toUpperCase()}`;
+  const title =
+    `Game day ${card.drill} (${card.kind}` +
+    `${card.app ? ` on ${card.app}/${card.env}` : ''}): ${outcome.toUpperCase()}`;
   const lines = card.checks.map((c) => `${c.passed ? ':white_check_mark:' : ':x:'} ${c.name}: ${c.detail}`);
   return {
     text: title,
@@ -22,7 +24,11 @@ export function scorecardMessage(card: Scorecard): { text: string; blocks: Block
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `${ICON[outcome]} ${card.reason ?? ''}\nTime to detect: *${secs(card.timeToDetectMs)}* (target ${secs(card.targets.timeToDetectMs)}) · Time to restore: *${secs(card.timeToRestoreMs)}* (target ${secs(card.targets.timeToRestoreMs)})`.trim(),
+          text: (
+            `${ICON[outcome]} ${card.reason ?? ''}\nTime to detect: *${secs(card.timeToDetectMs)}* ` +
+            `(target ${secs(card.targets.timeToDetectMs)}) · Time to restore: ` +
+            `*${secs(card.timeToRestoreMs)}* (target ${secs(card.targets.timeToRestoreMs)})`
+          ).trim(),
         },
       },
       ...(lines.length ? [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } }] : []),

@@ -201,7 +201,8 @@ export async function incidentTimelineDocument(
   if (ids.length === 0) {
     const apps = Object.keys(deps.rw.cfg.apps);
     throw new RefusedError(
-      `no runs are tagged with incident "${incidentId}" (start runs with --incident ${incidentId}), and it is not an app in rewind.yaml${didYouMean(incidentId, apps)} (apps: ${apps.join(', ') || 'none'})`,
+      `no runs are tagged with incident "${incidentId}" (start runs with --incident ${incidentId}), and ` +
+        `it is not an app in rewind.yaml${didYouMean(incidentId, apps)} (apps: ${apps.join(', ') || 'none'})`,
       'not-found',
     );
   }
@@ -240,7 +241,9 @@ async function withContext(
         external.push(...found);
         notes.push({
           kind: 'kubernetes',
-          detail: `${found.length} event(s) of ${name}'s objects in ${run.target.namespace} and ${run.target.engine.namespace}`,
+          detail:
+            `${found.length} event(s) of ${name}'s objects ` +
+            `in ${run.target.namespace} and ${run.target.engine.namespace}`,
           ok: true,
         });
       } catch (err) {
@@ -270,7 +273,9 @@ async function withContext(
         // The clone URL is not repeated: it may carry credentials.
         notes.push({
           kind: 'git',
-          detail: `${name}: commits not read: ${(err as Error).message.replace(/https?:\/\/[^\s@/]+@/g, 'https://***@')}`,
+          detail:
+            `${name}: commits not ` +
+            `read: ${(err as Error).message.replace(/https?:\/\/[^\s@/]+@/g, 'https://***@')}`,
           ok: false,
         });
       }

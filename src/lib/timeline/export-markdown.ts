@@ -71,7 +71,8 @@ export function exportMarkdown(doc: TimelineDocument): string {
   const out: string[] = [];
   out.push(`# ${cell(doc.title)}`, '');
   out.push(
-    `_Generated ${utc(doc.generatedAt)} by rewind (${doc.schema}); window ${utc(doc.window.start)} – ${utc(doc.window.end)}._`,
+    `_Generated ${utc(doc.generatedAt)} by rewind (${doc.schema}); ` +
+      `window ${utc(doc.window.start)} – ${utc(doc.window.end)}._`,
     '',
   );
   out.push('## Summary', '', cell(doc.summary), '');
@@ -81,7 +82,8 @@ export function exportMarkdown(doc: TimelineDocument): string {
     ...table(
       ['Run', 'Runbook', 'Requested by', 'Approved by', 'Reason', 'Outcome', 'Started (UTC)', 'Ended (UTC)', 'Change'],
       doc.runs.map((r) => [
-        `${cell(labels.get(r.runId) ?? r.workflowId)}${r.slackPermalink ? ` (${link({ label: 'Slack', url: r.slackPermalink })})` : ''}`,
+        `${cell(labels.get(r.runId) ?? r.workflowId)}` +
+          `${r.slackPermalink ? ` (${link({ label: 'Slack', url: r.slackPermalink })})` : ''}`,
         cell(r.runbook),
         cell(r.requester),
         cell(r.approvers.join(', ') || (r.rejectedBy ? `rejected by ${r.rejectedBy}` : '—')),
@@ -111,7 +113,9 @@ export function exportMarkdown(doc: TimelineDocument): string {
   );
   const d = doc.durations;
   out.push(
-    `**Time to acknowledge:** ${duration(d.timeToAcknowledgeMs)} · **Time to mitigate:** ${duration(d.timeToMitigateMs)} · **Time until Git converged:** ${duration(d.timeToGitConvergedMs)} · **Time to restore:** ${duration(d.timeToRestoreMs)} (all from detection)`,
+    `**Time to acknowledge:** ${duration(d.timeToAcknowledgeMs)} · **Time to mitigate:** ` +
+      `${duration(d.timeToMitigateMs)} · **Time until Git converged:** ${duration(d.timeToGitConvergedMs)} · ` +
+      `**Time to restore:** ${duration(d.timeToRestoreMs)} (all from detection)`,
     '',
   );
 

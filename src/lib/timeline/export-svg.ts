@@ -106,7 +106,8 @@ export function exportSvg(doc: TimelineDocument): string {
     text(
       16,
       44,
-      `${utc(doc.window.start)} – ${utc(doc.window.end)} · mitigate ${duration(d.timeToMitigateMs)} · Git converged ${duration(d.timeToGitConvergedMs)} · restore ${duration(d.timeToRestoreMs)}`,
+      `${utc(doc.window.start)} – ${utc(doc.window.end)} · mitigate ${duration(d.timeToMitigateMs)} · ` +
+        `Git converged ${duration(d.timeToGitConvergedMs)} · restore ${duration(d.timeToRestoreMs)}`,
       'class="sub"',
     ),
   );
@@ -135,7 +136,8 @@ export function exportSvg(doc: TimelineDocument): string {
       const label = `${p.label} ${clock(p.at!)}${p.sinceDetectedMs ? ` (+${duration(p.sinceDetectedMs)})` : ''}`;
       parts.push(
         `<g class="phase" data-phase="${p.key}"><title>${esc(`${p.label} at ${utc(p.at)}: ${p.basis}`)}</title>` +
-          `<rect class="phase-bar" x="${x1}" y="${y + 3}" width="${n1(x2 - x1)}" height="${ROW - 6}" rx="3" fill="${PHASE_COLOUR[p.key]}"/>` +
+          `<rect class="phase-bar" x="${x1}" y="${y + 3}" width="${n1(x2 - x1)}" ` +
+          `height="${ROW - 6}" rx="3" fill="${PHASE_COLOUR[p.key]}"/>` +
           (x1 + 4 + textWidth(label) <= RIGHT
             ? text(x1 + 4, y + 15, label, 'class="bar-label"')
             : text(x1 - 4, y + 15, label, 'class="bar-label" text-anchor="end"')) +
@@ -161,8 +163,10 @@ export function exportSvg(doc: TimelineDocument): string {
         x2 = Math.max(X(s.end ?? doc.window.end), x1 + 2);
       const w = x2 - x1;
       parts.push(
-        `<g class="step"><title>${esc(`${s.step} (${s.kind}) ${s.state}${s.durationMs !== undefined ? ` in ${duration(s.durationMs)}` : ''}${s.summary ? `: ${s.summary}` : ''}`)}</title>` +
-          `<rect class="step-span" x="${x1}" y="${y + 3}" width="${n1(w)}" height="${ROW - 6}" fill="${STATE_COLOUR[s.state]}" stroke="${s.state === 'failed' ? '#dc2626' : '#93c5fd'}"/>` +
+        `<g class="step"><title>` +
+          `${esc(`${s.step} (${s.kind}) ${s.state}${s.durationMs !== undefined ? ` in ${duration(s.durationMs)}` : ''}${s.summary ? `: ${s.summary}` : ''}`)}</title>` +
+          `<rect class="step-span" x="${x1}" y="${y + 3}" width="${n1(w)}" height="${ROW - 6}" ` +
+          `fill="${STATE_COLOUR[s.state]}" stroke="${s.state === 'failed' ? '#dc2626' : '#93c5fd'}"/>` +
           (textWidth(s.step, 10) + 4 <= w ? text(x1 + 2, y + 15, s.step, 'class="span-label"') : '') +
           '</g>',
       );
@@ -185,7 +189,8 @@ export function exportSvg(doc: TimelineDocument): string {
   for (const o of order) {
     const colour = o.e.kind === 'kube-event' && o.e.severity === 'warning' ? '#ea580c' : KIND_COLOUR[o.e.kind];
     parts.push(
-      `<g class="event-mark" data-kind="${o.e.kind}"><title>${esc(`${utc(o.e.at)} ${o.e.actor}: ${o.e.summary}`)}</title><circle cx="${o.x}" cy="${markY}" r="3.5" fill="${colour}"/></g>`,
+      `<g class="event-mark" data-kind="${o.e.kind}"><title>${esc(`${utc(o.e.at)} ${o.e.actor}: ${o.e.summary}`)}` +
+        `</title><circle cx="${o.x}" cy="${markY}" r="3.5" fill="${colour}"/></g>`,
     );
   }
   for (const box of layout.placed) {
@@ -208,13 +213,16 @@ export function exportSvg(doc: TimelineDocument): string {
   const grid = tickList
     .map((t) => `<line class="grid" x1="${n1(t.x)}" y1="${axisY}" x2="${n1(t.x)}" y2="${y}"/>`)
     .join('');
-  const footer = `${doc.events.length} events · ${doc.runs.length} run(s) · ${doc.schema} · generated ${utc(doc.generatedAt)}${layout.dropped ? ` · ${layout.dropped} labels omitted where marks crowd (hover a mark for its text)` : ''}`;
+  const footer =
+    `${doc.events.length} events · ${doc.runs.length} run(s) · ${doc.schema} · generated ${utc(doc.generatedAt)}` +
+    `${layout.dropped ? ` · ${layout.dropped} labels omitted where marks crowd (hover a mark for its text)` : ''}`;
   parts.push(text(16, y + 16, footer, 'class="muted"'));
   const height = Math.ceil(y + 28);
 
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${SVG_WIDTH}" height="${height}" viewBox="0 0 ${SVG_WIDTH} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${SVG_WIDTH}" height="${height}" viewBox="0 ` +
+      `0 ${SVG_WIDTH} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="11">`,
     `<title>${esc(doc.title)}</title>`,
     '<style>.title{font-size:16px;font-weight:600;fill:#111827}.sub{fill:#374151}.section{font-weight:600;fill:#111827}.row-label{fill:#374151}' +
       '.tick-label{fill:#4b5563;font-size:10px}.axis{stroke:#9ca3af}.tick{stroke:#6b7280}.grid{stroke:#f3f4f6}.muted{fill:#9ca3af;font-style:italic}' +

@@ -16,14 +16,19 @@ export function deriveFollowUps(runs: TimelineRun[], spans: StepSpan[], now: Dat
         ...base,
         kind: 'auto-sync-paused',
         since: r.pause.since,
-        text: `Auto-sync still paused on ${where} since ${utc(r.pause.since)} (${r.pause.engine}, ${duration(now.getTime() - Date.parse(r.pause.since))} ago): resolve once Git holds the live change (\`rewind resolve ${r.app} --env ${r.env}\`), or abandon.`,
+        text:
+          `Auto-sync still paused on ${where} since ${utc(r.pause.since)} (${r.pause.engine}` +
+          `, ${duration(now.getTime() - Date.parse(r.pause.since))} ago): resolve once Git ` +
+          `holds the live change (\`rewind resolve ${r.app} --env ${r.env}\`), or abandon.`,
       });
       if (r.pause.leaseExpiresAt && Date.parse(r.pause.leaseExpiresAt) < now.getTime()) {
         out.push({
           ...base,
           kind: 'lease-expired',
           since: r.pause.leaseExpiresAt,
-          text: `Pause lease on ${where} expired at ${utc(r.pause.leaseExpiresAt)}: the pause is now unowned; decide whether to resume or renew it.`,
+          text:
+            `Pause lease on ${where} expired at ${utc(r.pause.leaseExpiresAt)}: ` +
+            `the pause is now unowned; decide whether to resume or renew it.`,
         });
       }
     }
@@ -47,7 +52,9 @@ export function deriveFollowUps(runs: TimelineRun[], spans: StepSpan[], now: Dat
         out.push({
           ...base,
           kind: 'run-failed',
-          text: `${r.runbook} of ${where} failed${step ? ` at ${step.step}` : ''}: ${r.result ?? 'no result'}.${changed} Check the environment by hand.`,
+          text:
+            `${r.runbook} of ${where} failed${step ? ` at ${step.step}` : ''}: ` +
+            `${r.result ?? 'no result'}.${changed} Check the environment by hand.`,
         });
         break;
       }
@@ -73,7 +80,9 @@ export function deriveFollowUps(runs: TimelineRun[], spans: StepSpan[], now: Dat
           out.push({
             ...base,
             kind: 'cancelled-after-change',
-            text: `${where}: cancelled after ${short(r.revertSha ?? r.commitSha)} reached Git; check that the environment is synced and healthy.`,
+            text:
+              `${where}: cancelled after ${short(r.revertSha ?? r.commitSha)} reached ` +
+              `Git; check that the environment is synced and healthy.`,
           });
         break;
       default:

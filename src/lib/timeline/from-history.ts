@@ -204,7 +204,9 @@ export function runTimelineFromDecoded(h: DecodedHistory, ids: { workflowId: str
       actor: 'rewind',
       ...(step ? { step } : {}),
       severity: 'warning',
-      summary: `${a.type} ${a.status === 'completed' ? 'succeeded' : a.status === 'scheduled' ? 'is running' : 'ended'} on attempt ${a.attempt}${a.lastFailure ? ` after: ${a.lastFailure}` : ''}`,
+      summary:
+        `${a.type} ${a.status === 'completed' ? 'succeeded' : a.status === 'scheduled' ? 'is running' : 'ended'}` +
+        ` on attempt ${a.attempt}${a.lastFailure ? ` after: ${a.lastFailure}` : ''}`,
       evidence: { activity: a.type, attempts: a.attempt },
     });
   }
@@ -232,7 +234,9 @@ export function runTimelineFromDecoded(h: DecodedHistory, ids: { workflowId: str
       at: new Date(lastStepEnd).toISOString(),
       kind: 'note',
       actor: 'rewind',
-      summary: `Auto-sync of ${target.app}/${target.env} stays PAUSED: the run stopped after the pause. The live change is not in Git yet. Resolve (once Git holds it) or abandon (resume and let Git win).`,
+      summary:
+        `Auto-sync of ${target.app}/${target.env} stays PAUSED: the run stopped after the pause. The ` +
+        `live change is not in Git yet. Resolve (once Git holds it) or abandon (resume and let Git win).`,
     });
     const pauseStep = steps.find((s) => s.kind === 'pauseAutoSync');
     const remindMs = Number(pauseStep?.with.remindEveryMinutes ?? 15) * 60_000;
@@ -243,7 +247,9 @@ export function runTimelineFromDecoded(h: DecodedHistory, ids: { workflowId: str
         at: fired.at(-1)!.firedAt!,
         kind: 'note',
         actor: 'rewind',
-        summary: `reminded the channel ${fired.length} time(s), every ${Math.round(remindMs / 60_000)} min: auto-sync of ${target.app}/${target.env} paused since ${str(lease.pausedAt) ?? '?'}`,
+        summary:
+          `reminded the channel ${fired.length} time(s), every ${Math.round(remindMs / 60_000)} min: ` +
+          `auto-sync of ${target.app}/${target.env} paused since ${str(lease.pausedAt) ?? '?'}`,
         evidence: { reminders: fired.length },
       });
     }

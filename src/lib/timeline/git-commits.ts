@@ -34,7 +34,9 @@ export async function appCommits(sources: GitSourceCache, q: CommitQuery): Promi
       '--no-color',
       `--since=${new Date(q.from).toISOString()}`,
       `--until=${new Date(q.to).toISOString()}`,
-      `--format=%H${FIELD}%an${FIELD}%ae${FIELD}%cI${FIELD}%s${FIELD}%(trailers:key=Rewind-Run,valueonly,separator=%x2C)${FIELD}%(trailers:key=Rewind-Incident,valueonly,separator=%x2C)${RECORD}`,
+      `--format=%H${FIELD}%an${FIELD}%ae${FIELD}%cI${FIELD}%s${FIELD}` +
+        `%(trailers:key=Rewind-Run,valueonly,separator=%x2C)${FIELD}` +
+        `%(trailers:key=Rewind-Incident,valueonly,separator=%x2C)${RECORD}`,
       ref,
       '--',
       ...paths.map(literal),

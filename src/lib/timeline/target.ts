@@ -76,7 +76,8 @@ export function resolveTimelineTarget(
     );
   if (INCIDENT_ID_PATTERN.test(text)) return { kind: 'incident', incidentId: text };
   throw new RefusedError(
-    `${shown(text)} is neither an app in rewind.yaml (${apps.join(', ')}${didYouMean(text, apps)}), a run id, nor an incident id`,
+    `${shown(text)} is neither an app in rewind.yaml ` +
+      `(${apps.join(', ')}${didYouMean(text, apps)}), a run id, nor an incident id`,
     'bad-input',
   );
 }

@@ -54,7 +54,9 @@ export async function ensureTargetWatches(rw: Rewind): Promise<EnsuredWatches> {
       out.retargeted.push(workflowId);
     }
   }
-  const query = `WorkflowType = 'targetWatchWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${rw.taskQueue}'`;
+  const query = `WorkflowType = 'targetWatchWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${
+    rw.taskQueue
+  }'`;
   for await (const wf of rw.client.workflow.list({ query })) {
     if (wanted.has(wf.workflowId)) continue;
     await rw.client.workflow

@@ -408,7 +408,8 @@ export class FluxKustomizationController {
 
   private async patch(rt: Runtime, ks: Kustomization, status: StatusPatch): Promise<void> {
     await rt.rest.mergePatch(
-      `${KUSTOMIZATIONS(ks.metadata.namespace ?? rt.settings.fluxNamespace)}/${encodeURIComponent(ks.metadata.name)}/status`,
+      `${KUSTOMIZATIONS(ks.metadata.namespace ?? rt.settings.fluxNamespace)}` +
+        `/${encodeURIComponent(ks.metadata.name)}/status`,
       { status },
     );
   }

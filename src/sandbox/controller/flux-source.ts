@@ -116,7 +116,8 @@ export class FluxSourceController {
       status['conditions'] = c;
     }
     await rt.rest.mergePatch(
-      `${GIT_REPOSITORIES(repo.metadata.namespace ?? rt.settings.fluxNamespace)}/${encodeURIComponent(repo.metadata.name)}/status`,
+      `${GIT_REPOSITORIES(repo.metadata.namespace ?? rt.settings.fluxNamespace)}` +
+        `/${encodeURIComponent(repo.metadata.name)}/status`,
       { status },
     );
     if (newArtifact) await fluxEvents.emit(rt, repo, { type: 'Normal', reason: 'NewArtifact', message: newArtifact });

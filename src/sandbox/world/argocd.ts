@@ -99,7 +99,8 @@ export async function startArgoCd(opts: ArgoCdOptions): Promise<ArgoCd> {
   const support = await netnsSupport();
   if (!support.ok)
     throw new Error(
-      `Argo CD's application controller would listen beyond loopback (its metrics server binds 0.0.0.0): ${support.why}. Use the stand-in engines instead (engines: 'standin').`,
+      `Argo CD's application controller would listen beyond loopback (its metrics server ` +
+        `binds 0.0.0.0): ${support.why}. Use the stand-in engines instead (engines: 'standin').`,
     );
   const dir = path.resolve(opts.dir);
   const tmp = path.join(dir, 'tmp');

@@ -295,7 +295,9 @@ const SEED_HISTORY: readonly SeedStep[] = [
     who: dana,
     message: 'README: say who bumps image tags',
     files: async (workdir) => ({
-      'README.md': `${await readFile(path.join(workdir, 'README.md'), 'utf8')}Rollbacks: revert the promotion commit (rewind does this); never edit a tag by hand in prod.\n`,
+      'README.md':
+        `${await readFile(path.join(workdir, 'README.md'), 'utf8')}Rollbacks: revert ` +
+        `the promotion commit (rewind does this); never edit a tag by hand in prod.\n`,
     }),
   },
   { kind: 'promote', app: 'users-api', env: 'prod', tag: '1.42.0' },

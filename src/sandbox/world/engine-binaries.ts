@@ -13,7 +13,8 @@ export const FLUX_VERSION = process.env.REWIND_FLUX_VERSION ?? 'v1.9.6';
 export const ARGOCD_VERSION = process.env.REWIND_ARGOCD_VERSION ?? 'v3.6.1';
 
 const PROVISION_HINT =
-  'Run `npm run provision` (it takes a verified prebuilt copy or builds the engines from Go modules, ~25 min cold on 2 cores).';
+  'Run `npm run provision` (it takes a verified prebuilt copy or ' +
+  'builds the engines from Go modules, ~25 min cold on 2 cores).';
 
 export function fluxDir(): string {
   return path.join(cacheDir(), 'engines', 'flux', FLUX_VERSION);
@@ -128,7 +129,8 @@ export function requireRedis(): string {
   if (!found)
     throw new MissingBinaryError(
       'redis-server',
-      'Argo CD needs it: apt-get install redis-server (npm run provision does this as root), or set REWIND_REDIS_SERVER.',
+      'Argo CD needs it: apt-get install redis-server (npm run ' +
+        'provision does this as root), or set REWIND_REDIS_SERVER.',
     );
   return found;
 }

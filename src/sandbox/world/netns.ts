@@ -54,7 +54,9 @@ export async function netnsSupport(): Promise<{ ok: true } | { ok: false; why: s
   } catch (err) {
     return {
       ok: false,
-      why: `cannot create a private network namespace here (${(err as Error).message.split('\n')[0]}); run as root or allow unprivileged user namespaces`,
+      why:
+        `cannot create a private network namespace here (${(err as Error).message.split('\n')[0]}); ` +
+        `run as root or allow unprivileged user namespaces`,
     };
   }
 }

@@ -25,7 +25,8 @@ export function requirePrometheus(): string {
   if (!found)
     throw new MissingBinaryError(
       'prometheus',
-      "Run `npm run provision` (as root it installs Debian's prometheus package), or apt-get install prometheus, or set REWIND_PROMETHEUS.",
+      "Run `npm run provision` (as root it installs Debian's prometheus " +
+        'package), or apt-get install prometheus, or set REWIND_PROMETHEUS.',
     );
   return found;
 }

@@ -41,7 +41,8 @@ export async function startRegistry(opts: { dir: string }): Promise<Registry> {
   if (!bin)
     throw new MissingBinaryError(
       'docker-registry',
-      "Run `npm run provision` (as root it installs Debian's docker-registry package), or apt-get install docker-registry, or set REWIND_DOCKER_REGISTRY.",
+      "Run `npm run provision` (as root it installs Debian's docker-registry " +
+        'package), or apt-get install docker-registry, or set REWIND_DOCKER_REGISTRY.',
     );
   const dir = path.resolve(opts.dir);
   await mkdir(path.join(dir, 'data'), { recursive: true });

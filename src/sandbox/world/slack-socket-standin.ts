@@ -255,7 +255,8 @@ export async function startSlackSocketModeStandIn(opts: { appToken?: string } = 
       .update(key + WS_GUID)
       .digest('base64');
     socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n` +
+        `Connection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
     );
     const n = ++greeted;
     const entry = { n, ws: undefined as unknown as ServerSocket };
@@ -368,7 +369,8 @@ export async function startSlackSocketModeStandIn(opts: { appToken?: string } = 
           helloWaiters.delete(w);
           reject(
             new Error(
-              `${greeted} Socket Mode connection(s) greeted, waited for ${n} (apps.connections.open: ${JSON.stringify(opens)})`,
+              `${greeted} Socket Mode connection(s) greeted, waited ` +
+                `for ${n} (apps.connections.open: ${JSON.stringify(opens)})`,
             ),
           );
         }, timeoutMs);

@@ -338,7 +338,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const ts = str(args, 'message_ts');
       const message = ts ? channelMessages.get(`${channel}/${ts}`) : undefined;
       if (!message) throw new SlackApiError('message_not_found');
-      const link = `https://${TEAM.domain}.slack.com/archives/${encodeURIComponent(channel)}/p${message.ts.replace('.', '')}`;
+      const link =
+        `https://${TEAM.domain}.slack.com/archives/` + `${encodeURIComponent(channel)}/p${message.ts.replace('.', '')}`;
       const thread = message.threadTs ? `?thread_ts=${message.threadTs}&cid=${encodeURIComponent(channel)}` : '';
       return { channel, permalink: link + thread };
     },
@@ -551,7 +552,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
             const seen = calls.map((c) => `${c.method}${c.ok ? '' : `(${c.error})`}`).join(', ') || 'none';
             reject(
               new Error(
-                `Slack stand-in: no ${method} call${filtered ? ' matching the predicate' : ''} within ${timeoutMs} ms; calls so far: ${seen}`,
+                `Slack stand-in: no ${method} call${filtered ? ' matching the predicate' : ''}` +
+                  ` within ${timeoutMs} ms; calls so far: ${seen}`,
               ),
             );
           }, timeoutMs),

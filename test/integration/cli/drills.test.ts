@@ -72,57 +72,61 @@ describe('rewind drills against the world', () => {
     assert.match(human.stdout, /^unchanged users-api-staging-rollback, users-api-dev-drift, ci-access-audit$/m);
   });
 
-  it('list --json: every drill with kind, target and schedule; applied ones have a next run; the table says the same', async () => {
-    const r = await rewind('drills', 'list', '--json');
-    assert.equal(r.code, 0, r.stderr);
-    const rows = JSON.parse(r.stdout) as DrillRow[];
-    assert.deepEqual(
-      rows.map((x) => x.name),
-      [
-        'users-api-staging-rollback',
-        'users-api-dev-drift',
-        'users-api-dev-rebuild',
-        'users-api-dev-emergency',
-        'ci-access-audit',
-      ],
-    );
-    const drift = rows.find((x) => x.name === 'users-api-dev-drift')!;
-    assert.deepEqual(
-      { ...drift, nextRun: undefined, nextRuns: undefined },
-      {
-        name: 'users-api-dev-drift',
-        kind: 'drift',
-        target: 'users-api/dev',
-        schedule: '0 11 * * 2 UTC',
-        scheduled: true,
-        paused: false,
-        nextRun: undefined,
-        nextRuns: undefined,
-        nextRunsFrom: 'schedule',
-      },
-    );
-    assert.ok(drift.nextRun && Date.parse(drift.nextRun) > Date.now(), 'a next run in the future');
-    assert.equal(drift.nextRuns?.[0], drift.nextRun, "the next runs are the Schedule's own");
-    assert.deepEqual(
-      rows.find((x) => x.name === 'users-api-dev-rebuild'),
-      {
-        name: 'users-api-dev-rebuild',
-        kind: 'rebuild',
-        target: 'users-api/dev',
-        schedule: 'on demand',
-        scheduled: false,
-        paused: false,
-      },
-    );
-    assert.equal(rows.find((x) => x.name === 'ci-access-audit')!.target, 'cluster');
-    const table = await rewind('drills', 'list');
-    assert.match(table.stdout, /^NAME\s+KIND\s+TARGET\s+SCHEDULE\s+PAUSED\s+NEXT RUN$/m);
-    assert.match(
-      table.stdout,
-      /^users-api-staging-rollback\s+rollback\s+users-api\/staging\s+0 10 \* \* 2 Europe\/Berlin\s+no\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}Z, /m,
-    );
-    assert.match(table.stdout, /^users-api-dev-rebuild\s+rebuild\s+users-api\/dev\s+on demand\s+-\s+-$/m);
-  });
+  it(
+    'list --json: every drill with kind, target and schedule; ' +
+      'applied ones have a next run; the table says the same',
+    async () => {
+      const r = await rewind('drills', 'list', '--json');
+      assert.equal(r.code, 0, r.stderr);
+      const rows = JSON.parse(r.stdout) as DrillRow[];
+      assert.deepEqual(
+        rows.map((x) => x.name),
+        [
+          'users-api-staging-rollback',
+          'users-api-dev-drift',
+          'users-api-dev-rebuild',
+          'users-api-dev-emergency',
+          'ci-access-audit',
+        ],
+      );
+      const drift = rows.find((x) => x.name === 'users-api-dev-drift')!;
+      assert.deepEqual(
+        { ...drift, nextRun: undefined, nextRuns: undefined },
+        {
+          name: 'users-api-dev-drift',
+          kind: 'drift',
+          target: 'users-api/dev',
+          schedule: '0 11 * * 2 UTC',
+          scheduled: true,
+          paused: false,
+          nextRun: undefined,
+          nextRuns: undefined,
+          nextRunsFrom: 'schedule',
+        },
+      );
+      assert.ok(drift.nextRun && Date.parse(drift.nextRun) > Date.now(), 'a next run in the future');
+      assert.equal(drift.nextRuns?.[0], drift.nextRun, "the next runs are the Schedule's own");
+      assert.deepEqual(
+        rows.find((x) => x.name === 'users-api-dev-rebuild'),
+        {
+          name: 'users-api-dev-rebuild',
+          kind: 'rebuild',
+          target: 'users-api/dev',
+          schedule: 'on demand',
+          scheduled: false,
+          paused: false,
+        },
+      );
+      assert.equal(rows.find((x) => x.name === 'ci-access-audit')!.target, 'cluster');
+      const table = await rewind('drills', 'list');
+      assert.match(table.stdout, /^NAME\s+KIND\s+TARGET\s+SCHEDULE\s+PAUSED\s+NEXT RUN$/m);
+      assert.match(
+        table.stdout,
+        /^users-api-staging-rollback\s+rollback\s+users-api\/staging\s+0 10 \* \* 2 Europe\/Berlin\s+no\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}Z, /m,
+      );
+      assert.match(table.stdout, /^users-api-dev-rebuild\s+rebuild\s+users-api\/dev\s+on demand\s+-\s+-$/m);
+    },
+  );
 
   it('pause and resume a Schedule (as alice); refused for mallory and for a drill without a schedule', async () => {
     const paused = await rewind('drills', 'pause', 'users-api-dev-drift', '--as', 'alice');
@@ -188,37 +192,41 @@ describe('rewind drills against the world', () => {
     assert.equal(await runsOf(world, 'rewind/users-api/dev'), 0);
   });
 
-  it('run ci-access-audit --json: exit 0, the scorecard with outcome passed, posted to C_GAMEDAY; the text form shows each check', async () => {
-    const r = await rewind('drills', 'run', 'ci-access-audit', '--json', '--as', 'alice');
-    assert.equal(r.code, 0, r.stderr);
-    const card = JSON.parse(r.stdout) as Scorecard;
-    assert.equal(card.outcome, 'passed', JSON.stringify(card.checks));
-    assert.deepEqual(
-      [card.drill, card.kind, card.trigger, card.workflowId, card.cleanup.verified],
-      ['ci-access-audit', 'access-audit', 'manual', 'rewind/drill-audit/ci-access-audit', true],
-    );
-    assert.match(
-      r.stderr,
-      /^Started drill ci-access-audit \(access-audit on cluster\) for alice: launcher rewind-drill-ci-access-audit-manual-\d+, drill run rewind\/drill-audit\/ci-access-audit\.$/m,
-    );
-    const posted = await world.slack.waitForCall(
-      'chat.postMessage',
-      (c) => c.args.channel === 'C_GAMEDAY' && /ci-access-audit/.test(String(c.args.text)),
-      30_000,
-    );
-    assert.match(String(posted.args.text), /PASSED/);
+  it(
+    'run ci-access-audit --json: exit 0, the scorecard with outcome ' +
+      'passed, posted to C_GAMEDAY; the text form shows each check',
+    async () => {
+      const r = await rewind('drills', 'run', 'ci-access-audit', '--json', '--as', 'alice');
+      assert.equal(r.code, 0, r.stderr);
+      const card = JSON.parse(r.stdout) as Scorecard;
+      assert.equal(card.outcome, 'passed', JSON.stringify(card.checks));
+      assert.deepEqual(
+        [card.drill, card.kind, card.trigger, card.workflowId, card.cleanup.verified],
+        ['ci-access-audit', 'access-audit', 'manual', 'rewind/drill-audit/ci-access-audit', true],
+      );
+      assert.match(
+        r.stderr,
+        /^Started drill ci-access-audit \(access-audit on cluster\) for alice: launcher rewind-drill-ci-access-audit-manual-\d+, drill run rewind\/drill-audit\/ci-access-audit\.$/m,
+      );
+      const posted = await world.slack.waitForCall(
+        'chat.postMessage',
+        (c) => c.args.channel === 'C_GAMEDAY' && /ci-access-audit/.test(String(c.args.text)),
+        30_000,
+      );
+      assert.match(String(posted.args.text), /PASSED/);
 
-    // The access audit is a cluster drill: any person in rewind.yaml may run it.
-    const text = await rewind('drills', 'run', 'ci-access-audit', '--as', 'mallory');
-    assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^Game day ci-access-audit \(access-audit\): PASSED$/m);
-    assert.match(
-      text.stdout,
-      /^ {2}✓ CI identities hold no write rights in the cluster: \d+ checks denied for ci-bot$/m,
-    );
-    assert.match(text.stdout, /^Time to detect: n\/a \(target 120s\)$/m);
-    assert.match(text.stdout, /^Cleanup: verified/m);
-  });
+      // The access audit is a cluster drill: any person in rewind.yaml may run it.
+      const text = await rewind('drills', 'run', 'ci-access-audit', '--as', 'mallory');
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /^Game day ci-access-audit \(access-audit\): PASSED$/m);
+      assert.match(
+        text.stdout,
+        /^ {2}✓ CI identities hold no write rights in the cluster: \d+ checks denied for ci-bot$/m,
+      );
+      assert.match(text.stdout, /^Time to detect: n\/a \(target 120s\)$/m);
+      assert.match(text.stdout, /^Cleanup: verified/m);
+    },
+  );
 
   it('run --no-wait returns the launcher id at once; the drill goes on to its scorecard', async () => {
     const r = await rewind('drills', 'run', 'ci-access-audit', '--no-wait', '--json', '--as', 'bob');
@@ -277,50 +285,54 @@ describe('rewind drills against the world', () => {
     }
   });
 
-  it('abort: refused when the drill is not running; a running rollback drill aborted by bob cleans up, and run exits 2 with outcome aborted', async () => {
-    const idle = await rewind('drills', 'abort', 'users-api-staging-rollback', '--as', 'bob');
-    assert.equal(idle.code, 1);
-    assert.match(idle.stderr, /drill "users-api-staging-rollback" is not running; nothing to abort/);
+  it(
+    'abort: refused when the drill is not running; a running rollback ' +
+      'drill aborted by bob cleans up, and run exits 2 with outcome aborted',
+    async () => {
+      const idle = await rewind('drills', 'abort', 'users-api-staging-rollback', '--as', 'bob');
+      assert.equal(idle.code, 1);
+      assert.match(idle.stderr, /drill "users-api-staging-rollback" is not running; nothing to abort/);
 
-    const before = await pathTree('apps/users-api/overlays/staging');
-    const running = rewind('drills', 'run', 'users-api-staging-rollback', '--as', 'alice', '--json');
-    const drill = world.rewind().client.workflow.getHandle(STAGING);
-    await poll(
-      'the bad promotion to be pushed',
-      async () => {
-        const d = await drill.describe();
-        if (d.type !== 'drillWorkflow' || d.status.name !== 'RUNNING') return undefined;
-        return (await drill.query(scorecardQuery)).checks.some((c) => c.name === 'bad promotion pushed') || undefined;
-      },
-      120_000,
-    );
-    const mallory = await rewind('drills', 'abort', 'users-api-staging-rollback', '--as', 'mallory');
-    assert.equal(mallory.code, 1);
-    assert.match(mallory.stderr, /mallory is neither an owner nor an approver of users-api and cannot abort/);
-    const abort = await rewind('drills', 'abort', 'users-api-staging-rollback', '--as', 'bob');
-    assert.equal(abort.code, 0, abort.stderr);
-    assert.match(
-      abort.stdout,
-      /^Abort requested for drill users-api-staging-rollback \(rewind\/users-api\/staging\) by bob\./,
-    );
+      const before = await pathTree('apps/users-api/overlays/staging');
+      const running = rewind('drills', 'run', 'users-api-staging-rollback', '--as', 'alice', '--json');
+      const drill = world.rewind().client.workflow.getHandle(STAGING);
+      await poll(
+        'the bad promotion to be pushed',
+        async () => {
+          const d = await drill.describe();
+          if (d.type !== 'drillWorkflow' || d.status.name !== 'RUNNING') return undefined;
+          return (await drill.query(scorecardQuery)).checks.some((c) => c.name === 'bad promotion pushed') || undefined;
+        },
+        120_000,
+      );
+      const mallory = await rewind('drills', 'abort', 'users-api-staging-rollback', '--as', 'mallory');
+      assert.equal(mallory.code, 1);
+      assert.match(mallory.stderr, /mallory is neither an owner nor an approver of users-api and cannot abort/);
+      const abort = await rewind('drills', 'abort', 'users-api-staging-rollback', '--as', 'bob');
+      assert.equal(abort.code, 0, abort.stderr);
+      assert.match(
+        abort.stdout,
+        /^Abort requested for drill users-api-staging-rollback \(rewind\/users-api\/staging\) by bob\./,
+      );
 
-    const r = await running;
-    assert.equal(r.code, 2, r.stderr);
-    const card = JSON.parse(r.stdout) as Scorecard;
-    assert.equal(card.outcome, 'aborted');
-    assert.equal(card.reason, 'aborted by bob');
-    assert.equal(card.cleanup.verified, true, card.cleanup.detail);
-    assert.match(
-      r.stderr,
-      /^Drill running as rewind\/users-api\/staging; abort it with: rewind drills abort users-api-staging-rollback$/m,
-    );
-    assert.match(r.stderr, /^ {2}✓ bad promotion pushed$/m, 'checks are reported as they land');
-    assert.equal(
-      await pathTree('apps/users-api/overlays/staging'),
-      before,
-      'the environment path has the same content as before',
-    );
-  });
+      const r = await running;
+      assert.equal(r.code, 2, r.stderr);
+      const card = JSON.parse(r.stdout) as Scorecard;
+      assert.equal(card.outcome, 'aborted');
+      assert.equal(card.reason, 'aborted by bob');
+      assert.equal(card.cleanup.verified, true, card.cleanup.detail);
+      assert.match(
+        r.stderr,
+        /^Drill running as rewind\/users-api\/staging; abort it with: rewind drills abort users-api-staging-rollback$/m,
+      );
+      assert.match(r.stderr, /^ {2}✓ bad promotion pushed$/m, 'checks are reported as they land');
+      assert.equal(
+        await pathTree('apps/users-api/overlays/staging'),
+        before,
+        'the environment path has the same content as before',
+      );
+    },
+  );
 
   it('report: Markdown with the runs; JSON into --out; --since filters', async () => {
     const md = await rewind('drills', 'report', '--format', 'md');

@@ -115,51 +115,65 @@ describe('rewind emergency / pauses / resolve / abandon against the world', () =
       await unchanged();
     });
 
-    it('bad change syntax, an unknown app, a non-owner and resolve with nothing held are refused with exit 1', async () => {
-      const cases: Array<[string[], RegExp]> = [
-        [
+    it(
+      'bad change syntax, an unknown app, a non-owner and ' + 'resolve with nothing held are refused with exit 1',
+      async () => {
+        const cases: Array<[string[], RegExp]> = [
           [
-            'emergency',
-            'users-api',
-            '--env',
-            'prod',
-            '--change',
-            'configmap/users-api-env LOG_LEVEL',
-            '--reason',
-            'x',
-            '--as',
-            'alice',
+            [
+              'emergency',
+              'users-api',
+              '--env',
+              'prod',
+              '--change',
+              'configmap/users-api-env LOG_LEVEL',
+              '--reason',
+              'x',
+              '--as',
+              'alice',
+            ],
+            /"LOG_LEVEL" is not KEY=VALUE\. Forms:/,
           ],
-          /"LOG_LEVEL" is not KEY=VALUE\. Forms:/,
-        ],
-        [
-          ['emergency', 'orders-api', '--env', 'prod', '--change', 'configmap/x A=b', '--reason', 'x', '--as', 'alice'],
-          /unknown app "orders-api"/,
-        ],
-        [
           [
-            'emergency',
-            'users-api',
-            '--env',
-            'prod',
-            '--change',
-            'configmap/users-api-env A=b',
-            '--reason',
-            'x',
-            '--as',
-            'mallory',
+            [
+              'emergency',
+              'orders-api',
+              '--env',
+              'prod',
+              '--change',
+              'configmap/x A=b',
+              '--reason',
+              'x',
+              '--as',
+              'alice',
+            ],
+            /unknown app "orders-api"/,
           ],
-          /mallory is not an owner of users-api; owners: alice, carol/,
-        ],
-        [['resolve', 'users-api', '--env', 'prod', '--as', 'alice'], /no run rewind\/users-api\/prod/],
-      ];
-      for (const [args, why] of cases) {
-        const r = await rewind(...args);
-        assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
-        assert.match(r.stderr, why);
-      }
-      await unchanged();
-    });
+          [
+            [
+              'emergency',
+              'users-api',
+              '--env',
+              'prod',
+              '--change',
+              'configmap/users-api-env A=b',
+              '--reason',
+              'x',
+              '--as',
+              'mallory',
+            ],
+            /mallory is not an owner of users-api; owners: alice, carol/,
+          ],
+          [['resolve', 'users-api', '--env', 'prod', '--as', 'alice'], /no run rewind\/users-api\/prod/],
+        ];
+        for (const [args, why] of cases) {
+          const r = await rewind(...args);
+          assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+          assert.match(r.stderr, why);
+        }
+        await unchanged();
+      },
+    );
 
     it('an object that does not exist: the plan refuses it, exit 1, nothing paused or pushed', async () => {
       const r = await rewind(
@@ -218,71 +232,81 @@ describe('rewind emergency / pauses / resolve / abandon against the world', () =
     assert.deepEqual(await automated('users-api-staging'), AUTO);
   });
 
-  it('a rejected push: exit 2 with why and the exact commands; status shows it HELD; resolve exits 2 while Git lacks it; abandon --confirm exits 0', async () => {
-    await rejectPushes(async () => {
-      const r = await rewind(
-        'emergency',
-        'users-api',
-        '--env',
-        'dev',
-        '--change',
-        'configmap/users-api-env FEATURE_FLAGS=beta',
-        '--reason',
-        'try beta',
-        '--as',
-        'alice',
-      );
-      assert.equal(r.code, 2, r.stderr + r.stdout);
-      assert.match(r.stdout, /^HELD: Auto-sync of users-api\/dev stays PAUSED: Failed at commit: .*refused the push/m);
-      assert.match(r.stdout, /^ {2}Once Git holds the change: +rewind resolve users-api --env dev$/m);
-      assert.match(
-        r.stdout,
-        /^ {2}To resume now and let Git win: +rewind abandon users-api --env dev --confirm {3}\(the engine undoes the live change\)$/m,
-      );
-      assert.equal(await automated('users-api-dev'), null, 'auto-sync stays paused after the CLI returned');
+  it(
+    'a rejected push: exit 2 with why and the exact commands; status shows ' +
+      'it HELD; resolve exits 2 while Git lacks it; abandon --confirm exits 0',
+    async () => {
+      await rejectPushes(async () => {
+        const r = await rewind(
+          'emergency',
+          'users-api',
+          '--env',
+          'dev',
+          '--change',
+          'configmap/users-api-env FEATURE_FLAGS=beta',
+          '--reason',
+          'try beta',
+          '--as',
+          'alice',
+        );
+        assert.equal(r.code, 2, r.stderr + r.stdout);
+        assert.match(
+          r.stdout,
+          /^HELD: Auto-sync of users-api\/dev stays PAUSED: Failed at commit: .*refused the push/m,
+        );
+        assert.match(r.stdout, /^ {2}Once Git holds the change: +rewind resolve users-api --env dev$/m);
+        assert.match(
+          r.stdout,
+          /^ {2}To resume now and let Git win: +rewind abandon users-api --env dev --confirm {3}\(the engine undoes the live change\)$/m,
+        );
+        assert.equal(await automated('users-api-dev'), null, 'auto-sync stays paused after the CLI returned');
 
-      const status = await rewind('status');
-      assert.match(status.stdout, /^rewind\/users-api\/dev {2}emergency-change {2}HELD-PAUSED {2}requested by alice/m);
-      assert.match(status.stdout, /rewind resolve users-api --env dev/);
-      const pauses = JSON.parse((await rewind('pauses', '--json')).stdout) as PauseRow[];
-      assert.equal(pauses.length, 1);
-      assert.equal(pauses[0]!.lease?.by, 'alice');
-      assert.equal(pauses[0]!.flag, undefined);
+        const status = await rewind('status');
+        assert.match(
+          status.stdout,
+          /^rewind\/users-api\/dev {2}emergency-change {2}HELD-PAUSED {2}requested by alice/m,
+        );
+        assert.match(status.stdout, /rewind resolve users-api --env dev/);
+        const pauses = JSON.parse((await rewind('pauses', '--json')).stdout) as PauseRow[];
+        assert.equal(pauses.length, 1);
+        assert.equal(pauses[0]!.lease?.by, 'alice');
+        assert.equal(pauses[0]!.flag, undefined);
 
-      const resolve = await rewind('resolve', 'users-api', '--env', 'dev', '--as', 'carol');
-      assert.equal(resolve.code, 2, resolve.stderr);
-      assert.match(
-        resolve.stdout,
-        /Not resolved: Git does not hold the live change yet \(Git still differs from live at .*FEATURE_FLAGS\)/,
-      );
-      const cancel = await rewind('cancel', 'users-api', '--env', 'dev', '--as', 'alice');
-      assert.equal(cancel.code, 1);
-      assert.match(
-        cancel.stderr,
-        /holds auto-sync of users-api\/dev paused and cannot be cancelled: resolve it once Git holds the change/,
-      );
-      const mallory = await rewind('abandon', 'users-api', '--env', 'dev', '--confirm', '--as', 'mallory');
-      assert.equal(mallory.code, 1);
-      assert.match(mallory.stderr, /mallory is neither an owner nor an approver of users-api/);
+        const resolve = await rewind('resolve', 'users-api', '--env', 'dev', '--as', 'carol');
+        assert.equal(resolve.code, 2, resolve.stderr);
+        assert.match(
+          resolve.stdout,
+          /Not resolved: Git does not hold the live change yet \(Git still differs from live at .*FEATURE_FLAGS\)/,
+        );
+        const cancel = await rewind('cancel', 'users-api', '--env', 'dev', '--as', 'alice');
+        assert.equal(cancel.code, 1);
+        assert.match(
+          cancel.stderr,
+          /holds auto-sync of users-api\/dev paused and cannot be cancelled: resolve it once Git holds the change/,
+        );
+        const mallory = await rewind('abandon', 'users-api', '--env', 'dev', '--confirm', '--as', 'mallory');
+        assert.equal(mallory.code, 1);
+        assert.match(mallory.stderr, /mallory is neither an owner nor an approver of users-api/);
 
-      const abandon = await rewind(
-        'abandon',
-        'users-api',
-        '--env',
-        'dev',
-        '--confirm',
-        '--as',
-        'alice',
-        '--comment',
-        'not worth it',
+        const abandon = await rewind(
+          'abandon',
+          'users-api',
+          '--env',
+          'dev',
+          '--confirm',
+          '--as',
+          'alice',
+          '--comment',
+          'not worth it',
+        );
+        assert.equal(abandon.code, 0, abandon.stderr);
+        assert.match(abandon.stdout, /^rewind\/users-api\/dev: abandoned$/m);
+        assert.deepEqual(await automated('users-api-dev'), AUTO);
+      });
+      await poll('self-heal to put Git back', async () =>
+        (await liveConfig('users-api-dev')).FEATURE_FLAGS === '' ? true : undefined,
       );
-      assert.equal(abandon.code, 0, abandon.stderr);
-      assert.match(abandon.stdout, /^rewind\/users-api\/dev: abandoned$/m);
-      assert.deepEqual(await automated('users-api-dev'), AUTO);
-    });
-    await poll('self-heal to put Git back', async () =>
-      (await liveConfig('users-api-dev')).FEATURE_FLAGS === '' ? true : undefined,
-    );
-    assert.deepEqual(JSON.parse((await rewind('pauses', '--json')).stdout), []);
-  });
+      assert.deepEqual(JSON.parse((await rewind('pauses', '--json')).stdout), []);
+    },
+  );
 });

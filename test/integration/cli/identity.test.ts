@@ -75,67 +75,71 @@ describe("CLI identity proven by the world's kube-apiserver", () => {
     await world?.stop();
   });
 
-  it('a kubeconfig user mapped to nobody, a typed --as and a server rewind.yaml does not name are refused; nothing starts', async () => {
-    const before = await snapshot(world, PROD);
-    const eve = await as(
-      'eve@acme.test',
-      'rollback',
-      'users-api',
-      '--env',
-      'prod',
-      '--reason',
-      '5xx after 1.42',
-      '--no-wait',
-    );
-    assert.equal(eve.code, 1, eve.stderr);
-    assert.match(
-      eve.stderr,
-      /cluster sandbox knows you as Kubernetes user "eve@acme\.test", but no person in rewind\.yaml has it under kube:\. Ask a rewind admin to add `kube: "eve@acme\.test"` to your entry under people:/,
-    );
+  it(
+    'a kubeconfig user mapped to nobody, a typed --as and a ' +
+      'server rewind.yaml does not name are refused; nothing starts',
+    async () => {
+      const before = await snapshot(world, PROD);
+      const eve = await as(
+        'eve@acme.test',
+        'rollback',
+        'users-api',
+        '--env',
+        'prod',
+        '--reason',
+        '5xx after 1.42',
+        '--no-wait',
+      );
+      assert.equal(eve.code, 1, eve.stderr);
+      assert.match(
+        eve.stderr,
+        /cluster sandbox knows you as Kubernetes user "eve@acme\.test", but no person in rewind\.yaml has it under kube:\. Ask a rewind admin to add `kube: "eve@acme\.test"` to your entry under people:/,
+      );
 
-    const typed = await rewindCliWith(
-      world,
-      { REWIND_CONFIG: provenConfig, KUBECONFIG: world.kube.kubeconfigPath },
-      'rollback',
-      'users-api',
-      '--env',
-      'prod',
-      '--reason',
-      'x',
-      '--as',
-      'alice',
-    );
-    assert.equal(typed.code, 1);
-    assert.match(
-      typed.stderr,
-      /--as "alice" is refused: rewind\.yaml does not let the CLI act as a typed name \(cli\.allowClaimedIdentity is false\).*people\.<handle>\.kube/,
-    );
+      const typed = await rewindCliWith(
+        world,
+        { REWIND_CONFIG: provenConfig, KUBECONFIG: world.kube.kubeconfigPath },
+        'rollback',
+        'users-api',
+        '--env',
+        'prod',
+        '--reason',
+        'x',
+        '--as',
+        'alice',
+      );
+      assert.equal(typed.code, 1);
+      assert.match(
+        typed.stderr,
+        /--as "alice" is refused: rewind\.yaml does not let the CLI act as a typed name \(cli\.allowClaimedIdentity is false\).*people\.<handle>\.kube/,
+      );
 
-    // The same credentials, sent to a server rewind.yaml does not name: its word is not taken.
-    const elsewhere = path.join(world.dir, 'elsewhere.kubeconfig');
-    await writeFile(
-      elsewhere,
-      (await readFile(world.kube.kubeconfigPath, 'utf8')).replace(world.kube.server, 'https://127.0.0.1:1'),
-    );
-    const untrusted = await rewindCliWith(
-      world,
-      { REWIND_CONFIG: provenConfig, KUBECONFIG: elsewhere },
-      'rollback',
-      'users-api',
-      '--env',
-      'prod',
-      '--reason',
-      'x',
-      '--kube-context',
-      'alice@acme.test',
-    );
-    assert.equal(untrusted.code, 1);
-    assert.match(
-      untrusted.stderr,
-      /your kubeconfig context "alice@acme\.test" points at https:\/\/127\.0\.0\.1:1, which is not a cluster in rewind\.yaml, and the target runs on cluster sandbox/,
-    );
-    assert.deepEqual(await snapshot(world, PROD), before, 'no run, no commit');
-  });
+      // The same credentials, sent to a server rewind.yaml does not name: its word is not taken.
+      const elsewhere = path.join(world.dir, 'elsewhere.kubeconfig');
+      await writeFile(
+        elsewhere,
+        (await readFile(world.kube.kubeconfigPath, 'utf8')).replace(world.kube.server, 'https://127.0.0.1:1'),
+      );
+      const untrusted = await rewindCliWith(
+        world,
+        { REWIND_CONFIG: provenConfig, KUBECONFIG: elsewhere },
+        'rollback',
+        'users-api',
+        '--env',
+        'prod',
+        '--reason',
+        'x',
+        '--kube-context',
+        'alice@acme.test',
+      );
+      assert.equal(untrusted.code, 1);
+      assert.match(
+        untrusted.stderr,
+        /your kubeconfig context "alice@acme\.test" points at https:\/\/127\.0\.0\.1:1, which is not a cluster in rewind\.yaml, and the target runs on cluster sandbox/,
+      );
+      assert.deepEqual(await snapshot(world, PROD), before, 'no run, no commit');
+    },
+  );
 
   it("alice's kubeconfig starts a prod rollback as alice, and the run records that the cluster said so", async () => {
     const r = await as(
@@ -171,64 +175,69 @@ describe("CLI identity proven by the world's kube-apiserver", () => {
     assert.equal(input.target.approval.requireProvenIdentity, true, 'prod requires proven decisions by default');
   });
 
-  it("a decision for a stale run id is refused, by the CLI and by the workflow; a typed name is refused by prod's policy", async () => {
-    const stale = await as('bob@acme.test', 'approve', 'users-api', '--env', 'prod', '--run', 'an-earlier-run');
-    assert.equal(stale.code, 1);
-    assert.match(
-      stale.stderr,
-      new RegExp(`--run "an-earlier-run" is not the run waiting on users-api/prod: that is run ${runId}`),
-    );
-    // Past the CLI (anyone who can reach the namespace): the workflow's validator is the final check.
-    const rw = world.rewind();
-    await assert.rejects(
-      decide(rw, PROD, { decision: 'approve', by: person(rw.cfg, 'bob'), runId: 'an-earlier-run', via: 'kube' }),
-      (e: unknown) =>
-        e instanceof RefusedError &&
-        /this decision is for run an-earlier-run, but rewind\/users-api\/prod is now run /.test(e.message),
-    );
+  it(
+    'a decision for a stale run id is refused, by the CLI and ' +
+      "by the workflow; a typed name is refused by prod's policy",
+    async () => {
+      const stale = await as('bob@acme.test', 'approve', 'users-api', '--env', 'prod', '--run', 'an-earlier-run');
+      assert.equal(stale.code, 1);
+      assert.match(
+        stale.stderr,
+        new RegExp(`--run "an-earlier-run" is not the run waiting on users-api/prod: that is run ${runId}`),
+      );
+      // Past the CLI (anyone who can reach the namespace): the workflow's validator is the final check.
+      const rw = world.rewind();
+      await assert.rejects(
+        decide(rw, PROD, { decision: 'approve', by: person(rw.cfg, 'bob'), runId: 'an-earlier-run', via: 'kube' }),
+        (e: unknown) =>
+          e instanceof RefusedError &&
+          /this decision is for run an-earlier-run, but rewind\/users-api\/prod is now run /.test(e.message),
+      );
 
-    const noRun = await as('bob@acme.test', 'approve', 'users-api', '--env', 'prod');
-    assert.equal(noRun.code, 1);
-    assert.match(
-      noRun.stdout,
-      new RegExp(`^Run ${runId} \\(rewind/users-api/prod\\): rollback of users-api/prod, awaiting-approval$`, 'm'),
-    );
-    assert.match(noRun.stdout, /^ {2}Requested by alice at .*: 5xx after 1\.42$/m);
-    assert.match(noRun.stdout, /^ {2}Plan: revert [0-9a-f]{7} "promote users-api 1\.42\.0 to prod"/m);
-    assert.match(noRun.stdout, /^You: bob \(Kubernetes user "bob@acme\.test" on cluster sandbox\)$/m);
-    assert.match(
-      noRun.stderr,
-      new RegExp(
-        `no terminal\\)\\. Check the plan above, then name the run: rewind approve users-api --env prod --run ${runId}$`,
-        'm',
-      ),
-    );
+      const noRun = await as('bob@acme.test', 'approve', 'users-api', '--env', 'prod');
+      assert.equal(noRun.code, 1);
+      assert.match(
+        noRun.stdout,
+        new RegExp(`^Run ${runId} \\(rewind/users-api/prod\\): rollback of users-api/prod, awaiting-approval$`, 'm'),
+      );
+      assert.match(noRun.stdout, /^ {2}Requested by alice at .*: 5xx after 1\.42$/m);
+      assert.match(noRun.stdout, /^ {2}Plan: revert [0-9a-f]{7} "promote users-api 1\.42\.0 to prod"/m);
+      assert.match(noRun.stdout, /^You: bob \(Kubernetes user "bob@acme\.test" on cluster sandbox\)$/m);
+      assert.match(
+        noRun.stderr,
+        new RegExp(
+          `no terminal\\)\\. Check the plan above, then name the ` +
+            `run: rewind approve users-api --env prod --run ${runId}$`,
+          'm',
+        ),
+      );
 
-    const own = await as('alice@acme.test', 'approve', 'users-api', '--env', 'prod', '--run', runId);
-    assert.equal(own.code, 1);
-    assert.match(own.stderr, /alice requested this run and cannot approve it/);
+      const own = await as('alice@acme.test', 'approve', 'users-api', '--env', 'prod', '--run', runId);
+      assert.equal(own.code, 1);
+      assert.match(own.stderr, /alice requested this run and cannot approve it/);
 
-    const typed = await rewindCliWith(
-      world,
-      { REWIND_CONFIG: claimingConfig },
-      'approve',
-      'users-api',
-      '--env',
-      'prod',
-      '--run',
-      runId,
-      '--as',
-      'bob',
-    );
-    assert.equal(typed.code, 1);
-    assert.match(
-      typed.stderr,
-      /users-api\/prod takes decisions only from a proven identity \(Slack, or the CLI identified by your kubeconfig\), not from a name typed with --as/,
-    );
-    const still = await world.rewind().client.workflow.getHandle(PROD).query(statusQuery);
-    assert.equal(still.phase, 'awaiting-approval');
-    assert.deepEqual(still.approvals, []);
-  });
+      const typed = await rewindCliWith(
+        world,
+        { REWIND_CONFIG: claimingConfig },
+        'approve',
+        'users-api',
+        '--env',
+        'prod',
+        '--run',
+        runId,
+        '--as',
+        'bob',
+      );
+      assert.equal(typed.code, 1);
+      assert.match(
+        typed.stderr,
+        /users-api\/prod takes decisions only from a proven identity \(Slack, or the CLI identified by your kubeconfig\), not from a name typed with --as/,
+      );
+      const still = await world.rewind().client.workflow.getHandle(PROD).query(statusQuery);
+      assert.equal(still.phase, 'awaiting-approval');
+      assert.deepEqual(still.approvals, []);
+    },
+  );
 
   it('bob approves with rewind approve --run from his kubeconfig; the run restores prod', async () => {
     const r = await as(

@@ -185,111 +185,119 @@ describe('least privilege: deploy/ RBAC against the real API server', () => {
     assert.equal(app.metadata.annotations?.['rewind.dev/pause-lease'], undefined);
   });
 
-  it('the API server refuses that identity everything outside the policy; a SubjectAccessReview is allowed', async () => {
-    await world.kube.kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
-      namespace: 'users-api-staging',
-      body: { metadata: { name: 'db-password' }, stringData: { password: 'hunter2' } },
-    });
-    const deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'intruder', namespace: 'users-api-staging' },
-      spec: {
-        selector: { matchLabels: { app: 'x' } },
-        template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'x', image: 'busybox' }] } },
-      },
-    };
-    const attempts: Array<[string, () => Promise<unknown>]> = [
-      ['delete a Namespace', () => asRewind.request('DELETE', '/api/v1/namespaces/users-api-staging')],
-      [
-        'patch a Secret',
-        () =>
-          asRewind.mergePatch('/api/v1/namespaces/users-api-staging/secrets/db-password', {
-            stringData: { password: 'x' },
-          }),
-      ],
-      ['read a Secret', () => asRewind.request('GET', '/api/v1/namespaces/users-api-staging/secrets/db-password')],
-      [
-        'create a Deployment',
-        () => asRewind.request('POST', '/apis/apps/v1/namespaces/users-api-staging/deployments', { body: deployment }),
-      ],
-      [
-        'delete a Deployment',
-        () => asRewind.request('DELETE', '/apis/apps/v1/namespaces/users-api-staging/deployments/users-api'),
-      ],
-      [
-        'patch a Service (outside the default emergency policy)',
-        () =>
-          asRewind.mergePatch('/api/v1/namespaces/users-api-staging/services/users-api', {
-            metadata: { labels: { tier: 'edge' } },
-          }),
-      ],
-      [
-        'patch its own RBAC',
-        () =>
-          asRewind.mergePatch('/apis/rbac.authorization.k8s.io/v1/clusterroles/rewind-workloads', {
-            metadata: { labels: { x: 'y' } },
-          }),
-      ],
-      [
-        'delete an Argo CD Application',
-        () => asRewind.request('DELETE', '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/users-api-staging'),
-      ],
-      [
-        'write a Kustomization status',
-        () =>
-          asRewind.mergePatch(
-            '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/billing-worker-prod/status',
-            { status: {} },
-          ),
-      ],
-    ];
-    for (const [what, attempt] of attempts) await assert.rejects(attempt(), forbidden, `${what} must be forbidden`);
+  it(
+    'the API server refuses that identity everything ' + 'outside the policy; a SubjectAccessReview is allowed',
+    async () => {
+      await world.kube.kc.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
+        namespace: 'users-api-staging',
+        body: { metadata: { name: 'db-password' }, stringData: { password: 'hunter2' } },
+      });
+      const deployment = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'intruder', namespace: 'users-api-staging' },
+        spec: {
+          selector: { matchLabels: { app: 'x' } },
+          template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'x', image: 'busybox' }] } },
+        },
+      };
+      const attempts: Array<[string, () => Promise<unknown>]> = [
+        ['delete a Namespace', () => asRewind.request('DELETE', '/api/v1/namespaces/users-api-staging')],
+        [
+          'patch a Secret',
+          () =>
+            asRewind.mergePatch('/api/v1/namespaces/users-api-staging/secrets/db-password', {
+              stringData: { password: 'x' },
+            }),
+        ],
+        ['read a Secret', () => asRewind.request('GET', '/api/v1/namespaces/users-api-staging/secrets/db-password')],
+        [
+          'create a Deployment',
+          () =>
+            asRewind.request('POST', '/apis/apps/v1/namespaces/users-api-staging/deployments', { body: deployment }),
+        ],
+        [
+          'delete a Deployment',
+          () => asRewind.request('DELETE', '/apis/apps/v1/namespaces/users-api-staging/deployments/users-api'),
+        ],
+        [
+          'patch a Service (outside the default emergency policy)',
+          () =>
+            asRewind.mergePatch('/api/v1/namespaces/users-api-staging/services/users-api', {
+              metadata: { labels: { tier: 'edge' } },
+            }),
+        ],
+        [
+          'patch its own RBAC',
+          () =>
+            asRewind.mergePatch('/apis/rbac.authorization.k8s.io/v1/clusterroles/rewind-workloads', {
+              metadata: { labels: { x: 'y' } },
+            }),
+        ],
+        [
+          'delete an Argo CD Application',
+          () =>
+            asRewind.request('DELETE', '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/users-api-staging'),
+        ],
+        [
+          'write a Kustomization status',
+          () =>
+            asRewind.mergePatch(
+              '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/billing-worker-prod/status',
+              { status: {} },
+            ),
+        ],
+      ];
+      for (const [what, attempt] of attempts) await assert.rejects(attempt(), forbidden, `${what} must be forbidden`);
 
-    // The drills' access audit asks the authorizer; rewind may ask, and the answer is about the subject.
-    const review = await asRewind.request<{ status: { allowed: boolean } }>(
-      'POST',
-      '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-      {
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SubjectAccessReview',
-          spec: {
-            user: REWIND.user,
-            groups: REWIND.groups,
-            resourceAttributes: { verb: 'delete', resource: 'namespaces', name: 'users-api-staging' },
+      // The drills' access audit asks the authorizer; rewind may ask, and the answer is about the subject.
+      const review = await asRewind.request<{ status: { allowed: boolean } }>(
+        'POST',
+        '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+        {
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SubjectAccessReview',
+            spec: {
+              user: REWIND.user,
+              groups: REWIND.groups,
+              resourceAttributes: { verb: 'delete', resource: 'namespaces', name: 'users-api-staging' },
+            },
           },
         },
-      },
-    );
-    assert.equal(review.status.allowed, false, 'and it says rewind itself may not delete namespaces');
-    // The post-incident timeline (/timeline, answered by the production pod) lists the app's Events.
-    assert.ok(
-      Array.isArray(await appKubeEvents(world.kube.configFor(REWIND.user), timelineTarget('staging'), 0, Date.now())),
-    );
-    assert.ok(
-      await world.kube.kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'users-api-staging' }),
-      'nothing was deleted',
-    );
-  });
+      );
+      assert.equal(review.status.allowed, false, 'and it says rewind itself may not delete namespaces');
+      // The post-incident timeline (/timeline, answered by the production pod) lists the app's Events.
+      assert.ok(
+        Array.isArray(await appKubeEvents(world.kube.configFor(REWIND.user), timelineTarget('staging'), 0, Date.now())),
+      );
+      assert.ok(
+        await world.kube.kc.makeApiClient(k8s.CoreV1Api).readNamespace({ name: 'users-api-staging' }),
+        'nothing was deleted',
+      );
+    },
+  );
 
-  it('through rewind, a live change of a kind outside the policy is refused at the plan, before anything is paused', async () => {
-    const headBefore = await world.repo.head();
-    const run = await start(world, {
-      runbook: 'emergency-change',
-      app: 'users-api',
-      env: 'staging',
-      as: 'alice',
-      reason: 'label the service',
-      changes: [parseChange('service/users-api {"metadata":{"labels":{"tier":"edge"}}}', 'users-api-staging')],
-    });
-    const result = (await run.handle.result()) as RunStatus;
-    assert.equal(result.phase, 'failed');
-    assert.match(result.result!, /refuses the patch for Service\/users-api: .*forbidden/);
-    const app = await argoApp(world.kube.kc, 'users-api-staging');
-    assert.deepEqual(app.spec.syncPolicy?.automated, { prune: true, selfHeal: true }, 'nothing paused');
-    assert.equal(await world.repo.head(), headBefore, 'nothing pushed');
-  });
+  it(
+    'through rewind, a live change of a kind outside the ' + 'policy is refused at the plan, before anything is paused',
+    async () => {
+      const headBefore = await world.repo.head();
+      const run = await start(world, {
+        runbook: 'emergency-change',
+        app: 'users-api',
+        env: 'staging',
+        as: 'alice',
+        reason: 'label the service',
+        changes: [parseChange('service/users-api {"metadata":{"labels":{"tier":"edge"}}}', 'users-api-staging')],
+      });
+      const result = (await run.handle.result()) as RunStatus;
+      assert.equal(result.phase, 'failed');
+      assert.match(result.result!, /refuses the patch for Service\/users-api: .*forbidden/);
+      const app = await argoApp(world.kube.kc, 'users-api-staging');
+      assert.deepEqual(app.spec.syncPolicy?.automated, { prune: true, selfHeal: true }, 'nothing paused');
+      assert.equal(await world.repo.head(), headBefore, 'nothing pushed');
+    },
+  );
 
   describe('the namespace-scoped overlay (deploy/overlays/example)', () => {
     let worker: Worker | undefined;

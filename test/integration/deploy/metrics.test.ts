@@ -122,137 +122,145 @@ describe('metrics: /metrics of the production entry point', () => {
     await until('rewind_autosync_paused_by_rewind', {}, 0);
   });
 
-  it('a rollback: started and finished (restored), step durations by kind, time to restore, activity durations', async () => {
-    const bad = await world.repo.promote('users-api', 'staging', '1.43.0');
-    await world.kube.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
-      {
-        group: 'argoproj.io',
-        version: 'v1alpha1',
-        namespace: 'argocd',
-        plural: 'applications',
-        name: 'users-api-staging',
-        body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } },
-      },
-      mergePatch,
-    );
-    await waitFor('staging synced at the bad promotion', async () =>
-      (await argoApp(world.kube.kc, 'users-api-staging')).status?.sync?.revision === bad.sha ? true : undefined,
-    );
-
-    const run = await start(world, {
-      app: 'users-api',
-      env: 'staging',
-      as: 'alice',
-      reason: 'crash loop after 1.43.0',
-    });
-    await until('rewind_runs_started_total', { runbook: 'rollback', source: 'cli' }, 1);
-    const result = (await run.handle.result()) as RunStatus;
-    assert.equal(result.phase, 'restored', result.result);
-    finished.push(run.handle);
-
-    const samples = await until(
-      'rewind_runs_finished_total',
-      { runbook: 'rollback', source: 'cli', outcome: 'restored' },
-      1,
-    );
-    assert.equal(value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'rollback', source: 'cli' }), 1);
-    const ttr = value(samples, 'rewind_time_to_restore_seconds_sum', { runbook: 'rollback' })!;
-    assert.ok(
-      Math.abs(ttr - result.timeToRestoreMs! / 1000) < 0.01,
-      `time to restore ${ttr}s is the run's own ${result.timeToRestoreMs}ms`,
-    );
-    for (const kind of ['planRollback', 'revertPromotion', 'refresh', 'waitForSynced', 'verifyHealth']) {
-      assert.equal(
-        value(samples, 'rewind_step_duration_seconds_count', { kind, state: 'done' }),
-        1,
-        `one ${kind} step`,
+  it(
+    'a rollback: started and finished (restored), step ' + 'durations by kind, time to restore, activity durations',
+    async () => {
+      const bad = await world.repo.promote('users-api', 'staging', '1.43.0');
+      await world.kube.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
+        {
+          group: 'argoproj.io',
+          version: 'v1alpha1',
+          namespace: 'argocd',
+          plural: 'applications',
+          name: 'users-api-staging',
+          body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } },
+        },
+        mergePatch,
       );
-    }
-    assert.equal(
-      value(samples, 'rewind_step_duration_seconds_count', { kind: 'approve' }),
-      undefined,
-      'a skipped step has no duration',
-    );
-    const health = result.steps.find((s) => s.kind === 'verifyHealth')!;
-    assert.equal(
-      value(samples, 'rewind_step_duration_seconds_sum', { kind: 'verifyHealth', state: 'done' }),
-      (Date.parse(health.endedAt!) - Date.parse(health.startedAt!)) / 1000,
-    );
-    assert.ok(
-      value(samples, 'rewind_step_duration_seconds_sum', { kind: 'verifyHealth', state: 'done' })! >= 2,
-      'health held for the 2 s window',
-    );
-    assert.ok(
-      value(samples, 'rewind_step_duration_seconds_bucket', { kind: 'verifyHealth', state: 'done', le: '+Inf' }) === 1,
-    );
-    assert.ok(
-      value(samples, 'rewind_activity_duration_seconds_count', {
-        activity: 'revertPromotion',
-        outcome: 'completed',
-      })! >= 1,
-    );
-    assert.ok(
-      value(samples, 'rewind_activity_duration_seconds_count', { activity: 'driftReport', outcome: 'completed' })! >= 1,
-      'the plan reports drift',
-    );
-  });
+      await waitFor('staging synced at the bad promotion', async () =>
+        (await argoApp(world.kube.kc, 'users-api-staging')).status?.sync?.revision === bad.sha ? true : undefined,
+      );
 
-  it('an emergency change held paused shows in the pause gauges, and its end (abandoned) in the run counters', async () => {
-    const hook = path.join(world.repo.remote, 'hooks', 'pre-receive');
-    await writeFile(hook, '#!/bin/sh\necho "rejected: main is protected" >&2\nexit 1\n');
-    await chmod(hook, 0o755);
-    try {
       const run = await start(world, {
-        runbook: 'emergency-change',
         app: 'users-api',
-        env: 'dev',
+        env: 'staging',
         as: 'alice',
-        reason: 'try a flag',
-        changes: [parseChange('configmap/users-api-env FEATURE_FLAGS=beta', 'users-api-dev')],
+        reason: 'crash loop after 1.43.0',
       });
-      await untilPhase(world, run.workflowId, 'held-paused');
-      let samples = await until(
-        'rewind_autosync_paused',
-        { app: 'users-api', env: 'dev', engine: 'argocd', lease: 'active' },
-        1,
-      );
-      assert.equal(value(samples, 'rewind_autosync_paused_by_rewind'), 1);
-      assert.equal(value(samples, 'rewind_runs_started_total', { runbook: 'emergency-change' }), 1);
-      assert.equal(
-        value(samples, 'rewind_runs_finished_total', { runbook: 'emergency-change' }),
-        undefined,
-        'a held run is still running',
-      );
-
-      await abandonRun(world.rewind(), run.workflowId, person(world.rewind().cfg, 'alice'), true, 'not worth it');
-      assert.equal(((await run.handle.result()) as RunStatus).phase, 'abandoned');
+      await until('rewind_runs_started_total', { runbook: 'rollback', source: 'cli' }, 1);
+      const result = (await run.handle.result()) as RunStatus;
+      assert.equal(result.phase, 'restored', result.result);
       finished.push(run.handle);
-      samples = await until('rewind_runs_finished_total', { runbook: 'emergency-change', outcome: 'abandoned' }, 1);
-      samples = await until('rewind_autosync_paused_by_rewind', {}, 0);
-      assert.equal(
-        value(samples, 'rewind_autosync_paused', { app: 'users-api', env: 'dev' }),
-        undefined,
-        'the pause is gone',
-      );
-      assert.equal(
-        value(samples, 'rewind_step_duration_seconds_count', { kind: 'commitToGit', state: 'failed' }),
+
+      const samples = await until(
+        'rewind_runs_finished_total',
+        { runbook: 'rollback', source: 'cli', outcome: 'restored' },
         1,
-        'the rejected push is a failed commit step',
       );
+      assert.equal(value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'rollback', source: 'cli' }), 1);
+      const ttr = value(samples, 'rewind_time_to_restore_seconds_sum', { runbook: 'rollback' })!;
+      assert.ok(
+        Math.abs(ttr - result.timeToRestoreMs! / 1000) < 0.01,
+        `time to restore ${ttr}s is the run's own ${result.timeToRestoreMs}ms`,
+      );
+      for (const kind of ['planRollback', 'revertPromotion', 'refresh', 'waitForSynced', 'verifyHealth']) {
+        assert.equal(
+          value(samples, 'rewind_step_duration_seconds_count', { kind, state: 'done' }),
+          1,
+          `one ${kind} step`,
+        );
+      }
       assert.equal(
-        value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'emergency-change' }),
+        value(samples, 'rewind_step_duration_seconds_count', { kind: 'approve' }),
         undefined,
-        'abandoned is not restored',
+        'a skipped step has no duration',
       );
+      const health = result.steps.find((s) => s.kind === 'verifyHealth')!;
       assert.equal(
-        value(samples, 'rewind_runs_finished_total', { runbook: 'rollback', outcome: 'restored' }),
-        1,
-        'still counted once',
+        value(samples, 'rewind_step_duration_seconds_sum', { kind: 'verifyHealth', state: 'done' }),
+        (Date.parse(health.endedAt!) - Date.parse(health.startedAt!)) / 1000,
       );
-    } finally {
-      await rm(hook, { force: true });
-    }
-  });
+      assert.ok(
+        value(samples, 'rewind_step_duration_seconds_sum', { kind: 'verifyHealth', state: 'done' })! >= 2,
+        'health held for the 2 s window',
+      );
+      assert.ok(
+        value(samples, 'rewind_step_duration_seconds_bucket', { kind: 'verifyHealth', state: 'done', le: '+Inf' }) ===
+          1,
+      );
+      assert.ok(
+        value(samples, 'rewind_activity_duration_seconds_count', {
+          activity: 'revertPromotion',
+          outcome: 'completed',
+        })! >= 1,
+      );
+      assert.ok(
+        value(samples, 'rewind_activity_duration_seconds_count', { activity: 'driftReport', outcome: 'completed' })! >=
+          1,
+        'the plan reports drift',
+      );
+    },
+  );
+
+  it(
+    'an emergency change held paused shows in the pause ' + 'gauges, and its end (abandoned) in the run counters',
+    async () => {
+      const hook = path.join(world.repo.remote, 'hooks', 'pre-receive');
+      await writeFile(hook, '#!/bin/sh\necho "rejected: main is protected" >&2\nexit 1\n');
+      await chmod(hook, 0o755);
+      try {
+        const run = await start(world, {
+          runbook: 'emergency-change',
+          app: 'users-api',
+          env: 'dev',
+          as: 'alice',
+          reason: 'try a flag',
+          changes: [parseChange('configmap/users-api-env FEATURE_FLAGS=beta', 'users-api-dev')],
+        });
+        await untilPhase(world, run.workflowId, 'held-paused');
+        let samples = await until(
+          'rewind_autosync_paused',
+          { app: 'users-api', env: 'dev', engine: 'argocd', lease: 'active' },
+          1,
+        );
+        assert.equal(value(samples, 'rewind_autosync_paused_by_rewind'), 1);
+        assert.equal(value(samples, 'rewind_runs_started_total', { runbook: 'emergency-change' }), 1);
+        assert.equal(
+          value(samples, 'rewind_runs_finished_total', { runbook: 'emergency-change' }),
+          undefined,
+          'a held run is still running',
+        );
+
+        await abandonRun(world.rewind(), run.workflowId, person(world.rewind().cfg, 'alice'), true, 'not worth it');
+        assert.equal(((await run.handle.result()) as RunStatus).phase, 'abandoned');
+        finished.push(run.handle);
+        samples = await until('rewind_runs_finished_total', { runbook: 'emergency-change', outcome: 'abandoned' }, 1);
+        samples = await until('rewind_autosync_paused_by_rewind', {}, 0);
+        assert.equal(
+          value(samples, 'rewind_autosync_paused', { app: 'users-api', env: 'dev' }),
+          undefined,
+          'the pause is gone',
+        );
+        assert.equal(
+          value(samples, 'rewind_step_duration_seconds_count', { kind: 'commitToGit', state: 'failed' }),
+          1,
+          'the rejected push is a failed commit step',
+        );
+        assert.equal(
+          value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'emergency-change' }),
+          undefined,
+          'abandoned is not restored',
+        );
+        assert.equal(
+          value(samples, 'rewind_runs_finished_total', { runbook: 'rollback', outcome: 'restored' }),
+          1,
+          'still counted once',
+        );
+      } finally {
+        await rm(hook, { force: true });
+      }
+    },
+  );
 
   // The upgrade check README's "Upgrading workers safely" asks for: real histories replayed on the
   // workflow code about to ship. Here the histories are fresh, so it must pass; in CI, replay

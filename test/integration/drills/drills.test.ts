@@ -56,29 +56,33 @@ describe('game-day drills', () => {
     }
   });
 
-  it('rollback drill: bad promotion detected, rolled back by the real runbook, Git equals live, target back as before', async () => {
-    const before = await pathTree('apps/users-api/overlays/staging');
-    const run = await runDrillNow(world.rewind(), 'users-api-staging-rollback', 'alice');
-    const card = await run.result();
-    assert.equal(card.outcome, 'passed', JSON.stringify(card.checks));
-    assert.ok(card.timeToDetectMs! > 0 && card.timeToRestoreMs! > card.timeToDetectMs!);
-    assert.deepEqual(
-      card.checks.filter((c) => !c.passed),
-      [],
-    );
-    assert.ok(card.checks.some((c) => c.name === 'rolled back by reverting a commit' && c.passed));
-    assert.equal(card.cleanup.verified, true, card.cleanup.detail);
-    assert.equal(
-      await pathTree('apps/users-api/overlays/staging'),
-      before,
-      'the environment path has the same content as before',
-    );
-    const posted = await world.slack.waitForCall(
-      'chat.postMessage',
-      (c) => c.args.channel === 'C_GAMEDAY' && /users-api-staging-rollback/.test(String(c.args.text)),
-    );
-    assert.match(String(posted.args.text), /PASSED/);
-  });
+  it(
+    'rollback drill: bad promotion detected, rolled back by ' +
+      'the real runbook, Git equals live, target back as before',
+    async () => {
+      const before = await pathTree('apps/users-api/overlays/staging');
+      const run = await runDrillNow(world.rewind(), 'users-api-staging-rollback', 'alice');
+      const card = await run.result();
+      assert.equal(card.outcome, 'passed', JSON.stringify(card.checks));
+      assert.ok(card.timeToDetectMs! > 0 && card.timeToRestoreMs! > card.timeToDetectMs!);
+      assert.deepEqual(
+        card.checks.filter((c) => !c.passed),
+        [],
+      );
+      assert.ok(card.checks.some((c) => c.name === 'rolled back by reverting a commit' && c.passed));
+      assert.equal(card.cleanup.verified, true, card.cleanup.detail);
+      assert.equal(
+        await pathTree('apps/users-api/overlays/staging'),
+        before,
+        'the environment path has the same content as before',
+      );
+      const posted = await world.slack.waitForCall(
+        'chat.postMessage',
+        (c) => c.args.channel === 'C_GAMEDAY' && /users-api-staging-rollback/.test(String(c.args.text)),
+      );
+      assert.match(String(posted.args.text), /PASSED/);
+    },
+  );
 
   it('drift drill: a live edit is detected (OutOfSync) and self-healed', async () => {
     const card = await (await runDrillNow(world.rewind(), 'users-api-dev-drift', 'alice')).result();
@@ -98,18 +102,21 @@ describe('game-day drills', () => {
     assert.ok(card.timeToRestoreMs! > 0);
   });
 
-  it('emergency drill: the runbook restores auto-sync and Git holds the change, then the change is reverted', async () => {
-    const before = await pathTree('apps/users-api');
-    const card = await (await runDrillNow(world.rewind(), 'users-api-dev-emergency', 'alice')).result();
-    assert.equal(card.outcome, 'passed', JSON.stringify(card));
-    assert.ok(card.checks.find((c) => c.name === 'Git holds the live change')!.passed);
-    assert.match(card.cleanup.detail, /reverted [0-9a-f]{7}/);
-    assert.equal(await pathTree('apps/users-api'), before);
-    assert.deepEqual((await argoApp(world.kube.kc, 'users-api-dev')).spec.syncPolicy?.automated, {
-      prune: true,
-      selfHeal: true,
-    });
-  });
+  it(
+    'emergency drill: the runbook restores auto-sync and ' + 'Git holds the change, then the change is reverted',
+    async () => {
+      const before = await pathTree('apps/users-api');
+      const card = await (await runDrillNow(world.rewind(), 'users-api-dev-emergency', 'alice')).result();
+      assert.equal(card.outcome, 'passed', JSON.stringify(card));
+      assert.ok(card.checks.find((c) => c.name === 'Git holds the live change')!.passed);
+      assert.match(card.cleanup.detail, /reverted [0-9a-f]{7}/);
+      assert.equal(await pathTree('apps/users-api'), before);
+      assert.deepEqual((await argoApp(world.kube.kc, 'users-api-dev')).spec.syncPolicy?.automated, {
+        prune: true,
+        selfHeal: true,
+      });
+    },
+  );
 
   it('access audit: passes while CI holds no rights, fails naming the right once it does', async () => {
     const ok = await (await runDrillNow(world.rewind(), 'ci-access-audit', 'alice')).result();

@@ -258,7 +258,8 @@ describe('findPromotion: what a revert cannot undo', () => {
     ].join('\n');
     const sha = await world.repo.commit(
       { [`${dir}/deployment.yaml`]: deployment, [`${dir}/migrate-job.yaml`]: migration },
-      'promote billing-worker 2.5.0 to prod\n\nSplits the ledger table; the old schema is dropped.\n\nRollback-Contract: impossible',
+      'promote billing-worker 2.5.0 to prod\n\nSplits the ledger table; ' +
+        'the old schema is dropped.\n\nRollback-Contract: impossible',
     );
     const { findPromotion } = createGitActivities({ cacheDir: world.cacheDir });
     const d = await findPromotion({ target: target(world.repo, 'billing-worker', 'prod') });
@@ -268,7 +269,9 @@ describe('findPromotion: what a revert cannot undo', () => {
     assert.deepEqual(d.migrations, [
       {
         object: 'batch/Job/billing-worker-prod/billing-worker-migrate-2-5',
-        why: 'job/billing-worker-migrate-2-5 looks like a migration by its name billing-worker-migrate-2-5, and the promotion added it',
+        why:
+          'job/billing-worker-migrate-2-5 looks like a migration by its ' +
+          'name billing-worker-migrate-2-5, and the promotion added it',
       },
     ]);
     // The seeded promotions declare nothing and migrate nothing.

@@ -105,28 +105,32 @@ describe('revertPromotion', () => {
     assert.equal(await world.repo.head(), first.revertSha);
   });
 
-  it('finds its revert below the bounded search too: a retry after more commits than runSearchDepth still reuses it', async () => {
-    const first = await createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request());
-    // Three commits land after the revert; the first look reads only the newest one.
-    for (const tag of ['2.5.0', '2.6.0', '2.7.0']) await world.repo.promote('billing-worker', 'dev', tag);
-    const retry = await createGitActivities({
-      cacheDir: world.cacheDir,
-      revert: { runSearchDepth: 1 },
-    }).revertPromotion(request());
-    assert.deepEqual(retry, { revertSha: first.revertSha, reused: true, attempts: 0, foreignCommitsRebased: 0 });
-    // Also when the revert would conflict with what came after (someone edited the same line again).
-    const hotfix = (await world.repo.show(OVERLAY)).replace(`newTag: ${promotion.from}`, 'newTag: 1.41.9');
-    await world.repo.commit({ [OVERLAY]: hotfix }, 'users-api prod: 1.41.9');
-    const again = await createGitActivities({
-      cacheDir: world.cacheDir,
-      revert: { runSearchDepth: 1 },
-    }).revertPromotion(request());
-    assert.deepEqual(again, retry);
-    const runs = (await world.bare.raw(['log', '--format=%(trailers:key=Rewind-Run,valueonly)', 'main']))
-      .split('\n')
-      .filter((l) => l.trim() === 'run-1');
-    assert.equal(runs.length, 1);
-  });
+  it(
+    'finds its revert below the bounded search too: a retry ' +
+      'after more commits than runSearchDepth still reuses it',
+    async () => {
+      const first = await createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request());
+      // Three commits land after the revert; the first look reads only the newest one.
+      for (const tag of ['2.5.0', '2.6.0', '2.7.0']) await world.repo.promote('billing-worker', 'dev', tag);
+      const retry = await createGitActivities({
+        cacheDir: world.cacheDir,
+        revert: { runSearchDepth: 1 },
+      }).revertPromotion(request());
+      assert.deepEqual(retry, { revertSha: first.revertSha, reused: true, attempts: 0, foreignCommitsRebased: 0 });
+      // Also when the revert would conflict with what came after (someone edited the same line again).
+      const hotfix = (await world.repo.show(OVERLAY)).replace(`newTag: ${promotion.from}`, 'newTag: 1.41.9');
+      await world.repo.commit({ [OVERLAY]: hotfix }, 'users-api prod: 1.41.9');
+      const again = await createGitActivities({
+        cacheDir: world.cacheDir,
+        revert: { runSearchDepth: 1 },
+      }).revertPromotion(request());
+      assert.deepEqual(again, retry);
+      const runs = (await world.bare.raw(['log', '--format=%(trailers:key=Rewind-Run,valueonly)', 'main']))
+        .split('\n')
+        .filter((l) => l.trim() === 'run-1');
+      assert.equal(runs.length, 1);
+    },
+  );
 
   it('rebases onto a commit another clone pushed right before its push, keeping both', async () => {
     const other = await otherClone(world, 'other');
@@ -201,53 +205,61 @@ describe('revertPromotion', () => {
     assert.equal(await trailer('Rewind-Run'), '');
   });
 
-  it('refuses a conflicting revert with RevertConflict naming the file; the remote is unchanged and the clone reusable', async () => {
-    const hotfix = (await world.repo.show(OVERLAY)).replace('newTag: 1.42.0', 'newTag: 1.42.1');
-    await world.repo.commit({ [OVERLAY]: hotfix }, 'users-api prod: hotfix 1.42.1');
-    const head = await world.repo.head();
-    const activities = createGitActivities({ cacheDir: world.cacheDir });
-    await assert.rejects(
-      activities.revertPromotion(request()),
-      failsWith(
-        FailureType.RevertConflict,
-        new RegExp(`conflicts .* in ${OVERLAY.replace(/\//g, '\\/')}; nothing was pushed.*--to <sha>`),
-      ),
-    );
-    assert.equal(await world.repo.head(), head);
-    // The cached clone was left clean: reverting the hotfix itself works right after.
-    const ok = await activities.revertPromotion({ ...request({ runId: 'run-2' }), sha: head });
-    assert.equal(tagOf(await world.repo.show(OVERLAY)), '1.42.0');
-    assert.equal(ok.reused, false);
-  });
-
-  it('checkRevert answers before approval, side by side, from scratch checkouts of the mirror: clean, or the conflicting file and the later commit', async () => {
-    const { checkRevert } = createGitActivities({ cacheDir: world.cacheDir });
-    const ask = () => checkRevert({ target: target(world.repo, 'users-api', 'prod'), sha: promotion.sha });
-    assert.deepEqual(await ask(), { conflicts: [], laterCommits: [] });
-    const hotfix = (await world.repo.show(OVERLAY)).replace('newTag: 1.42.0', 'newTag: 1.42.1');
-    const later = await world.repo.commit({ [OVERLAY]: hotfix }, 'users-api prod: hotfix 1.42.1');
-    // Others keep pushing while the checks run: the mirror fetches beside the dry runs.
-    const pushes = (async () => {
-      let head = later;
-      for (let k = 0; k < 4; k++) head = await world.repo.commit({ [`NOTES-${k}.md`]: `${k}\n` }, `notes ${k}`);
-      return head;
-    })();
-    const answers = await Promise.all(Array.from({ length: 8 }, ask));
-    const head = await pushes;
-    await ask();
-    for (const a of answers) {
-      assert.deepEqual(a.conflicts, [OVERLAY]);
-      assert.deepEqual(
-        a.laterCommits.map((c) => [c.sha, c.subject]),
-        [[later, 'users-api prod: hotfix 1.42.1']],
+  it(
+    'refuses a conflicting revert with RevertConflict naming ' +
+      'the file; the remote is unchanged and the clone reusable',
+    async () => {
+      const hotfix = (await world.repo.show(OVERLAY)).replace('newTag: 1.42.0', 'newTag: 1.42.1');
+      await world.repo.commit({ [OVERLAY]: hotfix }, 'users-api prod: hotfix 1.42.1');
+      const head = await world.repo.head();
+      const activities = createGitActivities({ cacheDir: world.cacheDir });
+      await assert.rejects(
+        activities.revertPromotion(request()),
+        failsWith(
+          FailureType.RevertConflict,
+          new RegExp(`conflicts .* in ${OVERLAY.replace(/\//g, '\\/')}; nothing was pushed.*--to <sha>`),
+        ),
       );
-    }
-    // Nothing took the writable clone, nothing is left behind, and the remote is unchanged.
-    assert.equal(existsSync(path.join(world.cacheDir, 'repos')), false);
-    const scratch = path.join(world.cacheDir, 'sources', 'scratch');
-    for (const repo of await readdir(scratch)) assert.deepEqual(await readdir(path.join(scratch, repo)), []);
-    assert.equal(await world.repo.head(), head);
-  });
+      assert.equal(await world.repo.head(), head);
+      // The cached clone was left clean: reverting the hotfix itself works right after.
+      const ok = await activities.revertPromotion({ ...request({ runId: 'run-2' }), sha: head });
+      assert.equal(tagOf(await world.repo.show(OVERLAY)), '1.42.0');
+      assert.equal(ok.reused, false);
+    },
+  );
+
+  it(
+    'checkRevert answers before approval, side by side, from scratch checkouts ' +
+      'of the mirror: clean, or the conflicting file and the later commit',
+    async () => {
+      const { checkRevert } = createGitActivities({ cacheDir: world.cacheDir });
+      const ask = () => checkRevert({ target: target(world.repo, 'users-api', 'prod'), sha: promotion.sha });
+      assert.deepEqual(await ask(), { conflicts: [], laterCommits: [] });
+      const hotfix = (await world.repo.show(OVERLAY)).replace('newTag: 1.42.0', 'newTag: 1.42.1');
+      const later = await world.repo.commit({ [OVERLAY]: hotfix }, 'users-api prod: hotfix 1.42.1');
+      // Others keep pushing while the checks run: the mirror fetches beside the dry runs.
+      const pushes = (async () => {
+        let head = later;
+        for (let k = 0; k < 4; k++) head = await world.repo.commit({ [`NOTES-${k}.md`]: `${k}\n` }, `notes ${k}`);
+        return head;
+      })();
+      const answers = await Promise.all(Array.from({ length: 8 }, ask));
+      const head = await pushes;
+      await ask();
+      for (const a of answers) {
+        assert.deepEqual(a.conflicts, [OVERLAY]);
+        assert.deepEqual(
+          a.laterCommits.map((c) => [c.sha, c.subject]),
+          [[later, 'users-api prod: hotfix 1.42.1']],
+        );
+      }
+      // Nothing took the writable clone, nothing is left behind, and the remote is unchanged.
+      assert.equal(existsSync(path.join(world.cacheDir, 'repos')), false);
+      const scratch = path.join(world.cacheDir, 'sources', 'scratch');
+      for (const repo of await readdir(scratch)) assert.deepEqual(await readdir(path.join(scratch, repo)), []);
+      assert.equal(await world.repo.head(), head);
+    },
+  );
 
   it('refuses with RevertNotNeeded, naming the commit that undid it, when the tag was already put back', async () => {
     const back = (await world.repo.show(OVERLAY)).replace('newTag: 1.42.0', 'newTag: 1.41.0');
@@ -272,20 +284,24 @@ describe('revertPromotion', () => {
     assert.equal(tagOf(await world.repo.show(OVERLAY)), promotion.from);
   });
 
-  it("a push the remote refuses (pre-receive hook) fails for good with PushRejected and git's message; nothing pushed", async () => {
-    const hook = path.join(world.repo.remote, 'hooks', 'pre-receive');
-    await writeFile(hook, '#!/bin/sh\necho "frozen: release in progress" >&2\nexit 1\n');
-    await chmod(hook, 0o755);
-    const head = await world.repo.head();
-    await assert.rejects(
-      createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request()),
-      failsWith(
-        FailureType.PushRejected,
-        /refused the push of the revert to main; nothing was pushed.*frozen: release in progress/s,
-      ),
-    );
-    assert.equal(await world.repo.head(), head);
-  });
+  it(
+    'a push the remote refuses (pre-receive hook) fails for ' +
+      "good with PushRejected and git's message; nothing pushed",
+    async () => {
+      const hook = path.join(world.repo.remote, 'hooks', 'pre-receive');
+      await writeFile(hook, '#!/bin/sh\necho "frozen: release in progress" >&2\nexit 1\n');
+      await chmod(hook, 0o755);
+      const head = await world.repo.head();
+      await assert.rejects(
+        createGitActivities({ cacheDir: world.cacheDir }).revertPromotion(request()),
+        failsWith(
+          FailureType.PushRejected,
+          /refused the push of the revert to main; nothing was pushed.*frozen: release in progress/s,
+        ),
+      );
+      assert.equal(await world.repo.head(), head);
+    },
+  );
 
   it('refuses bad input with BadInput and changes nothing', async () => {
     const head = await world.repo.head();

@@ -98,157 +98,177 @@ after(async () => {
 });
 
 describe('expiring exec-plugin credentials', () => {
-  it(`a KubeRest built once keeps working across several token expiries (requests over ${SPAN_MS / 1000}s), where credentials applied once are refused`, async () => {
-    const kc = clusterConfig(clusters, 'prod-eks');
-    const rest = await restFor(kc);
-    // The old way, for contrast: credentials applied once, at the start.
-    const once: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(once as never);
-    const getOnce = () =>
-      new Promise<number>((resolve, reject) => {
-        https
-          .get(`${world.server}${APPS}/demo`, once, (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-          })
-          .on('error', reject);
-      });
-    assert.equal(await getOnce(), 200);
-    const expiredBefore = exec().reviews.expired;
-    const issuedBefore = await exec().issued();
-    const started = Date.now();
-    let requests = 0;
-    while (Date.now() - started < SPAN_MS) {
-      const app = await rest.request<{ metadata: { name: string } }>('GET', `${APPS}/demo`);
-      assert.equal(app.metadata.name, 'demo');
-      assert.equal(await restFor(kc), rest, 'the same client throughout');
-      requests++;
-      await sleep(400);
-    }
-    assert.equal(await getOnce(), 401, 'the token applied once is refused by now');
-    assert.ok(exec().reviews.expired > expiredBefore, 'the webhook said why: expired');
-    const issued = (await exec().issued()) - issuedBefore;
-    assert.ok(requests >= 20, `${requests} requests`);
-    assert.ok(issued >= 3, `the plugin ran ${issued} times: a fresh token after each expiry`);
-    assert.ok(
-      issued < requests,
-      `and not once per request (${issued} runs for ${requests} requests): client-node caches the credential until it expires`,
-    );
-  });
-
-  it('a watch re-opened after each expiry carries fresh credentials (client-node Watch applies them per connection)', async () => {
-    const kc = clusterConfig(clusters, 'prod-eks');
-    const started = Date.now();
-    let opened = 0;
-    while (Date.now() - started < SPAN_MS) {
-      // The server ends each watch after timeoutSeconds; a refused one ends with a KubeApiError.
-      const end = await new Promise<{ err: unknown; events: number }>((resolve) => {
-        let events = 0;
-        void openWatch(
-          kc,
-          APPS,
-          { timeoutSeconds: 2 },
-          () => {
-            events++;
-          },
-          (err) => resolve({ err, events }),
-        ).catch((err: unknown) => resolve({ err, events }));
-      });
-      assert.equal(end.err, null, `watch ${opened + 1} after ${Date.now() - started} ms ended with ${String(end.err)}`);
-      assert.ok(end.events >= 1, 'it listed the Application (ADDED)');
-      opened++;
-    }
-    assert.ok(opened >= 4, `${opened} watches`);
-  });
-
-  it('watchUntil sees every change across several expiries (the server closes its watches, and they re-open)', async () => {
-    const kc = clusterConfig(clusters, 'prod-eks');
-    const rest = await restFor(kc);
-    const admin = await adminRest();
-    const seen = new Set<string>();
-    const started = Date.now();
-    let written = 0;
-    const writer = (async () => {
-      while (Date.now() - started < SPAN_MS) {
-        written++;
-        await admin.mergePatch(`${APPS}/demo`, {
-          metadata: { annotations: { 'rewind.test/counter': String(written) } },
+  it(
+    `a KubeRest built once keeps working across several token expiries (requests ` +
+      `over ${SPAN_MS / 1000}s), where credentials applied once are refused`,
+    async () => {
+      const kc = clusterConfig(clusters, 'prod-eks');
+      const rest = await restFor(kc);
+      // The old way, for contrast: credentials applied once, at the start.
+      const once: https.RequestOptions = {};
+      await kc.applyToHTTPSOptions(once as never);
+      const getOnce = () =>
+        new Promise<number>((resolve, reject) => {
+          https
+            .get(`${world.server}${APPS}/demo`, once, (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            })
+            .on('error', reject);
         });
-        await sleep(1500);
-      }
-    })();
-    const last = await watchUntil(
-      kc,
-      [{ path: APPS, fieldSelector: 'metadata.name=demo' }],
-      async () => {
-        const app = await rest.request<{ metadata: { annotations?: Record<string, string> } }>('GET', `${APPS}/demo`);
-        const counter = app.metadata.annotations?.['rewind.test/counter'];
-        const done = Date.now() - started >= SPAN_MS && counter === String(written) && seen.has(counter);
-        return done ? { done: true, value: counter } : { done: false, recheckInMs: 1000 };
-      },
-      {
-        timeoutMs: SPAN_MS + 30_000,
-        onEvent: (_t, type, obj) => {
-          const c = (obj as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations?.[
-            'rewind.test/counter'
-          ];
-          if ((type === 'MODIFIED' || type === 'ADDED') && c) seen.add(c);
-        },
-      },
-    );
-    await writer;
-    assert.equal(last, String(written));
-    const missed = Array.from({ length: written }, (_, i) => String(i + 1)).filter((c) => !seen.has(c));
-    assert.deepEqual(
-      missed,
-      [],
-      `every write came through the watch (${written} writes over ${Math.round((Date.now() - started) / 1000)}s)`,
-    );
-  });
-
-  it('credentials the cluster refuses fail the activity at once: NotAuthorized, non-retryable, naming the cluster and the fix', async () => {
-    await exec().setMode('invalid');
-    try {
-      await sleep(LIFETIME_S * 1000 + 200); // the last good token, cached by client-node, has expired
-      const acts = createActivities({
-        clusters,
-        sources: new GitSourceCache(path.join(dir, 'git')),
-        cacheDir: path.join(dir, 'cache'),
-      });
+      assert.equal(await getOnce(), 200);
+      const expiredBefore = exec().reviews.expired;
+      const issuedBefore = await exec().issued();
       const started = Date.now();
-      const err = await new MockActivityEnvironment()
-        .run(acts.pauseAutoSync, { target: target('prod-eks'), lease })
-        .then(
-          () => undefined,
-          (e: unknown) => e,
+      let requests = 0;
+      while (Date.now() - started < SPAN_MS) {
+        const app = await rest.request<{ metadata: { name: string } }>('GET', `${APPS}/demo`);
+        assert.equal(app.metadata.name, 'demo');
+        assert.equal(await restFor(kc), rest, 'the same client throughout');
+        requests++;
+        await sleep(400);
+      }
+      assert.equal(await getOnce(), 401, 'the token applied once is refused by now');
+      assert.ok(exec().reviews.expired > expiredBefore, 'the webhook said why: expired');
+      const issued = (await exec().issued()) - issuedBefore;
+      assert.ok(requests >= 20, `${requests} requests`);
+      assert.ok(issued >= 3, `the plugin ran ${issued} times: a fresh token after each expiry`);
+      assert.ok(
+        issued < requests,
+        `and not once per request (${issued} runs for ${requests} requests): ` +
+          `client-node caches the credential until it expires`,
+      );
+    },
+  );
+
+  it(
+    'a watch re-opened after each expiry carries fresh ' +
+      'credentials (client-node Watch applies them per connection)',
+    async () => {
+      const kc = clusterConfig(clusters, 'prod-eks');
+      const started = Date.now();
+      let opened = 0;
+      while (Date.now() - started < SPAN_MS) {
+        // The server ends each watch after timeoutSeconds; a refused one ends with a KubeApiError.
+        const end = await new Promise<{ err: unknown; events: number }>((resolve) => {
+          let events = 0;
+          void openWatch(
+            kc,
+            APPS,
+            { timeoutSeconds: 2 },
+            () => {
+              events++;
+            },
+            (err) => resolve({ err, events }),
+          ).catch((err: unknown) => resolve({ err, events }));
+        });
+        assert.equal(
+          end.err,
+          null,
+          `watch ${opened + 1} after ${Date.now() - started} ms ended with ${String(end.err)}`,
         );
-      const tookMs = Date.now() - started;
-      assert.ok(err instanceof ApplicationFailure, `an ApplicationFailure, got ${String(err)}`);
-      assert.equal(err.type, FailureType.NotAuthorized);
-      assert.equal(err.nonRetryable, true);
-      assert.match(
-        err.message,
-        /^the credentials for cluster prod-eks \(https:\/\/127\.0\.0\.1:\d+\) were refused: refresh them \(kubeconfig user exec-user, exec plugin \S+ \S+exec-credential-plugin\.mjs /,
-      );
-      assert.deepEqual(
-        err.details?.[0],
-        {
-          status: 401,
-          reason: 'Unauthorized',
-          method: 'GET',
-          path: `${APPS}/demo`,
-          ...(await restFor(clusterConfig(clusters, 'prod-eks'))).endpoint,
+        assert.ok(end.events >= 1, 'it listed the Application (ADDED)');
+        opened++;
+      }
+      assert.ok(opened >= 4, `${opened} watches`);
+    },
+  );
+
+  it(
+    'watchUntil sees every change across several expiries ' + '(the server closes its watches, and they re-open)',
+    async () => {
+      const kc = clusterConfig(clusters, 'prod-eks');
+      const rest = await restFor(kc);
+      const admin = await adminRest();
+      const seen = new Set<string>();
+      const started = Date.now();
+      let written = 0;
+      const writer = (async () => {
+        while (Date.now() - started < SPAN_MS) {
+          written++;
+          await admin.mergePatch(`${APPS}/demo`, {
+            metadata: { annotations: { 'rewind.test/counter': String(written) } },
+          });
+          await sleep(1500);
+        }
+      })();
+      const last = await watchUntil(
+        kc,
+        [{ path: APPS, fieldSelector: 'metadata.name=demo' }],
+        async () => {
+          const app = await rest.request<{ metadata: { annotations?: Record<string, string> } }>('GET', `${APPS}/demo`);
+          const counter = app.metadata.annotations?.['rewind.test/counter'];
+          const done = Date.now() - started >= SPAN_MS && counter === String(written) && seen.has(counter);
+          return done ? { done: true, value: counter } : { done: false, recheckInMs: 1000 };
         },
-        'the refused request, as details',
+        {
+          timeoutMs: SPAN_MS + 30_000,
+          onEvent: (_t, type, obj) => {
+            const c = (obj as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations?.[
+              'rewind.test/counter'
+            ];
+            if ((type === 'MODIFIED' || type === 'ADDED') && c) seen.add(c);
+          },
+        },
       );
-      assert.equal(err.cause, undefined, 'no cause: a run reports the innermost message, which is this one');
-      assert.ok(tookMs < 5000, `at once (${tookMs} ms: one retry with fresh credentials, no backoff)`);
-      assert.ok(exec().reviews.invalid > 0, "the webhook refused the plugin's new tokens");
-      assert.deepEqual(await automated(), AUTOMATED, 'nothing was paused');
-    } finally {
-      await exec().setMode('valid');
-    }
-  });
+      await writer;
+      assert.equal(last, String(written));
+      const missed = Array.from({ length: written }, (_, i) => String(i + 1)).filter((c) => !seen.has(c));
+      assert.deepEqual(
+        missed,
+        [],
+        `every write came through the watch (${written} writes over ${Math.round((Date.now() - started) / 1000)}s)`,
+      );
+    },
+  );
+
+  it(
+    'credentials the cluster refuses fail the activity at once: ' +
+      'NotAuthorized, non-retryable, naming the cluster and the fix',
+    async () => {
+      await exec().setMode('invalid');
+      try {
+        await sleep(LIFETIME_S * 1000 + 200); // the last good token, cached by client-node, has expired
+        const acts = createActivities({
+          clusters,
+          sources: new GitSourceCache(path.join(dir, 'git')),
+          cacheDir: path.join(dir, 'cache'),
+        });
+        const started = Date.now();
+        const err = await new MockActivityEnvironment()
+          .run(acts.pauseAutoSync, { target: target('prod-eks'), lease })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        const tookMs = Date.now() - started;
+        assert.ok(err instanceof ApplicationFailure, `an ApplicationFailure, got ${String(err)}`);
+        assert.equal(err.type, FailureType.NotAuthorized);
+        assert.equal(err.nonRetryable, true);
+        assert.match(
+          err.message,
+          /^the credentials for cluster prod-eks \(https:\/\/127\.0\.0\.1:\d+\) were refused: refresh them \(kubeconfig user exec-user, exec plugin \S+ \S+exec-credential-plugin\.mjs /,
+        );
+        assert.deepEqual(
+          err.details?.[0],
+          {
+            status: 401,
+            reason: 'Unauthorized',
+            method: 'GET',
+            path: `${APPS}/demo`,
+            ...(await restFor(clusterConfig(clusters, 'prod-eks'))).endpoint,
+          },
+          'the refused request, as details',
+        );
+        assert.equal(err.cause, undefined, 'no cause: a run reports the innermost message, which is this one');
+        assert.ok(tookMs < 5000, `at once (${tookMs} ms: one retry with fresh credentials, no backoff)`);
+        assert.ok(exec().reviews.invalid > 0, "the webhook refused the plugin's new tokens");
+        assert.deepEqual(await automated(), AUTOMATED, 'nothing was paused');
+      } finally {
+        await exec().setMode('valid');
+      }
+    },
+  );
 
   it('a right rewind lacks fails at once too, naming the verb, the resource and the RBAC file', async () => {
     const acts = createActivities({

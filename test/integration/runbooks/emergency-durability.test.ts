@@ -24,88 +24,92 @@ import { gitLog, start, untilPhase } from '../../support/world-runs.js';
 const WORKER = fileURLToPath(new URL('../../support/worker-process.ts', import.meta.url));
 
 describe('emergency path durability', () => {
-  it('keeps auto-sync paused after a rejected push and reminds the channel on durable timers, with the guard watching', async () => {
-    const world = await startWorld({ temporal: 'dev', health: { window: '1s', timeout: '60s' } });
-    try {
-      await world.startWorker();
-      await waitFor(
-        'staging healthy',
-        async () =>
-          (await argoApp(world.kube.kc, 'users-api-staging')).status?.health?.status === 'Healthy' || undefined,
-      );
-      const hook = path.join(world.repo.remote, 'hooks', 'pre-receive');
-      await writeFile(hook, '#!/bin/sh\necho "main is protected" >&2\nexit 1\n');
-      await chmod(hook, 0o755);
-      // Started directly, with the runbook's reminder interval cut from 15 min to 3 s.
-      const rw = world.rewind();
-      const runbook = await loadRunbook('emergency-change');
-      const pause = runbook.steps.find((x) => x.kind === 'pauseAutoSync')!;
-      assert.equal(pause.with.remindEveryMinutes, 15);
-      pause.with.remindEveryMinutes = 0.05;
-      const handle = await rw.client.workflow.start('runbookWorkflow', {
-        taskQueue: rw.taskQueue,
-        workflowId: 'rewind/users-api/staging',
-        args: [
-          {
-            runbook,
-            target: targetSnapshot(rw.cfg, 'users-api', 'staging'),
-            request: {
-              requester: person(rw.cfg, 'alice'),
-              reason: 'debug logs',
-              source: 'cli',
-              changes: [parseChange('configmap/users-api-env LOG_LEVEL=debug', 'users-api-staging')],
+  it(
+    'keeps auto-sync paused after a rejected push and reminds ' +
+      'the channel on durable timers, with the guard watching',
+    async () => {
+      const world = await startWorld({ temporal: 'dev', health: { window: '1s', timeout: '60s' } });
+      try {
+        await world.startWorker();
+        await waitFor(
+          'staging healthy',
+          async () =>
+            (await argoApp(world.kube.kc, 'users-api-staging')).status?.health?.status === 'Healthy' || undefined,
+        );
+        const hook = path.join(world.repo.remote, 'hooks', 'pre-receive');
+        await writeFile(hook, '#!/bin/sh\necho "main is protected" >&2\nexit 1\n');
+        await chmod(hook, 0o755);
+        // Started directly, with the runbook's reminder interval cut from 15 min to 3 s.
+        const rw = world.rewind();
+        const runbook = await loadRunbook('emergency-change');
+        const pause = runbook.steps.find((x) => x.kind === 'pauseAutoSync')!;
+        assert.equal(pause.with.remindEveryMinutes, 15);
+        pause.with.remindEveryMinutes = 0.05;
+        const handle = await rw.client.workflow.start('runbookWorkflow', {
+          taskQueue: rw.taskQueue,
+          workflowId: 'rewind/users-api/staging',
+          args: [
+            {
+              runbook,
+              target: targetSnapshot(rw.cfg, 'users-api', 'staging'),
+              request: {
+                requester: person(rw.cfg, 'alice'),
+                reason: 'debug logs',
+                source: 'cli',
+                changes: [parseChange('configmap/users-api-env LOG_LEVEL=debug', 'users-api-staging')],
+              },
             },
+          ],
+        });
+        const run = { workflowId: handle.workflowId, handle };
+        await untilPhase(world, run.workflowId, 'held-paused');
+        // Three reminders: about 10 s at one every 3 s.
+        const timeline = await waitFor(
+          'three reminders',
+          async () => {
+            const t = await run.handle.query<TimelineEvent[]>('timeline');
+            const r = t.find((e) => /^reminded the channel \d+ time\(s\)/.test(e.summary));
+            return Number(r?.evidence?.reminders ?? 0) >= 3 ? t : undefined;
           },
-        ],
-      });
-      const run = { workflowId: handle.workflowId, handle };
-      await untilPhase(world, run.workflowId, 'held-paused');
-      // Three reminders: about 10 s at one every 3 s.
-      const timeline = await waitFor(
-        'three reminders',
-        async () => {
-          const t = await run.handle.query<TimelineEvent[]>('timeline');
-          const r = t.find((e) => /^reminded the channel \d+ time\(s\)/.test(e.summary));
-          return Number(r?.evidence?.reminders ?? 0) >= 3 ? t : undefined;
-        },
-        120_000,
-        500,
-      );
-      const reminders = timeline.filter((e) =>
-        /^reminded the channel \d+ time\(s\), every [^:]+: auto-sync of users-api\/staging paused since/.test(
-          e.summary,
-        ),
-      );
-      assert.equal(reminders.length, 1, 'one timeline entry, updated in place');
-      assert.ok(
-        Number(reminders[0]!.evidence?.reminders) >= 3,
-        `expected 3 reminders, got ${reminders[0]!.evidence?.reminders}`,
-      );
-      const app = await argoApp(world.kube.kc, 'users-api-staging');
-      assert.equal(app.spec.syncPolicy?.automated ?? null, null, 'still paused');
-      // Chat goes beside the run, so the posts may trail the timeline by a moment.
-      const slackReminders = await waitFor(
-        'three reminders in Slack',
-        async () => {
-          const posted = world.slack.calls.filter(
-            (c) =>
-              c.method === 'chat.postMessage' &&
-              /Reminder \d+: auto-sync of \*users-api\/staging\* is still paused/.test(String(c.args.text)),
-          );
-          return posted.length >= 3 ? posted : undefined;
-        },
-        30_000,
-        200,
-      );
-      assert.ok(
-        slackReminders.every((c) => typeof c.args.thread_ts === 'string'),
-        'reminders go to the run message thread',
-      );
-      await rm(hook);
-    } finally {
-      await world.stop();
-    }
-  });
+          120_000,
+          500,
+        );
+        const reminders = timeline.filter((e) =>
+          /^reminded the channel \d+ time\(s\), every [^:]+: auto-sync of users-api\/staging paused since/.test(
+            e.summary,
+          ),
+        );
+        assert.equal(reminders.length, 1, 'one timeline entry, updated in place');
+        assert.ok(
+          Number(reminders[0]!.evidence?.reminders) >= 3,
+          `expected 3 reminders, got ${reminders[0]!.evidence?.reminders}`,
+        );
+        const app = await argoApp(world.kube.kc, 'users-api-staging');
+        assert.equal(app.spec.syncPolicy?.automated ?? null, null, 'still paused');
+        // Chat goes beside the run, so the posts may trail the timeline by a moment.
+        const slackReminders = await waitFor(
+          'three reminders in Slack',
+          async () => {
+            const posted = world.slack.calls.filter(
+              (c) =>
+                c.method === 'chat.postMessage' &&
+                /Reminder \d+: auto-sync of \*users-api\/staging\* is still paused/.test(String(c.args.text)),
+            );
+            return posted.length >= 3 ? posted : undefined;
+          },
+          30_000,
+          200,
+        );
+        assert.ok(
+          slackReminders.every((c) => typeof c.args.thread_ts === 'string'),
+          'reminders go to the run message thread',
+        );
+        await rm(hook);
+      } finally {
+        await world.stop();
+      }
+    },
+  );
 
   it('finishes with one commit and one resume when the worker is killed after the pause', async () => {
     const world = await startWorld({ temporal: 'dev', health: { window: '6s', timeout: '90s' } });

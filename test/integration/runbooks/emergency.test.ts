@@ -58,79 +58,83 @@ describe('emergency path', () => {
     world.workloads.setFaults(SANDBOX_FAULTS);
   });
 
-  it('the seed incident: fixes DB_HOST live under selfHeal, commits it with comments intact, resumes prune+selfHeal exactly', async () => {
-    // The database primary moved: only db-prod-2 answers now, and Git still says db-prod.
-    world.workloads.setFaults([
-      ...SANDBOX_FAULTS.filter((f) => !f.env),
-      {
-        name: 'primary moved',
-        namespace: 'users-api-prod',
-        deployment: 'users-api',
-        env: { name: 'DB_HOST', mustEqual: 'db-prod-2.internal' },
-        message: 'connection refused: db-prod.internal is read-only',
-      },
-    ]);
-    const patchFile = 'apps/users-api/overlays/prod/configmap-patch.yaml';
-    const before = await world.repo.show(patchFile);
-    const change = parseChange('configmap/users-api-env DB_HOST=db-prod-2.internal', 'users-api-prod');
-    const run = await start(world, {
-      runbook: 'emergency-change',
-      app: 'users-api',
-      env: 'prod',
-      as: 'alice',
-      reason: 'primary failover',
-      incidentId: 'INC-7',
-      changes: [change],
-    });
-    const waiting = await untilPhase(world, run.workflowId, 'awaiting-approval');
-    assert.deepEqual(waiting.emergency!.changes[0]!.fields, [
-      { path: '/data/DB_HOST', live: 'db-prod.internal', desired: 'db-prod-2.internal' },
-    ]);
-    assert.deepEqual([...new Set(waiting.emergency!.gitEdits.map((e) => e.file))], [patchFile]);
-    const app0 = await argoApp(world.kube.kc, 'users-api-prod');
-    assert.deepEqual(
-      app0.spec.syncPolicy?.automated,
-      { prune: true, selfHeal: true },
-      'nothing is paused before approval',
-    );
-    await decide(world.rewind(), run.workflowId, { decision: 'approve', by: person(world.rewind().cfg, 'bob') });
+  it(
+    'the seed incident: fixes DB_HOST live under selfHeal, commits ' +
+      'it with comments intact, resumes prune+selfHeal exactly',
+    async () => {
+      // The database primary moved: only db-prod-2 answers now, and Git still says db-prod.
+      world.workloads.setFaults([
+        ...SANDBOX_FAULTS.filter((f) => !f.env),
+        {
+          name: 'primary moved',
+          namespace: 'users-api-prod',
+          deployment: 'users-api',
+          env: { name: 'DB_HOST', mustEqual: 'db-prod-2.internal' },
+          message: 'connection refused: db-prod.internal is read-only',
+        },
+      ]);
+      const patchFile = 'apps/users-api/overlays/prod/configmap-patch.yaml';
+      const before = await world.repo.show(patchFile);
+      const change = parseChange('configmap/users-api-env DB_HOST=db-prod-2.internal', 'users-api-prod');
+      const run = await start(world, {
+        runbook: 'emergency-change',
+        app: 'users-api',
+        env: 'prod',
+        as: 'alice',
+        reason: 'primary failover',
+        incidentId: 'INC-7',
+        changes: [change],
+      });
+      const waiting = await untilPhase(world, run.workflowId, 'awaiting-approval');
+      assert.deepEqual(waiting.emergency!.changes[0]!.fields, [
+        { path: '/data/DB_HOST', live: 'db-prod.internal', desired: 'db-prod-2.internal' },
+      ]);
+      assert.deepEqual([...new Set(waiting.emergency!.gitEdits.map((e) => e.file))], [patchFile]);
+      const app0 = await argoApp(world.kube.kc, 'users-api-prod');
+      assert.deepEqual(
+        app0.spec.syncPolicy?.automated,
+        { prune: true, selfHeal: true },
+        'nothing is paused before approval',
+      );
+      await decide(world.rewind(), run.workflowId, { decision: 'approve', by: person(world.rewind().cfg, 'bob') });
 
-    const result = (await run.handle.result()) as RunStatus;
-    assert.equal(result.phase, 'restored', result.result);
-    assert.equal(
-      (await cm('users-api-prod', 'users-api-env')).data?.DB_HOST,
-      'db-prod-2.internal',
-      'self-heal did not undo the live fix',
-    );
-    const afterText = await world.repo.show(patchFile);
-    assert.equal(
-      afterText,
-      before.replace(/DB_HOST: .*/, (line) => line.replace(/db-prod\.internal/, 'db-prod-2.internal')),
-      'only the value changed; comments and layout intact',
-    );
-    const [head] = await gitLog(world, 1);
-    assert.equal(head!.sha, result.commitSha);
-    assert.equal(head!.author, 'Alice Ops <alice@acme.test>');
-    assert.match(head!.body, /Rewind-Run: rewind\/users-api\/prod\//);
-    const app = await appHealthy('users-api-prod');
-    assert.deepEqual(app.spec.syncPolicy?.automated, { prune: true, selfHeal: true });
-    assert.equal(app.metadata.annotations?.['rewind.dev/pause-lease'], undefined, 'the lease is gone');
-    const order = result.steps.map((s) => `${s.name}:${s.state}`);
-    assert.deepEqual(order, [
-      'plan:done',
-      'approve:done',
-      'pause:done',
-      'patch:done',
-      'verify-service:done',
-      'commit:done',
-      'gate:done',
-      'engine-fetched:done',
-      'resume:done',
-      'refresh:done',
-      'wait-for-sync:done',
-      'verify-health:done',
-    ]);
-  });
+      const result = (await run.handle.result()) as RunStatus;
+      assert.equal(result.phase, 'restored', result.result);
+      assert.equal(
+        (await cm('users-api-prod', 'users-api-env')).data?.DB_HOST,
+        'db-prod-2.internal',
+        'self-heal did not undo the live fix',
+      );
+      const afterText = await world.repo.show(patchFile);
+      assert.equal(
+        afterText,
+        before.replace(/DB_HOST: .*/, (line) => line.replace(/db-prod\.internal/, 'db-prod-2.internal')),
+        'only the value changed; comments and layout intact',
+      );
+      const [head] = await gitLog(world, 1);
+      assert.equal(head!.sha, result.commitSha);
+      assert.equal(head!.author, 'Alice Ops <alice@acme.test>');
+      assert.match(head!.body, /Rewind-Run: rewind\/users-api\/prod\//);
+      const app = await appHealthy('users-api-prod');
+      assert.deepEqual(app.spec.syncPolicy?.automated, { prune: true, selfHeal: true });
+      assert.equal(app.metadata.annotations?.['rewind.dev/pause-lease'], undefined, 'the lease is gone');
+      const order = result.steps.map((s) => `${s.name}:${s.state}`);
+      assert.deepEqual(order, [
+        'plan:done',
+        'approve:done',
+        'pause:done',
+        'patch:done',
+        'verify-service:done',
+        'commit:done',
+        'gate:done',
+        'engine-fetched:done',
+        'resume:done',
+        'refresh:done',
+        'wait-for-sync:done',
+        'verify-health:done',
+      ]);
+    },
+  );
 
   it('Flux variant: suspends, patches, commits the plain-YAML file, resumes', async () => {
     const change = parseChange(

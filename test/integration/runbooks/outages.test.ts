@@ -136,7 +136,11 @@ async function explain(handle: WorkflowHandle, status: RunStatus): Promise<strin
   const failures = timeline
     .filter((e) => e.kind === 'failure' || e.kind === 'retry')
     .map((e) => `${e.at} ${e.summary}`);
-  return `run ${status.workflowId} ended ${status.phase}: ${status.result}\nsteps: ${status.steps.map((x) => `${x.name}:${x.state}${x.error ? ` (${x.error})` : ''}`).join(', ')}\nfailures: ${failures.join('\n  ') || 'none'}`;
+  return (
+    `run ${status.workflowId} ended ${status.phase}: ${status.result}\n` +
+    `steps: ${status.steps.map((x) => `${x.name}:${x.state}${x.error ? ` (${x.error})` : ''}`).join(', ')}\n` +
+    `failures: ${failures.join('\n  ') || 'none'}`
+  );
 }
 
 /** From the run's start to the end of its last step (the time to restore ends where health began). */
@@ -159,23 +163,28 @@ function report(
   const runGrowthMs = runMs(hit) - runMs(base);
   const outageMs = boundaries.reduce((n, b) => n + b.downMs, 0);
   const beyond = (ms: number) =>
-    `${s(ms - outageMs)} beyond the outages, ${s((ms - outageMs) / Math.max(1, boundaries.length))} per boundary; allowed ${s(PER_BOUNDARY_MS)}`;
+    `${s(ms - outageMs)} beyond the outages, ${s((ms - outageMs) / Math.max(1, boundaries.length))} per ` +
+    `boundary; allowed ${s(PER_BOUNDARY_MS)}`;
   t.diagnostic(
     `${name}: ${boundaries.length} outage(s) of ${s(OUTAGE_MS)}, measured ${s(outageMs)} in all (stop to /readyz)`,
   );
   t.diagnostic(
-    `  time to restore: baseline ${s(base.timeToRestoreMs!)}, with outages ${s(hit.timeToRestoreMs!)}: grew ${s(growthMs)} (${beyond(growthMs)})`,
+    `  time to restore: baseline ${s(base.timeToRestoreMs!)}, with ` +
+      `outages ${s(hit.timeToRestoreMs!)}: grew ${s(growthMs)} (${beyond(growthMs)})`,
   );
   t.diagnostic(
-    `  whole run (to the end of its last step): baseline ${s(runMs(base))}, with outages ${s(runMs(hit))}: grew ${s(runGrowthMs)} (${beyond(runGrowthMs)})`,
+    `  whole run (to the end of its last step): baseline ${s(runMs(base))}, with ` +
+      `outages ${s(runMs(hit))}: grew ${s(runGrowthMs)} (${beyond(runGrowthMs)})`,
   );
   for (const b of boundaries)
     t.diagnostic(
-      `  after ${b.after.join(' + ')} (running: ${b.running.join(', ') || 'none'}): down ${s(b.downMs)} (stopping ${s(b.stopMs)}, back up in ${s(b.startMs)})`,
+      `  after ${b.after.join(' + ')} (running: ${b.running.join(', ') || 'none'}): ` +
+        `down ${s(b.downMs)} (stopping ${s(b.stopMs)}, back up in ${s(b.startMs)})`,
     );
   const [a, c] = [stepMs(base), stepMs(hit)];
   t.diagnostic(
-    `  step durations baseline → with outages: ${hit.steps.map((x) => `${x.name} ${s(a[x.name] ?? 0)} → ${s(c[x.name] ?? 0)}`).join(', ')}`,
+    `  step durations baseline → with outages: ` +
+      `${hit.steps.map((x) => `${x.name} ${s(a[x.name] ?? 0)} → ${s(c[x.name] ?? 0)}`).join(', ')}`,
   );
   return { growthMs, runGrowthMs, outageMs };
 }
@@ -229,7 +238,8 @@ function assertMessageCaughtUp(status: RunStatus, boundaries: Boundary[]) {
   if (OUTAGE_MS > SLACK_CALL_MS)
     assert.ok(
       updates.at(-1)!.at >= lastUp - SLACK_CALL_MS,
-      `and it was sent after the last outage, or late enough in it to be answered (${new Date(updates.at(-1)!.at).toISOString()} vs Slack back at ${new Date(lastUp).toISOString()})`,
+      `and it was sent after the last outage, or late enough in it to be answered ` +
+        `(${new Date(updates.at(-1)!.at).toISOString()} vs Slack back at ${new Date(lastUp).toISOString()})`,
     );
   const shown = world.slack.messages(msg.channel).find((m) => m.ts === msg.ts);
   assert.match(shown?.text ?? '', /: Restored$/);
@@ -414,39 +424,43 @@ describe('outages cost only their own length', { concurrency: false }, () => {
     const msg = verifying.slackMessage!;
     const last = world.slack.calls.filter((c) => c.method === 'chat.update' && c.ok && c.args.ts === msg.ts).at(-1);
     t.diagnostic(
-      `Slack refused from ${s(endedAt - downAt)} before the run ended until 5 s after; the run message last said: ${String(last?.args.text)}`,
+      `Slack refused from ${s(endedAt - downAt)} before the run ended until ` +
+        `5 s after; the run message last said: ${String(last?.args.text)}`,
     );
     assert.match(String(last?.args.text), /: Restored$/, 'the run message shows the final status');
   });
 
-  it('emergency change (users-api staging ConfigMap): API server, git and Slack gone at every step boundary', async (t) => {
-    await syncedHealthy('users-api-staging');
-    const base = await run('emergency', 'debug', undefined);
-    await syncedHealthy('users-api-staging');
-    const hit = await run('emergency', 'warn', OUTAGE_MS);
-    const { growthMs, runGrowthMs, outageMs } = report(t, 'emergency', base.status, hit.status, hit.boundaries);
-    assert.deepEqual(
-      hit.boundaries.flatMap((b) => b.after),
-      [
-        'start',
-        'plan',
-        'pause',
-        'patch',
-        'verify-service',
-        'commit',
-        'gate',
-        'engine-fetched',
-        'resume',
-        'refresh',
-        'wait-for-sync',
-      ],
-      'an outage at every boundary',
-    );
-    assertBudget(growthMs, runGrowthMs, outageMs, hit.boundaries.length);
-    await assertSlackCaughtUp(t, hit.handle, hit.status, hit.boundaries);
-    const live = await world.kube.kc
-      .makeApiClient(k8s.CoreV1Api)
-      .readNamespacedConfigMap({ namespace: 'users-api-staging', name: 'users-api-env' });
-    assert.equal(live.data?.LOG_LEVEL, 'warn');
-  });
+  it(
+    'emergency change (users-api staging ConfigMap): API ' + 'server, git and Slack gone at every step boundary',
+    async (t) => {
+      await syncedHealthy('users-api-staging');
+      const base = await run('emergency', 'debug', undefined);
+      await syncedHealthy('users-api-staging');
+      const hit = await run('emergency', 'warn', OUTAGE_MS);
+      const { growthMs, runGrowthMs, outageMs } = report(t, 'emergency', base.status, hit.status, hit.boundaries);
+      assert.deepEqual(
+        hit.boundaries.flatMap((b) => b.after),
+        [
+          'start',
+          'plan',
+          'pause',
+          'patch',
+          'verify-service',
+          'commit',
+          'gate',
+          'engine-fetched',
+          'resume',
+          'refresh',
+          'wait-for-sync',
+        ],
+        'an outage at every boundary',
+      );
+      assertBudget(growthMs, runGrowthMs, outageMs, hit.boundaries.length);
+      await assertSlackCaughtUp(t, hit.handle, hit.status, hit.boundaries);
+      const live = await world.kube.kc
+        .makeApiClient(k8s.CoreV1Api)
+        .readNamespacedConfigMap({ namespace: 'users-api-staging', name: 'users-api-env' });
+      assert.equal(live.data?.LOG_LEVEL, 'warn');
+    },
+  );
 });

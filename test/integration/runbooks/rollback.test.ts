@@ -284,7 +284,10 @@ describe('rollback runbook', () => {
     // The plan said so before any approval would have been asked for.
     assert.ok(
       result.plan!.warnings.includes(
-        `Reverting ${first.sha.slice(0, 7)} will conflict in apps/users-api/overlays/dev/kustomization.yaml with later change(s): ${later.sha.slice(0, 7)} "promote users-api 1.46.0 to dev" (ci-bot): after approval it would stop with nothing pushed. Reject this run and revert by hand, or roll back the later change first (--to <sha>).`,
+        `Reverting ${first.sha.slice(0, 7)} will conflict in apps/users-api/overlays/dev/kustomization.yaml ` +
+          `with later change(s): ${later.sha.slice(0, 7)} "promote users-api 1.46.0 to ` +
+          `dev" (ci-bot): after approval it would stop with nothing pushed. Reject this ` +
+          `run and revert by hand, or roll back the later change first (--to <sha>).`,
       ),
       result.plan!.warnings.join(' | '),
     );

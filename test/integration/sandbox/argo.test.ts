@@ -242,68 +242,72 @@ describe('sandbox controller as Argo CD', () => {
     }
   });
 
-  it('.operation.sync to an older revision: taken, cleared, Running → Succeeded, history with a higher id and the initiator', async () => {
-    const s = await scenario('opsync');
-    try {
-      await waitFor(s.app, synced(s.repo.first), 20_000, 'first sync');
-      const sha2 = await s.repo.commit(under('app', workloadYaml({ ns: s.ns, image: 'nginx:2.0' })), 'bump to 2.0');
-      await waitFor(s.app, synced(sha2), 20_000, 'auto-sync to 2.0');
-      await api.patchApp(s.argoNs, s.name, { spec: { syncPolicy: { automated: null } } });
-      const phases: string[] = [];
-      const watch = await new k8s.Watch(world.kc).watch(
-        `/apis/argoproj.io/v1alpha1/namespaces/${s.argoNs}/applications`,
-        {},
-        (_t: string, o: Obj) => {
-          const p = o.status?.operationState?.phase;
-          // As in Argo CD, `.operation` stays on the app while its operation runs.
-          const seen = p === 'Running' ? `Running${o.operation ? ' with .operation' : ''}` : p;
-          if (seen && phases.at(-1) !== seen) phases.push(seen);
-        },
-        () => undefined,
-      );
+  it(
+    '.operation.sync to an older revision: taken, cleared, Running ' +
+      '→ Succeeded, history with a higher id and the initiator',
+    async () => {
+      const s = await scenario('opsync');
       try {
-        await api.patchApp(s.argoNs, s.name, {
-          operation: { initiatedBy: { username: 'dana' }, sync: { revision: s.repo.first, prune: false } },
-        });
-        const app = await waitFor(
-          s.app,
-          (a) =>
-            a.status?.operationState?.syncResult?.revision === s.repo.first &&
-            a.status.operationState.phase === 'Succeeded',
-          15_000,
-          'manual sync to the first commit',
+        await waitFor(s.app, synced(s.repo.first), 20_000, 'first sync');
+        const sha2 = await s.repo.commit(under('app', workloadYaml({ ns: s.ns, image: 'nginx:2.0' })), 'bump to 2.0');
+        await waitFor(s.app, synced(sha2), 20_000, 'auto-sync to 2.0');
+        await api.patchApp(s.argoNs, s.name, { spec: { syncPolicy: { automated: null } } });
+        const phases: string[] = [];
+        const watch = await new k8s.Watch(world.kc).watch(
+          `/apis/argoproj.io/v1alpha1/namespaces/${s.argoNs}/applications`,
+          {},
+          (_t: string, o: Obj) => {
+            const p = o.status?.operationState?.phase;
+            // As in Argo CD, `.operation` stays on the app while its operation runs.
+            const seen = p === 'Running' ? `Running${o.operation ? ' with .operation' : ''}` : p;
+            if (seen && phases.at(-1) !== seen) phases.push(seen);
+          },
+          () => undefined,
         );
-        assert.equal(app.operation, undefined, '.operation is removed when the operation completes');
-        assert.deepEqual(app.status.operationState.operation.initiatedBy, { username: 'dana' });
-        assert.equal(app.status.operationState.operation.sync.revision, s.repo.first);
-        const last = app.status.history.at(-1);
-        assert.deepEqual([last.id, last.revision, last.initiatedBy], [2, s.repo.first, { username: 'dana' }]);
-        assert.equal(imageOf(await api.deployment(s.ns, 'web')), 'nginx:1.0', 'the older revision is live');
-        await waitFor(
-          async () => phases,
-          (p) => p.includes('Succeeded'),
-          5_000,
-          'watch to see Succeeded',
-        );
-        assert.deepEqual(phases.slice(phases.lastIndexOf('Running with .operation')), [
-          'Running with .operation',
-          'Succeeded',
-        ]);
-        assert.equal(app.status.operationState.message, 'successfully synced (all tasks run)');
-        // The target is still HEAD, so the app reports OutOfSync against it.
-        await waitFor(
-          s.app,
-          (a) => a.status.sync.status === 'OutOfSync' && a.status.sync.revision === sha2,
-          10_000,
-          'OutOfSync against HEAD',
-        );
+        try {
+          await api.patchApp(s.argoNs, s.name, {
+            operation: { initiatedBy: { username: 'dana' }, sync: { revision: s.repo.first, prune: false } },
+          });
+          const app = await waitFor(
+            s.app,
+            (a) =>
+              a.status?.operationState?.syncResult?.revision === s.repo.first &&
+              a.status.operationState.phase === 'Succeeded',
+            15_000,
+            'manual sync to the first commit',
+          );
+          assert.equal(app.operation, undefined, '.operation is removed when the operation completes');
+          assert.deepEqual(app.status.operationState.operation.initiatedBy, { username: 'dana' });
+          assert.equal(app.status.operationState.operation.sync.revision, s.repo.first);
+          const last = app.status.history.at(-1);
+          assert.deepEqual([last.id, last.revision, last.initiatedBy], [2, s.repo.first, { username: 'dana' }]);
+          assert.equal(imageOf(await api.deployment(s.ns, 'web')), 'nginx:1.0', 'the older revision is live');
+          await waitFor(
+            async () => phases,
+            (p) => p.includes('Succeeded'),
+            5_000,
+            'watch to see Succeeded',
+          );
+          assert.deepEqual(phases.slice(phases.lastIndexOf('Running with .operation')), [
+            'Running with .operation',
+            'Succeeded',
+          ]);
+          assert.equal(app.status.operationState.message, 'successfully synced (all tasks run)');
+          // The target is still HEAD, so the app reports OutOfSync against it.
+          await waitFor(
+            s.app,
+            (a) => a.status.sync.status === 'OutOfSync' && a.status.sync.revision === sha2,
+            10_000,
+            'OutOfSync against HEAD',
+          );
+        } finally {
+          watch.abort();
+        }
       } finally {
-        watch.abort();
+        await s.ctl.stop();
       }
-    } finally {
-      await s.ctl.stop();
-    }
-  });
+    },
+  );
 
   it('the refresh annotation resolves at once with a 180 s poll interval, and is removed', async () => {
     const s = await scenario('refresh', { ctl: { pollIntervalMs: 180_000 } });

@@ -122,16 +122,20 @@ describe("the stand-in's Argo-like comparison (only what Git sets)", () => {
     patch(o);
     return o;
   };
-  it('ignores live-only fields: annotations, managedFields, status, server defaults, items added live to a named list', () => {
-    assert.deepEqual(desiredDifferences(desired, live()), []);
-    assert.deepEqual(
-      desiredDifferences(
-        desired,
-        live((o) => o.spec.template.spec.containers[0].env.push({ name: 'B', value: '2' })),
-      ),
-      [],
-    );
-  });
+  it(
+    'ignores live-only fields: annotations, managedFields, ' +
+      'status, server defaults, items added live to a named list',
+    () => {
+      assert.deepEqual(desiredDifferences(desired, live()), []);
+      assert.deepEqual(
+        desiredDifferences(
+          desired,
+          live((o) => o.spec.template.spec.containers[0].env.push({ name: 'B', value: '2' })),
+        ),
+        [],
+      );
+    },
+  );
   it('reports a changed field Git sets, by pointer', () => {
     assert.deepEqual(
       desiredDifferences(

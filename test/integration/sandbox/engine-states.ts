@@ -111,7 +111,8 @@ export async function watchFor(
     () =>
       fail(
         new Error(
-          `timed out after ${timeoutMs} ms watching for ${what}; last seen: ${JSON.stringify(last?.status ?? null).slice(0, 3000)}`,
+          `timed out after ${timeoutMs} ms watching for ${what}; last ` +
+            `seen: ${JSON.stringify(last?.status ?? null).slice(0, 3000)}`,
         ),
       ),
     timeoutMs,

@@ -165,7 +165,8 @@ describe('sandbox controller as Flux', () => {
       ).catch(listEvents);
       for (const want of [
         `GitRepository Normal NewArtifact stored artifact for commit 'initial' [sandbox-flux-standin]`,
-        'Kustomization Normal Progressing Namespace/apply created\nConfigMap/apply/web-env created\nDeployment/apply/web created [sandbox-flux-standin]',
+        'Kustomization Normal Progressing Namespace/apply created\n' +
+          'ConfigMap/apply/web-env created\nDeployment/apply/web created [sandbox-flux-standin]',
       ]) {
         assert.ok(said.includes(want), `expected event "${want}" among:\n${said.join('\n')}`);
       }
@@ -213,55 +214,59 @@ describe('sandbox controller as Flux', () => {
     }
   });
 
-  it('corrects drift every interval; suspend stops that (a requestedAt is echoed, nothing applied); resume reconciles at once', async () => {
-    const s = await scenario('suspend', { interval: '2s', wait: false });
-    try {
-      await waitFor(s.ks, applied(s.repo.first), 15_000, 'first apply');
-      const edit = { spec: { template: { spec: { containers: [{ name: 'web', image: 'busybox:hand-edit' }] } } } };
-      await api.patchDeployment(s.ns, 'web', edit);
-      await waitFor(
-        () => api.deployment(s.ns, 'web'),
-        (d) => imageOf(d) === 'busybox:1.0',
-        10_000,
-        'drift corrected within the 2 s interval',
-      );
+  it(
+    'corrects drift every interval; suspend stops that (a requestedAt ' +
+      'is echoed, nothing applied); resume reconciles at once',
+    async () => {
+      const s = await scenario('suspend', { interval: '2s', wait: false });
+      try {
+        await waitFor(s.ks, applied(s.repo.first), 15_000, 'first apply');
+        const edit = { spec: { template: { spec: { containers: [{ name: 'web', image: 'busybox:hand-edit' }] } } } };
+        await api.patchDeployment(s.ns, 'web', edit);
+        await waitFor(
+          () => api.deployment(s.ns, 'web'),
+          (d) => imageOf(d) === 'busybox:1.0',
+          10_000,
+          'drift corrected within the 2 s interval',
+        );
 
-      await api.patchFlux('kustomizations', s.fluxNs, s.name, { spec: { suspend: true } });
-      await s.ctl.waitTicks(2);
-      await api.patchDeployment(s.ns, 'web', edit);
-      await api.patchFlux('kustomizations', s.fluxNs, s.name, {
-        metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'while-suspended' } },
-      });
-      const before = Date.now();
-      await waitFor(
-        async () => Date.now(),
-        (t) => t - before > 3_000,
-        5_000,
-        'more than one interval to pass',
-      );
-      assert.equal(imageOf(await api.deployment(s.ns, 'web')), 'busybox:hand-edit', 'drift stays while suspended');
-      // Real Flux echoes the token even while suspended (its deferred status patch runs anyway):
-      // the echo proves no reconcile.
-      assert.equal((await s.ks()).status.lastHandledReconcileAt, 'while-suspended');
+        await api.patchFlux('kustomizations', s.fluxNs, s.name, { spec: { suspend: true } });
+        await s.ctl.waitTicks(2);
+        await api.patchDeployment(s.ns, 'web', edit);
+        await api.patchFlux('kustomizations', s.fluxNs, s.name, {
+          metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': 'while-suspended' } },
+        });
+        const before = Date.now();
+        await waitFor(
+          async () => Date.now(),
+          (t) => t - before > 3_000,
+          5_000,
+          'more than one interval to pass',
+        );
+        assert.equal(imageOf(await api.deployment(s.ns, 'web')), 'busybox:hand-edit', 'drift stays while suspended');
+        // Real Flux echoes the token even while suspended (its deferred status patch runs anyway):
+        // the echo proves no reconcile.
+        assert.equal((await s.ks()).status.lastHandledReconcileAt, 'while-suspended');
 
-      await api.patchFlux('kustomizations', s.fluxNs, s.name, { spec: { suspend: false } });
-      await waitFor(
-        () => api.deployment(s.ns, 'web'),
-        (d) => imageOf(d) === 'busybox:1.0',
-        5_000,
-        'resume to reconcile at once',
-      );
-      const ks = await waitFor(
-        s.ks,
-        (k) => k.status?.observedGeneration === k.metadata.generation && ready(k)?.status === 'True',
-        5_000,
-        'Ready at the resumed generation',
-      );
-      assert.equal(ks.status.lastHandledReconcileAt, 'while-suspended');
-    } finally {
-      await s.ctl.stop();
-    }
-  });
+        await api.patchFlux('kustomizations', s.fluxNs, s.name, { spec: { suspend: false } });
+        await waitFor(
+          () => api.deployment(s.ns, 'web'),
+          (d) => imageOf(d) === 'busybox:1.0',
+          5_000,
+          'resume to reconcile at once',
+        );
+        const ks = await waitFor(
+          s.ks,
+          (k) => k.status?.observedGeneration === k.metadata.generation && ready(k)?.status === 'True',
+          5_000,
+          'Ready at the resumed generation',
+        );
+        assert.equal(ks.status.lastHandledReconcileAt, 'while-suspended');
+      } finally {
+        await s.ctl.stop();
+      }
+    },
+  );
 
   it('requestedAt is handled at once with a 1 h interval and echoed in lastHandledReconcileAt', async () => {
     const s = await scenario('requested');
@@ -313,87 +318,91 @@ describe('sandbox controller as Flux', () => {
     }
   });
 
-  it('an env fault through a ConfigMap fails the health check; a live ConfigMap patch (while suspended) recovers it at the next restart', async () => {
-    const s = await scenario('envfault', {
-      dbHost: 'db-staging.internal',
-      timeout: '4s',
-      faults: [
-        {
-          name: 'needs primary',
-          namespace: 'envfault',
-          deployment: 'web',
-          env: { name: 'DB_HOST', mustEqual: 'db-prod.internal' },
-          message: 'panic: wrong database',
-        },
-      ],
-    });
-    try {
-      const failed = await waitFor(
-        s.ks,
-        (k) => ready(k)?.reason === 'HealthCheckFailed',
-        20_000,
-        'HealthCheckFailed: the progress deadline (3 s) ends the wait early',
-      );
-      assert.equal(ready(failed).status, 'False');
-      assert.match(
-        ready(failed).message,
-        /^health check failed after [\d.]+s: failed early due to stalled resources: \[Deployment\/envfault\/web status: 'Failed'\]$/,
-      );
-      assert.deepEqual(
-        [
-          failed.status.conditions.find((c: Obj) => c.type === 'Reconciling')?.reason,
-          failed.status.history[0].lastReconciledStatus,
+  it(
+    'an env fault through a ConfigMap fails the health check; a live ' +
+      'ConfigMap patch (while suspended) recovers it at the next restart',
+    async () => {
+      const s = await scenario('envfault', {
+        dbHost: 'db-staging.internal',
+        timeout: '4s',
+        faults: [
+          {
+            name: 'needs primary',
+            namespace: 'envfault',
+            deployment: 'web',
+            env: { name: 'DB_HOST', mustEqual: 'db-prod.internal' },
+            message: 'panic: wrong database',
+          },
         ],
-        ['ProgressingWithRetry', 'HealthCheckFailed'],
-      );
-      const warnings = (
-        await api.core.listNamespacedEvent({ namespace: s.fluxNs, fieldSelector: 'reason=HealthCheckFailed' })
-      ).items;
-      assert.deepEqual(
-        warnings.map((e) => [e.type, e.message]),
-        [['Warning', ready(failed).message]],
-      );
-      assert.equal(failed.status.lastAppliedRevision, undefined, 'never applied successfully');
-      assert.equal(failed.status.lastAttemptedRevision, `main@sha1:${s.repo.first}`);
-      const d = await waitFor(
-        () => api.deployment(s.ns, 'web'),
-        (x) => x?.status?.conditions?.some((c) => c.reason === 'ProgressDeadlineExceeded') === true,
-        10_000,
-        'the Deployment past its deadline',
-      );
-      assert.equal(d?.status?.conditions?.find((c) => c.type === 'Available')?.status, 'False');
-      const events = await api.core.listNamespacedEvent({
-        namespace: s.ns,
-        fieldSelector: 'involvedObject.name=web,reason=BackOff',
       });
-      assert.match(events.items[0]?.message ?? '', /: panic: wrong database$/);
+      try {
+        const failed = await waitFor(
+          s.ks,
+          (k) => ready(k)?.reason === 'HealthCheckFailed',
+          20_000,
+          'HealthCheckFailed: the progress deadline (3 s) ends the wait early',
+        );
+        assert.equal(ready(failed).status, 'False');
+        assert.match(
+          ready(failed).message,
+          /^health check failed after [\d.]+s: failed early due to stalled resources: \[Deployment\/envfault\/web status: 'Failed'\]$/,
+        );
+        assert.deepEqual(
+          [
+            failed.status.conditions.find((c: Obj) => c.type === 'Reconciling')?.reason,
+            failed.status.history[0].lastReconciledStatus,
+          ],
+          ['ProgressingWithRetry', 'HealthCheckFailed'],
+        );
+        const warnings = (
+          await api.core.listNamespacedEvent({ namespace: s.fluxNs, fieldSelector: 'reason=HealthCheckFailed' })
+        ).items;
+        assert.deepEqual(
+          warnings.map((e) => [e.type, e.message]),
+          [['Warning', ready(failed).message]],
+        );
+        assert.equal(failed.status.lastAppliedRevision, undefined, 'never applied successfully');
+        assert.equal(failed.status.lastAttemptedRevision, `main@sha1:${s.repo.first}`);
+        const d = await waitFor(
+          () => api.deployment(s.ns, 'web'),
+          (x) => x?.status?.conditions?.some((c) => c.reason === 'ProgressDeadlineExceeded') === true,
+          10_000,
+          'the Deployment past its deadline',
+        );
+        assert.equal(d?.status?.conditions?.find((c) => c.type === 'Available')?.status, 'False');
+        const events = await api.core.listNamespacedEvent({
+          namespace: s.ns,
+          fieldSelector: 'involvedObject.name=web,reason=BackOff',
+        });
+        assert.match(events.items[0]?.message ?? '', /: panic: wrong database$/);
 
-      // The emergency path: suspend, patch live, see it recover, commit the same change, resume.
-      await api.patchFlux('kustomizations', s.fluxNs, s.name, { spec: { suspend: true } });
-      await api.patchConfigMap(s.ns, 'web-env', { data: { DB_HOST: 'db-prod.internal' } });
-      await waitFor(
-        () => api.deployment(s.ns, 'web'),
-        (x) =>
-          x?.status?.availableReplicas === 1 &&
-          x.status.conditions?.find((c) => c.type === 'Progressing')?.reason === 'NewReplicaSetAvailable',
-        20_000,
-        'the Deployment to recover when the crash-looping container restarts and reads the fix',
-      );
-      const fix = await s.repo.commit(
-        under(
-          `apps/${s.name}`,
-          workloadYaml({ ns: s.ns, image: 'busybox:1.0', dbHost: 'db-prod.internal', deadline: 3 }),
-        ),
-        'fix DB_HOST',
-      );
-      await requestFetch(s, 'after-fix');
-      await waitFor(s.source, (g) => g.status?.artifact?.revision === `main@sha1:${fix}`, 5_000, 'the fix fetched');
-      await api.patchFlux('kustomizations', s.fluxNs, s.name, { spec: { suspend: false } });
-      const ks = await waitFor(s.ks, applied(fix), 15_000, 'Ready at the fix after resume');
-      assert.equal(ks.status.conditions.find((c: Obj) => c.type === 'Healthy')?.status, 'True');
-      assert.equal((await api.configMap(s.ns, 'web-env'))?.data?.['DB_HOST'], 'db-prod.internal');
-    } finally {
-      await s.ctl.stop();
-    }
-  });
+        // The emergency path: suspend, patch live, see it recover, commit the same change, resume.
+        await api.patchFlux('kustomizations', s.fluxNs, s.name, { spec: { suspend: true } });
+        await api.patchConfigMap(s.ns, 'web-env', { data: { DB_HOST: 'db-prod.internal' } });
+        await waitFor(
+          () => api.deployment(s.ns, 'web'),
+          (x) =>
+            x?.status?.availableReplicas === 1 &&
+            x.status.conditions?.find((c) => c.type === 'Progressing')?.reason === 'NewReplicaSetAvailable',
+          20_000,
+          'the Deployment to recover when the crash-looping container restarts and reads the fix',
+        );
+        const fix = await s.repo.commit(
+          under(
+            `apps/${s.name}`,
+            workloadYaml({ ns: s.ns, image: 'busybox:1.0', dbHost: 'db-prod.internal', deadline: 3 }),
+          ),
+          'fix DB_HOST',
+        );
+        await requestFetch(s, 'after-fix');
+        await waitFor(s.source, (g) => g.status?.artifact?.revision === `main@sha1:${fix}`, 5_000, 'the fix fetched');
+        await api.patchFlux('kustomizations', s.fluxNs, s.name, { spec: { suspend: false } });
+        const ks = await waitFor(s.ks, applied(fix), 15_000, 'Ready at the fix after resume');
+        assert.equal(ks.status.conditions.find((c: Obj) => c.type === 'Healthy')?.status, 'True');
+        assert.equal((await api.configMap(s.ns, 'web-env'))?.data?.['DB_HOST'], 'db-prod.internal');
+      } finally {
+        await s.ctl.stop();
+      }
+    },
+  );
 });

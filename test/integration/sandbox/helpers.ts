@@ -100,7 +100,9 @@ export function workloadYaml(o: {
 }): Record<string, string> {
   const name = o.name ?? 'web';
   return {
-    'configmap.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}-env\n  namespace: ${o.ns}\ndata:\n  DB_HOST: ${o.dbHost ?? 'db.internal'}\n`,
+    'configmap.yaml':
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}-env\n` +
+      `  namespace: ${o.ns}\ndata:\n  DB_HOST: ${o.dbHost ?? 'db.internal'}\n`,
     'deployment.yaml': `apiVersion: apps/v1
 kind: Deployment
 metadata:

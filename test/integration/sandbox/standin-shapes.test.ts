@@ -73,7 +73,8 @@ function sameShape(engine: 'argocd' | 'flux', state: string, actual: Obj): void 
   assert.deepEqual(
     { missing, invented },
     { missing: [], invented: [] },
-    `${engine}/${state}: the stand-in's object differs in shape from the real engine's (fixture ${engine}/${state}.json)`,
+    `${engine}/${state}: the stand-in's object differs in shape ` +
+      `from the real engine's (fixture ${engine}/${state}.json)`,
   );
   for (const p of ENUMS[engine])
     assert.deepEqual(valuesAt(actual, p), valuesAt(want, p), `${engine}/${state}: values at ${p}`);

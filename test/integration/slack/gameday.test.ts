@@ -143,77 +143,88 @@ describe('/gameday through the Bolt app', () => {
     });
   });
 
-  it('alice runs users-api-dev-drift: "drill started" with an Abort button, and the drill posts its PASSED scorecard to C_GAMEDAY', async () => {
-    const res = await gameday('run users-api-dev-drift', 'U_ALICE');
-    assert.equal(res.json?.response_type, 'ephemeral');
-    assert.match(res.json?.text ?? '', /Starting drill \*users-api-dev-drift\* \(drift on users-api\/dev\) for alice/);
-    const started = await replyTo(res);
-    assert.equal(started.response_type, 'ephemeral');
-    assert.match(
-      started.text ?? '',
-      /^:test_tube: Drill started: \*users-api-dev-drift\* \(drift on users-api\/dev\) for alice, as `rewind-drill-users-api-dev-drift-manual-\d+`\. It runs under `rewind\/users-api\/dev`.*posted to <#C_GAMEDAY>/s,
-    );
-    assert.ok(hasButton(started.blocks, ABORT_DRILL_ACTION));
-    assert.match(JSON.stringify(started.blocks), /"value":"users-api-dev-drift"/);
+  it(
+    'alice runs users-api-dev-drift: "drill started" with an Abort ' +
+      'button, and the drill posts its PASSED scorecard to C_GAMEDAY',
+    async () => {
+      const res = await gameday('run users-api-dev-drift', 'U_ALICE');
+      assert.equal(res.json?.response_type, 'ephemeral');
+      assert.match(
+        res.json?.text ?? '',
+        /Starting drill \*users-api-dev-drift\* \(drift on users-api\/dev\) for alice/,
+      );
+      const started = await replyTo(res);
+      assert.equal(started.response_type, 'ephemeral');
+      assert.match(
+        started.text ?? '',
+        /^:test_tube: Drill started: \*users-api-dev-drift\* \(drift on users-api\/dev\) for alice, as `rewind-drill-users-api-dev-drift-manual-\d+`\. It runs under `rewind\/users-api\/dev`.*posted to <#C_GAMEDAY>/s,
+      );
+      assert.ok(hasButton(started.blocks, ABORT_DRILL_ACTION));
+      assert.match(JSON.stringify(started.blocks), /"value":"users-api-dev-drift"/);
 
-    const posted = await scorecardPosted('users-api-dev-drift');
-    assert.match(String(posted.args.text), /^Game day users-api-dev-drift \(drift on users-api\/dev\): PASSED$/);
-    assert.match(JSON.stringify(posted.args.blocks), /drift detected/);
+      const posted = await scorecardPosted('users-api-dev-drift');
+      assert.match(String(posted.args.text), /^Game day users-api-dev-drift \(drift on users-api\/dev\): PASSED$/);
+      assert.match(JSON.stringify(posted.args.blocks), /drift detected/);
 
-    // The drill posts its scorecard, then its launcher returns it; the report reads launchers through visibility.
-    const launcherId = /`(rewind-drill-users-api-dev-drift-manual-\d+)`/.exec(started.text ?? '')![1]!;
-    assert.equal(
-      ((await world.rewind().client.workflow.getHandle(launcherId).result()) as Scorecard).outcome,
-      'passed',
-    );
-    await poll(
-      'the launcher to be visible as completed',
-      async () => (await drillScorecards(world.rewind())).some((r) => r.drill === 'users-api-dev-drift') || undefined,
-      30_000,
-    );
-    const report = await gameday('report 1h', 'U_MALLORY');
-    assert.match(
-      (await replyTo(report)).text ?? '',
-      /^• \d{4}-\d{2}-\d{2} [\d:]{5} \*users-api-dev-drift\* \(drift on users-api\/dev\): :white_check_mark: passed · detect \d+s \/ 30s · restore \d+s \/ 60s · cleanup verified$/m,
-    );
-  });
+      // The drill posts its scorecard, then its launcher returns it; the report reads launchers through visibility.
+      const launcherId = /`(rewind-drill-users-api-dev-drift-manual-\d+)`/.exec(started.text ?? '')![1]!;
+      assert.equal(
+        ((await world.rewind().client.workflow.getHandle(launcherId).result()) as Scorecard).outcome,
+        'passed',
+      );
+      await poll(
+        'the launcher to be visible as completed',
+        async () => (await drillScorecards(world.rewind())).some((r) => r.drill === 'users-api-dev-drift') || undefined,
+        30_000,
+      );
+      const report = await gameday('report 1h', 'U_MALLORY');
+      assert.match(
+        (await replyTo(report)).text ?? '',
+        /^• \d{4}-\d{2}-\d{2} [\d:]{5} \*users-api-dev-drift\* \(drift on users-api\/dev\): :white_check_mark: passed · detect \d+s \/ 30s · restore \d+s \/ 60s · cleanup verified$/m,
+      );
+    },
+  );
 
-  it('the Abort button stops a running rollback drill: cleanup runs, the scorecard says ABORTED; a second click is refused', async () => {
-    const res = await gameday('run users-api-staging-rollback', 'U_CAROL');
-    const started = await replyTo(res);
-    assert.ok(hasButton(started.blocks, ABORT_DRILL_ACTION), started.text);
-    const drill = world.rewind().client.workflow.getHandle('rewind/users-api/staging');
-    await poll(
-      'the bad promotion to be pushed',
-      async () => {
-        const d = await drill.describe();
-        if (d.type !== 'drillWorkflow' || d.status.name !== 'RUNNING') return undefined;
-        return (await drill.query(scorecardQuery)).checks.some((c) => c.name === 'bad promotion pushed') || undefined;
-      },
-      120_000,
-    );
+  it(
+    'the Abort button stops a running rollback drill: cleanup ' +
+      'runs, the scorecard says ABORTED; a second click is refused',
+    async () => {
+      const res = await gameday('run users-api-staging-rollback', 'U_CAROL');
+      const started = await replyTo(res);
+      assert.ok(hasButton(started.blocks, ABORT_DRILL_ACTION), started.text);
+      const drill = world.rewind().client.workflow.getHandle('rewind/users-api/staging');
+      await poll(
+        'the bad promotion to be pushed',
+        async () => {
+          const d = await drill.describe();
+          if (d.type !== 'drillWorkflow' || d.status.name !== 'RUNNING') return undefined;
+          return (await drill.query(scorecardQuery)).checks.some((c) => c.name === 'bad promotion pushed') || undefined;
+        },
+        120_000,
+      );
 
-    // The "drill started" answer is ephemeral: a click on it carries that container.
-    const msg = { channel: 'C_USERS_API', ts: '1700000000.000100' };
-    const mallory = await h.click(ABORT_DRILL_ACTION, 'users-api-staging-rollback', 'U_MALLORY', msg);
-    assert.match(mallory.text ?? '', /mallory is neither an owner nor an approver of users-api and cannot abort/);
-    const ok = await h.click(ABORT_DRILL_ACTION, 'users-api-staging-rollback', 'U_BOB', msg);
-    assert.equal(ok.response_type, 'ephemeral');
-    assert.match(
-      ok.text ?? '',
-      /^:octagonal_sign: Abort requested for drill \*users-api-staging-rollback\* \(`rewind\/users-api\/staging`\)/,
-    );
+      // The "drill started" answer is ephemeral: a click on it carries that container.
+      const msg = { channel: 'C_USERS_API', ts: '1700000000.000100' };
+      const mallory = await h.click(ABORT_DRILL_ACTION, 'users-api-staging-rollback', 'U_MALLORY', msg);
+      assert.match(mallory.text ?? '', /mallory is neither an owner nor an approver of users-api and cannot abort/);
+      const ok = await h.click(ABORT_DRILL_ACTION, 'users-api-staging-rollback', 'U_BOB', msg);
+      assert.equal(ok.response_type, 'ephemeral');
+      assert.match(
+        ok.text ?? '',
+        /^:octagonal_sign: Abort requested for drill \*users-api-staging-rollback\* \(`rewind\/users-api\/staging`\)/,
+      );
 
-    const posted = await scorecardPosted('users-api-staging-rollback');
-    assert.match(String(posted.args.text), /: ABORTED$/);
-    assert.match(JSON.stringify(posted.args.blocks), /aborted by bob/);
-    assert.match(JSON.stringify(posted.args.blocks), /Cleanup: verified/);
+      const posted = await scorecardPosted('users-api-staging-rollback');
+      assert.match(String(posted.args.text), /: ABORTED$/);
+      assert.match(JSON.stringify(posted.args.blocks), /aborted by bob/);
+      assert.match(JSON.stringify(posted.args.blocks), /Cleanup: verified/);
 
-    const again = await h.click(ABORT_DRILL_ACTION, 'users-api-staging-rollback', 'U_BOB', msg);
-    assert.match(
-      again.text ?? '',
-      /:no_entry: drill "users-api-staging-rollback" is not running( any more \(it ended aborted\))?; nothing to abort/,
-    );
-    assertCleanLog(h);
-  });
+      const again = await h.click(ABORT_DRILL_ACTION, 'users-api-staging-rollback', 'U_BOB', msg);
+      assert.match(
+        again.text ?? '',
+        /:no_entry: drill "users-api-staging-rollback" is not running( any more \(it ended aborted\))?; nothing to abort/,
+      );
+      assertCleanLog(h);
+    },
+  );
 });

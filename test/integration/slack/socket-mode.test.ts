@@ -134,35 +134,39 @@ describe('Slack over Socket Mode (loopback stand-in, no public ingress)', () => 
     });
   }
 
-  it('a button click (interactive envelope) is acked at once and answered at the response_url: a stranger starts nothing', async () => {
-    const responseUrl = responses.url();
-    const ack = await standIn.send('interactive', {
-      type: 'block_actions',
-      api_app_id: 'A_REWIND',
-      token: 'deprecated-verification-token',
-      trigger_id: 'trig-1',
-      user: { id: 'U_STRANGER', username: 'stranger', name: 'stranger', team_id: 'T0ACME' },
-      team: { id: 'T0ACME', domain: 'acme' },
-      container: { type: 'message', message_ts: '1.000100', channel_id: 'C_USERS_API', is_ephemeral: false },
-      channel: { id: 'C_USERS_API', name: 'users-api' },
-      message: { type: 'message', ts: '1.000100', text: 'degraded' },
-      response_url: responseUrl,
-      actions: [
-        {
-          type: 'button',
-          action_id: ROLLBACK_PROMOTION_ACTION,
-          block_id: 'actions',
-          value: `rewind-watch/users-api/staging#${SHA}`,
-          text: { type: 'plain_text', text: 'Roll back' },
-          action_ts: '1.000200',
-        },
-      ],
-    });
-    assert.equal(ack.payload, undefined, 'an empty ack, as over HTTP');
-    const answer = await responses.next(responseUrl, 10_000);
-    assert.match(answer.body.text ?? '', /not a person in rewind\.yaml/);
-    assert.deepEqual(rewind.touched, []);
-  });
+  it(
+    'a button click (interactive envelope) is acked at once ' +
+      'and answered at the response_url: a stranger starts nothing',
+    async () => {
+      const responseUrl = responses.url();
+      const ack = await standIn.send('interactive', {
+        type: 'block_actions',
+        api_app_id: 'A_REWIND',
+        token: 'deprecated-verification-token',
+        trigger_id: 'trig-1',
+        user: { id: 'U_STRANGER', username: 'stranger', name: 'stranger', team_id: 'T0ACME' },
+        team: { id: 'T0ACME', domain: 'acme' },
+        container: { type: 'message', message_ts: '1.000100', channel_id: 'C_USERS_API', is_ephemeral: false },
+        channel: { id: 'C_USERS_API', name: 'users-api' },
+        message: { type: 'message', ts: '1.000100', text: 'degraded' },
+        response_url: responseUrl,
+        actions: [
+          {
+            type: 'button',
+            action_id: ROLLBACK_PROMOTION_ACTION,
+            block_id: 'actions',
+            value: `rewind-watch/users-api/staging#${SHA}`,
+            text: { type: 'plain_text', text: 'Roll back' },
+            action_ts: '1.000200',
+          },
+        ],
+      });
+      assert.equal(ack.payload, undefined, 'an empty ack, as over HTTP');
+      const answer = await responses.next(responseUrl, 10_000);
+      assert.match(answer.body.text ?? '', /not a person in rewind\.yaml/);
+      assert.deepEqual(rewind.touched, []);
+    },
+  );
 
   it('a disconnect (refresh_requested) makes it open a fresh link and keep serving', async () => {
     const t0 = Date.now();
@@ -180,7 +184,8 @@ describe('Slack over Socket Mode (loopback stand-in, no public ingress)', () => 
     assert.equal(standIn.open, 1, 'the old connection is closed');
     assert.ok(log.lines.some((l) => l.includes('Slack app reconnected over Socket Mode')));
     process.stdout.write(
-      `# Socket Mode reconnect after refresh_requested: ${gapMs} ms (Bolt waits clientPingTimeout, 5 s, before it reopens)\n`,
+      `# Socket Mode reconnect after refresh_requested: ${gapMs} ms ` +
+        `(Bolt waits clientPingTimeout, 5 s, before it reopens)\n`,
     );
   });
 
@@ -238,37 +243,43 @@ describe('Socket Mode start refused', () => {
     await standIn?.stop();
   });
 
-  it('a wrong app token is refused by Slack (invalid_auth) and the app says so at start, naming SLACK_APP_TOKEN', async () => {
-    const log = sink();
-    const wrong = `xapp-1-A_REWIND-1-${'0'.repeat(32)}`;
-    const slack = createSlackSocketApp({
-      rewind: untouchableRewind(),
-      token: BOT_TOKEN,
-      appToken: wrong,
-      botId: 'B1',
-      botUserId: 'U1',
-      socketApiUrl: standIn.apiUrl,
-      logger: log.logger,
-    });
-    const err = await slack.start().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof SlackSocketStartError, String(err));
-    assert.equal(err.slackError, 'invalid_auth');
-    assert.match(err.message, /Slack refused the app token \(invalid_auth\)/);
-    assert.match(err.message, /SLACK_APP_TOKEN must be an app-level token \(xapp-…\) with the connections:write scope/);
-    assert.deepEqual(
-      standIn.opens.map((o) => o.error),
-      ['invalid_auth'],
-      'one try: a refused token is not retried',
-    );
-    assert.equal(standIn.greeted, 0);
-    const logged = log.lines.join('');
-    assert.ok(logged.includes('Slack Socket Mode did not start'), 'the operator reads it in the log');
-    assert.ok(!logged.includes(wrong), 'not even a wrong token is logged');
-    await slack.stop();
-  });
+  it(
+    'a wrong app token is refused by Slack (invalid_auth) ' + 'and the app says so at start, naming SLACK_APP_TOKEN',
+    async () => {
+      const log = sink();
+      const wrong = `xapp-1-A_REWIND-1-${'0'.repeat(32)}`;
+      const slack = createSlackSocketApp({
+        rewind: untouchableRewind(),
+        token: BOT_TOKEN,
+        appToken: wrong,
+        botId: 'B1',
+        botUserId: 'U1',
+        socketApiUrl: standIn.apiUrl,
+        logger: log.logger,
+      });
+      const err = await slack.start().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof SlackSocketStartError, String(err));
+      assert.equal(err.slackError, 'invalid_auth');
+      assert.match(err.message, /Slack refused the app token \(invalid_auth\)/);
+      assert.match(
+        err.message,
+        /SLACK_APP_TOKEN must be an app-level token \(xapp-…\) with the connections:write scope/,
+      );
+      assert.deepEqual(
+        standIn.opens.map((o) => o.error),
+        ['invalid_auth'],
+        'one try: a refused token is not retried',
+      );
+      assert.equal(standIn.greeted, 0);
+      const logged = log.lines.join('');
+      assert.ok(logged.includes('Slack Socket Mode did not start'), 'the operator reads it in the log');
+      assert.ok(!logged.includes(wrong), 'not even a wrong token is logged');
+      await slack.stop();
+    },
+  );
 
   it('a bot token given as SLACK_APP_TOKEN is refused before anything is sent', () => {
     assert.throws(
@@ -285,32 +296,38 @@ describe('Socket Mode start refused', () => {
     assert.equal(standIn.opens.length, 1, "only the previous test's call");
   });
 
-  it('startSlackIfConfigured picks Socket Mode when an app token is given, even with a signing secret, and opens no port', async () => {
-    const log = sink();
-    const rewind = untouchableRewind();
-    const started = await startSlackIfConfigured({
-      cfg: rewind.cfg,
-      client: rewind.client,
-      taskQueue: 'unit',
-      log: log.logger,
-      token: BOT_TOKEN,
-      botId: 'B1',
-      botUserId: 'U1',
-      appToken: standIn.appToken,
-      signingSecret: 'unused',
-      socketApiUrl: standIn.apiUrl,
-    });
-    try {
-      assert.equal(started?.transport, 'socket-mode');
-      assert.equal(started?.port, undefined);
-      assert.ok(log.lines.some((l) => l.includes('serving Slack over Socket Mode; SLACK_SIGNING_SECRET is not used')));
-      const ack = await standIn.slashCommand('/rollback', 'help', 'U_ALICE', 'http://127.0.0.1:9/r');
-      assert.match(ackText(ack) ?? '', /Usage:/);
-    } finally {
-      await started?.stop();
-    }
-    // The close handshake is done when stop() resolves; the stand-in sees the TCP close a moment later.
-    for (let i = 0; i < 50 && standIn.open > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(standIn.open, 0, 'stop closes the connection');
-  });
+  it(
+    'startSlackIfConfigured picks Socket Mode when an app token ' +
+      'is given, even with a signing secret, and opens no port',
+    async () => {
+      const log = sink();
+      const rewind = untouchableRewind();
+      const started = await startSlackIfConfigured({
+        cfg: rewind.cfg,
+        client: rewind.client,
+        taskQueue: 'unit',
+        log: log.logger,
+        token: BOT_TOKEN,
+        botId: 'B1',
+        botUserId: 'U1',
+        appToken: standIn.appToken,
+        signingSecret: 'unused',
+        socketApiUrl: standIn.apiUrl,
+      });
+      try {
+        assert.equal(started?.transport, 'socket-mode');
+        assert.equal(started?.port, undefined);
+        assert.ok(
+          log.lines.some((l) => l.includes('serving Slack over Socket Mode; SLACK_SIGNING_SECRET is not used')),
+        );
+        const ack = await standIn.slashCommand('/rollback', 'help', 'U_ALICE', 'http://127.0.0.1:9/r');
+        assert.match(ackText(ack) ?? '', /Usage:/);
+      } finally {
+        await started?.stop();
+      }
+      // The close handshake is done when stop() resolves; the stand-in sees the TCP close a moment later.
+      for (let i = 0; i < 50 && standIn.open > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(standIn.open, 0, 'stop closes the connection');
+    },
+  );
 });

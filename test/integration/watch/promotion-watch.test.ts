@@ -129,84 +129,89 @@ describe('promotion watch', () => {
     console.log(`# promotion-watch tests: ${Math.round((Date.now() - started) / 1000)}s including the world`);
   });
 
-  it('a bad promotion to users-api/staging is caught by a real Prometheus query with its pods healthy, and offered for rollback in Slack', async () => {
-    const p = await promote('staging', '1.46.0');
-    const v = await verificationOf(
-      'staging',
-      p.sha,
-      'failed and posted',
-      (x) => x.state === 'failed' && !!x.slackMessage,
-    );
-    // Not crashing: Argo CD and the Deployment are Healthy at the bad promotion; only the metric tells.
-    await synced('users-api-staging', p.sha);
-    assert.equal(
-      await deploymentImage(world.kube.kc, 'users-api-staging', 'users-api'),
-      'ghcr.io/acme/users-api:1.46.0',
-    );
-    const verdict = v.verdicts.find((x) => x.name === 'error-rate')!;
-    assert.deepEqual([verdict.passed, verdict.reason], [false, 'breached']);
-    assert.ok(verdict.value! > 0.03 && verdict.value! < 0.045, `the 5xx share Prometheus computed: ${verdict.value}`);
-    assert.equal(v.detectedAt, verdict.at);
-    assert.deepEqual([v.change?.kind, v.change?.sha, v.action?.kind], ['promotion', p.sha, 'offered']);
+  it(
+    'a bad promotion to users-api/staging is caught by a real Prometheus ' +
+      'query with its pods healthy, and offered for rollback in Slack',
+    async () => {
+      const p = await promote('staging', '1.46.0');
+      const v = await verificationOf(
+        'staging',
+        p.sha,
+        'failed and posted',
+        (x) => x.state === 'failed' && !!x.slackMessage,
+      );
+      // Not crashing: Argo CD and the Deployment are Healthy at the bad promotion; only the metric tells.
+      await synced('users-api-staging', p.sha);
+      assert.equal(
+        await deploymentImage(world.kube.kc, 'users-api-staging', 'users-api'),
+        'ghcr.io/acme/users-api:1.46.0',
+      );
+      const verdict = v.verdicts.find((x) => x.name === 'error-rate')!;
+      assert.deepEqual([verdict.passed, verdict.reason], [false, 'breached']);
+      assert.ok(verdict.value! > 0.03 && verdict.value! < 0.045, `the 5xx share Prometheus computed: ${verdict.value}`);
+      assert.equal(v.detectedAt, verdict.at);
+      assert.deepEqual([v.change?.kind, v.change?.sha, v.action?.kind], ['promotion', p.sha, 'offered']);
 
-    const [msg, ...more] = postsAbout(p.sha);
-    assert.equal(more.length, 0, 'one message per verdict');
-    assert.match(
-      msg!.text!,
-      new RegExp(
-        `^users-api/staging degraded after promotion ${p.sha.slice(0, 7)} \\(error rate \\d(\\.\\d+)?% > 1% for 5s\\)$`,
-      ),
-    );
-    const button = JSON.stringify(msg!.blocks);
-    assert.ok(
-      button.includes(`"action_id":"${ROLLBACK_PROMOTION_ACTION}"`) &&
-        button.includes(`"value":"rewind-watch/users-api/staging#${p.sha}"`),
-      button,
-    );
+      const [msg, ...more] = postsAbout(p.sha);
+      assert.equal(more.length, 0, 'one message per verdict');
+      assert.match(
+        msg!.text!,
+        new RegExp(
+          `^users-api/staging degraded after promotion ${p.sha.slice(0, 7)} \\(error ` +
+            `rate \\d(\\.\\d+)?% > 1% for 5s\\)$`,
+        ),
+      );
+      const button = JSON.stringify(msg!.blocks);
+      assert.ok(
+        button.includes(`"action_id":"${ROLLBACK_PROMOTION_ACTION}"`) &&
+          button.includes(`"value":"rewind-watch/users-api/staging#${p.sha}"`),
+        button,
+      );
 
-    // A person who is not an owner is refused, and nothing starts.
-    const before = await runsOf(world, 'rewind/users-api/staging');
-    const refused = await h.click(
-      ROLLBACK_PROMOTION_ACTION,
-      `rewind-watch/users-api/staging#${p.sha}`,
-      'U_MALLORY',
-      msg!,
-    );
-    assert.match(refused.text ?? '', /mallory is not an owner of users-api; owners: alice, carol/);
-    assert.equal(await runsOf(world, 'rewind/users-api/staging'), before);
+      // A person who is not an owner is refused, and nothing starts.
+      const before = await runsOf(world, 'rewind/users-api/staging');
+      const refused = await h.click(
+        ROLLBACK_PROMOTION_ACTION,
+        `rewind-watch/users-api/staging#${p.sha}`,
+        'U_MALLORY',
+        msg!,
+      );
+      assert.match(refused.text ?? '', /mallory is not an owner of users-api; owners: alice, carol/);
+      assert.equal(await runsOf(world, 'rewind/users-api/staging'), before);
 
-    // An owner's click starts the rollback with the promotion filled in.
-    const ok = await h.click(ROLLBACK_PROMOTION_ACTION, `rewind-watch/users-api/staging#${p.sha}`, 'U_ALICE', msg!);
-    assert.match(
-      ok.text ?? '',
-      new RegExp(
-        `Started run \`rewind/users-api/staging\` to roll back \`${p.sha.slice(0, 7)}\` of \\*users-api/staging\\*`,
-      ),
-    );
-    const planned = await waitFor(
-      'the plan',
-      async () => {
-        const s = await runStatus(world.rewind(), 'rewind/users-api/staging');
-        return s.plan ? s : undefined;
-      },
-      120_000,
-    );
-    assert.equal(planned.plan!.promotion.sha, p.sha);
-    assert.equal(planned.requester, 'alice');
-    assert.match(planned.reason, /^users-api\/staging degraded after promotion/);
-    const done = await untilPhase(world, 'rewind/users-api/staging', 'restored', 240_000);
-    const timeline = await world
-      .rewind()
-      .client.workflow.getHandle('rewind/users-api/staging', done.runId)
-      .query(timelineQuery);
-    const alert = timeline.find((e) => e.kind === 'alert');
-    assert.deepEqual([alert?.at, alert?.actor], [v.detectedAt, 'rewind promotion watch']);
+      // An owner's click starts the rollback with the promotion filled in.
+      const ok = await h.click(ROLLBACK_PROMOTION_ACTION, `rewind-watch/users-api/staging#${p.sha}`, 'U_ALICE', msg!);
+      assert.match(
+        ok.text ?? '',
+        new RegExp(
+          `Started run \`rewind/users-api/staging\` to roll back \`${p.sha.slice(0, 7)}\` of \\*users-api/staging\\*`,
+        ),
+      );
+      const planned = await waitFor(
+        'the plan',
+        async () => {
+          const s = await runStatus(world.rewind(), 'rewind/users-api/staging');
+          return s.plan ? s : undefined;
+        },
+        120_000,
+      );
+      assert.equal(planned.plan!.promotion.sha, p.sha);
+      assert.equal(planned.requester, 'alice');
+      assert.match(planned.reason, /^users-api\/staging degraded after promotion/);
+      const done = await untilPhase(world, 'rewind/users-api/staging', 'restored', 240_000);
+      const timeline = await world
+        .rewind()
+        .client.workflow.getHandle('rewind/users-api/staging', done.runId)
+        .query(timelineQuery);
+      const alert = timeline.find((e) => e.kind === 'alert');
+      assert.deepEqual([alert?.at, alert?.actor], [v.detectedAt, 'rewind promotion watch']);
 
-    // Guard: the revert that restored it syncs too, and is never verified nor rolled back again.
-    const revert = await verificationOf('staging', done.revertSha!, 'skipped', (x) => x.state === 'skipped');
-    assert.equal(revert.change?.kind, 'rewind');
-    assert.equal(postsAbout(done.revertSha!).length, 0);
-  });
+      // Guard: the revert that restored it syncs too, and is never verified nor rolled back again.
+      const revert = await verificationOf('staging', done.revertSha!, 'skipped', (x) => x.state === 'skipped');
+      assert.equal(revert.change?.kind, 'rewind');
+      assert.equal(postsAbout(done.revertSha!).length, 0);
+    },
+  );
 
   it('guard: a revert a person pushes is not verified', async () => {
     const last = (await gitLog(world, 1))[0]!;
@@ -216,7 +221,8 @@ describe('promotion watch', () => {
     );
     const sha = await world.repo.commit(
       { 'apps/users-api/overlays/staging/kustomization.yaml': text },
-      `Revert "promote users-api 1.42.0 to staging"\n\nThis reverts an older promotion by hand (after ${last.sha.slice(0, 7)}).`,
+      `Revert "promote users-api 1.42.0 to staging"\n\n` +
+        `This reverts an older promotion by hand (after ${last.sha.slice(0, 7)}).`,
     );
     await refresh('users-api-staging');
     const v = await verificationOf('staging', sha, 'skipped', (x) => x.state === 'skipped');
@@ -235,256 +241,287 @@ describe('promotion watch', () => {
     assert.equal(postsAbout(bad.sha).length, 0, 'nothing posted about the superseded promotion');
   });
 
-  it('with autoRollback, users-api/dev is reverted and restored with no person involved; the run and the timeline say which trigger fired and when', async () => {
-    const p = await promote('dev', '1.46.0');
-    const v = await verificationOf(
-      'dev',
-      p.sha,
-      'rolled back automatically',
-      (x) => x.action?.kind === 'auto-rollback',
-    );
-    const done = await untilPhase(world, 'rewind/users-api/dev', 'restored', 240_000);
-    assert.equal(done.requester, 'rewind-auto');
-    assert.equal(done.approvals.length, 0, 'nobody approved');
-    assert.match(
-      done.steps.find((s) => s.kind === 'approve')!.summary!,
-      /^approval waived by the autoRollback policy of users-api\/dev \(committed in rewind\.yaml\): error-rate failed at /,
-    );
-    const fired = v.verdicts.find((x) => x.name === 'error-rate')!;
-    assert.ok(
-      done.result!.includes(
-        `Started by the autoRollback policy of users-api/dev: error-rate failed at ${fired.at} (${fired.message}), after promotion ${p.sha.slice(0, 7)} synced at ${v.syncedAt}.`,
-      ),
-      done.result,
-    );
-    assert.equal(await deploymentImage(world.kube.kc, 'users-api-dev', 'users-api'), 'ghcr.io/acme/users-api:1.42.0');
-    const [revert] = await gitLog(world, 1);
-    assert.equal(revert!.sha, done.revertSha);
-    assert.match(revert!.author, /^rewind \(autoRollback policy of users-api\/dev\) </);
-    assert.match(revert!.subject, /^Revert "promote users-api 1.46.0 to dev"/);
-
-    const [msg] = postsAbout(p.sha);
-    assert.ok(JSON.stringify(msg!.blocks).includes('Rolling back automatically'));
-    assert.ok(
-      !JSON.stringify(msg!.blocks).includes(ROLLBACK_PROMOTION_ACTION),
-      'no button: rewind is already rolling back',
-    );
-
-    // Time to detect starts at the promotion watch's first failed verification.
-    const doc = await runTimelineDocument({ rw: world.rewind() }, 'rewind/users-api/dev', done.runId, {
-      kube: false,
-      git: false,
-    });
-    const detected = doc.phases.find((x) => x.key === 'detected')!;
-    assert.equal(detected.at, v.detectedAt);
-    assert.match(
-      detected.basis,
-      /^first failed verification of the promotion watch: users-api\/dev degraded after promotion/,
-    );
-    assert.ok(doc.events.some((e) => e.kind === 'alert' && e.at === v.detectedAt));
-
-    // No flapping: the revert syncs and is not verified; one automatic run.
-    const rv = await verificationOf('dev', done.revertSha!, 'skipped', (x) => x.state === 'skipped');
-    assert.equal(rv.change?.kind, 'rewind');
-    assert.equal(await runsOf(world, 'rewind/users-api/dev'), 1);
-  });
-
-  it('guard: within the cooldown, autoRollback does not fire again; the post says until when and offers the button', async () => {
-    const p = await promote('dev', '1.46.0');
-    const v = await verificationOf('dev', p.sha, 'failed and posted', (x) => x.state === 'failed' && !!x.slackMessage);
-    assert.equal(v.action?.kind, 'cooldown');
-    const [msg] = postsAbout(p.sha);
-    const blocks = JSON.stringify(msg!.blocks);
-    assert.match(blocks, /Not rolled back automatically: the autoRollback cooldown of users-api\/dev runs until /);
-    assert.ok(blocks.includes(ROLLBACK_PROMOTION_ACTION));
-    assert.equal(await runsOf(world, 'rewind/users-api/dev'), 1, 'no second automatic run');
-  });
-
-  it('guard: while another run holds the target, autoRollback starts nothing and the post says who holds it', async () => {
-    // rewind.yaml changes: staging commits to autoRollback too, and needs approval; the running watch takes it.
-    const cfg = variant((doc) => {
-      const staging = doc.apps['users-api']!.environments.staging!;
-      staging.autoRollback = { when: ['error-rate'], cooldown: '30m' };
-      staging.approval = { required: true };
-    });
-    const ensured = await ensureTargetWatches(rw(cfg));
-    assert.ok(ensured.retargeted.includes('rewind-watch/users-api/staging'));
-    await waitFor(
-      'the staging watch runs with autoRollback',
-      async () =>
-        (
-          await world
-            .rewind()
-            .client.workflow.getHandle(watchWorkflowId('users-api', 'staging'))
-            .query<{ verification?: { autoRollback?: unknown } }>('watchedTarget')
-        ).verification?.autoRollback,
-      30_000,
-    );
-    const holder = await startRun(rw(cfg), {
-      runbook: 'rollback',
-      app: 'users-api',
-      env: 'staging',
-      requester: person(cfg, 'alice'),
-      reason: 'checking the checkout flow',
-      source: 'cli',
-    });
-    await untilPhase(world, holder.workflowId, 'awaiting-approval', 120_000);
-    try {
-      const p = await promote('staging', '1.46.0');
+  it(
+    'with autoRollback, users-api/dev is reverted and restored with no person ' +
+      'involved; the run and the timeline say which trigger fired and when',
+    async () => {
+      const p = await promote('dev', '1.46.0');
       const v = await verificationOf(
-        'staging',
+        'dev',
+        p.sha,
+        'rolled back automatically',
+        (x) => x.action?.kind === 'auto-rollback',
+      );
+      const done = await untilPhase(world, 'rewind/users-api/dev', 'restored', 240_000);
+      assert.equal(done.requester, 'rewind-auto');
+      assert.equal(done.approvals.length, 0, 'nobody approved');
+      assert.match(
+        done.steps.find((s) => s.kind === 'approve')!.summary!,
+        /^approval waived by the autoRollback policy of users-api\/dev \(committed in rewind\.yaml\): error-rate failed at /,
+      );
+      const fired = v.verdicts.find((x) => x.name === 'error-rate')!;
+      assert.ok(
+        done.result!.includes(
+          `Started by the autoRollback policy of users-api/dev: error-rate failed ` +
+            `at ${fired.at} (${fired.message}), after promotion ${p.sha.slice(0, 7)} synced at ${v.syncedAt}.`,
+        ),
+        done.result,
+      );
+      assert.equal(await deploymentImage(world.kube.kc, 'users-api-dev', 'users-api'), 'ghcr.io/acme/users-api:1.42.0');
+      const [revert] = await gitLog(world, 1);
+      assert.equal(revert!.sha, done.revertSha);
+      assert.match(revert!.author, /^rewind \(autoRollback policy of users-api\/dev\) </);
+      assert.match(revert!.subject, /^Revert "promote users-api 1.46.0 to dev"/);
+
+      const [msg] = postsAbout(p.sha);
+      assert.ok(JSON.stringify(msg!.blocks).includes('Rolling back automatically'));
+      assert.ok(
+        !JSON.stringify(msg!.blocks).includes(ROLLBACK_PROMOTION_ACTION),
+        'no button: rewind is already rolling back',
+      );
+
+      // Time to detect starts at the promotion watch's first failed verification.
+      const doc = await runTimelineDocument({ rw: world.rewind() }, 'rewind/users-api/dev', done.runId, {
+        kube: false,
+        git: false,
+      });
+      const detected = doc.phases.find((x) => x.key === 'detected')!;
+      assert.equal(detected.at, v.detectedAt);
+      assert.match(
+        detected.basis,
+        /^first failed verification of the promotion watch: users-api\/dev degraded after promotion/,
+      );
+      assert.ok(doc.events.some((e) => e.kind === 'alert' && e.at === v.detectedAt));
+
+      // No flapping: the revert syncs and is not verified; one automatic run.
+      const rv = await verificationOf('dev', done.revertSha!, 'skipped', (x) => x.state === 'skipped');
+      assert.equal(rv.change?.kind, 'rewind');
+      assert.equal(await runsOf(world, 'rewind/users-api/dev'), 1);
+    },
+  );
+
+  it(
+    'guard: within the cooldown, autoRollback does not fire ' + 'again; the post says until when and offers the button',
+    async () => {
+      const p = await promote('dev', '1.46.0');
+      const v = await verificationOf(
+        'dev',
         p.sha,
         'failed and posted',
         (x) => x.state === 'failed' && !!x.slackMessage,
       );
-      assert.equal(v.action?.kind, 'held');
-      assert.match(
-        v.action?.kind === 'held' ? v.action.why : '',
-        /users-api\/staging is held by rollback requested by alice \(awaiting-approval\): checking the checkout flow/,
-      );
+      assert.equal(v.action?.kind, 'cooldown');
       const [msg] = postsAbout(p.sha);
-      assert.match(
-        JSON.stringify(msg!.blocks),
-        /Not rolled back automatically: users-api\/staging is held by rollback requested by alice/,
-      );
-      assert.equal((await runStatus(world.rewind(), holder.workflowId)).requester, 'alice', 'the holder is untouched');
-    } finally {
-      await cancelRun(rw(cfg), holder.workflowId, person(cfg, 'alice'), 'test done');
-    }
-  });
+      const blocks = JSON.stringify(msg!.blocks);
+      assert.match(blocks, /Not rolled back automatically: the autoRollback cooldown of users-api\/dev runs until /);
+      assert.ok(blocks.includes(ROLLBACK_PROMOTION_ACTION));
+      assert.equal(await runsOf(world, 'rewind/users-api/dev'), 1, 'no second automatic run');
+    },
+  );
 
-  describe('analysis checks read Argo Rollouts and Flagger through the API (minimal CRDs installed for this test)', () => {
-    const crd = (group: string, kind: string, plural: string) => ({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `${plural}.${group}` },
-      spec: {
-        group,
-        scope: 'Namespaced',
-        names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-        versions: [
-          {
-            name: group === 'flagger.app' ? 'v1beta1' : 'v1alpha1',
-            served: true,
-            storage: true,
-            subresources: { status: {} },
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        ],
-      },
-    });
-    const runCheck = (check: VerificationCheck, since: string) => {
-      const acts = createVerificationActivities({ clusters: clustersFromConfig(world.config) });
-      return new MockActivityEnvironment().run(acts.runCheck, {
-        target: targetSnapshot(world.config, 'users-api', 'staging'),
-        check,
-        since,
-      }) as Promise<CheckVerdict>;
-    };
-    const NS = 'users-api-staging';
-
-    it('without the CRDs, the verdict says the controller is not installed', async () => {
-      const v = await runCheck(
-        { name: 'canary', kind: 'analysis', source: 'argo-rollouts', object: 'users-api', withinMs: 5000 },
-        new Date().toISOString(),
-      );
-      assert.deepEqual([v.passed, v.reason], [false, 'error']);
-      assert.match(v.message, /Argo Rollouts \(AnalysisRun\) is not installed in cluster sandbox/);
-    });
-
-    it('an AnalysisRun of the Rollout that failed after the promotion fails the check; a Flagger Canary that succeeded passes it', async () => {
-      const rest = await restFor(world.kube.kc);
-      for (const c of [crd('argoproj.io', 'AnalysisRun', 'analysisruns'), crd('flagger.app', 'Canary', 'canaries')]) {
-        await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: c });
-      }
+  it(
+    'guard: while another run holds the target, autoRollback ' + 'starts nothing and the post says who holds it',
+    async () => {
+      // rewind.yaml changes: staging commits to autoRollback too, and needs approval; the running watch takes it.
+      const cfg = variant((doc) => {
+        const staging = doc.apps['users-api']!.environments.staging!;
+        staging.autoRollback = { when: ['error-rate'], cooldown: '30m' };
+        staging.approval = { required: true };
+      });
+      const ensured = await ensureTargetWatches(rw(cfg));
+      assert.ok(ensured.retargeted.includes('rewind-watch/users-api/staging'));
       await waitFor(
-        'the CRDs served',
-        async () => {
-          try {
-            await rest.list(`/apis/flagger.app/v1beta1/namespaces/${NS}/canaries`);
-            await rest.list(`/apis/argoproj.io/v1alpha1/namespaces/${NS}/analysisruns`);
-            return true;
-          } catch {
-            return false;
-          }
-        },
+        'the staging watch runs with autoRollback',
+        async () =>
+          (
+            await world
+              .rewind()
+              .client.workflow.getHandle(watchWorkflowId('users-api', 'staging'))
+              .query<{ verification?: { autoRollback?: unknown } }>('watchedTarget')
+          ).verification?.autoRollback,
         30_000,
       );
-      const since = new Date(Date.now() - 1000).toISOString();
-      const running = runCheck(
-        { name: 'analysis', kind: 'analysis', source: 'argo-rollouts', object: 'users-api', withinMs: 60_000 },
-        since,
-      );
-      const run = await rest.request<{ metadata: { name: string } }>(
-        'POST',
-        `/apis/argoproj.io/v1alpha1/namespaces/${NS}/analysisruns`,
-        {
-          body: {
-            apiVersion: 'argoproj.io/v1alpha1',
-            kind: 'AnalysisRun',
-            metadata: {
-              name: 'users-api-7d9c-2',
-              ownerReferences: [
-                {
-                  apiVersion: 'argoproj.io/v1alpha1',
-                  kind: 'Rollout',
-                  name: 'users-api',
-                  uid: '00000000-0000-0000-0000-000000000001',
-                },
-              ],
-            },
-            spec: {},
-          },
-        },
-      );
-      await rest.request(
-        'PATCH',
-        `/apis/argoproj.io/v1alpha1/namespaces/${NS}/analysisruns/${run.metadata.name}/status`,
-        {
-          body: {
-            status: {
-              phase: 'Failed',
-              message: 'metric "error-rate" assessed Failed due to failed (3) > failureLimit (2)',
-            },
-          },
-          contentType: 'application/merge-patch+json',
-        },
-      );
-      const v = await running;
-      assert.deepEqual([v.passed, v.reason], [false, 'breached']);
-      assert.equal(
-        v.message,
-        'analysis: AnalysisRun users-api-7d9c-2: Failed (metric "error-rate" assessed Failed due to failed (3) > failureLimit (2))',
-      );
+      const holder = await startRun(rw(cfg), {
+        runbook: 'rollback',
+        app: 'users-api',
+        env: 'staging',
+        requester: person(cfg, 'alice'),
+        reason: 'checking the checkout flow',
+        source: 'cli',
+      });
+      await untilPhase(world, holder.workflowId, 'awaiting-approval', 120_000);
+      try {
+        const p = await promote('staging', '1.46.0');
+        const v = await verificationOf(
+          'staging',
+          p.sha,
+          'failed and posted',
+          (x) => x.state === 'failed' && !!x.slackMessage,
+        );
+        assert.equal(v.action?.kind, 'held');
+        assert.match(
+          v.action?.kind === 'held' ? v.action.why : '',
+          /users-api\/staging is held by rollback requested by alice \(awaiting-approval\): checking the checkout flow/,
+        );
+        const [msg] = postsAbout(p.sha);
+        assert.match(
+          JSON.stringify(msg!.blocks),
+          /Not rolled back automatically: users-api\/staging is held by rollback requested by alice/,
+        );
+        assert.equal(
+          (await runStatus(world.rewind(), holder.workflowId)).requester,
+          'alice',
+          'the holder is untouched',
+        );
+      } finally {
+        await cancelRun(rw(cfg), holder.workflowId, person(cfg, 'alice'), 'test done');
+      }
+    },
+  );
 
-      await rest.request('POST', `/apis/flagger.app/v1beta1/namespaces/${NS}/canaries`, {
-        body: { apiVersion: 'flagger.app/v1beta1', kind: 'Canary', metadata: { name: 'users-api' }, spec: {} },
-      });
-      await rest.request('PATCH', `/apis/flagger.app/v1beta1/namespaces/${NS}/canaries/users-api/status`, {
-        body: {
-          status: {
-            phase: 'Succeeded',
-            lastTransitionTime: new Date().toISOString(),
-            conditions: [
-              {
-                type: 'Promoted',
-                status: 'True',
-                message: 'Canary analysis completed successfully, promotion finished.',
-              },
-            ],
-          },
+  describe(
+    'analysis checks read Argo Rollouts and Flagger ' + 'through the API (minimal CRDs installed for this test)',
+    () => {
+      const crd = (group: string, kind: string, plural: string) => ({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: `${plural}.${group}` },
+        spec: {
+          group,
+          scope: 'Namespaced',
+          names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+          versions: [
+            {
+              name: group === 'flagger.app' ? 'v1beta1' : 'v1alpha1',
+              served: true,
+              storage: true,
+              subresources: { status: {} },
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
         },
-        contentType: 'application/merge-patch+json',
       });
-      const c = await runCheck(
-        { name: 'canary', kind: 'analysis', source: 'flagger', object: 'users-api', withinMs: 30_000 },
-        since,
+      const runCheck = (check: VerificationCheck, since: string) => {
+        const acts = createVerificationActivities({ clusters: clustersFromConfig(world.config) });
+        return new MockActivityEnvironment().run(acts.runCheck, {
+          target: targetSnapshot(world.config, 'users-api', 'staging'),
+          check,
+          since,
+        }) as Promise<CheckVerdict>;
+      };
+      const NS = 'users-api-staging';
+
+      it('without the CRDs, the verdict says the controller is not installed', async () => {
+        const v = await runCheck(
+          { name: 'canary', kind: 'analysis', source: 'argo-rollouts', object: 'users-api', withinMs: 5000 },
+          new Date().toISOString(),
+        );
+        assert.deepEqual([v.passed, v.reason], [false, 'error']);
+        assert.match(v.message, /Argo Rollouts \(AnalysisRun\) is not installed in cluster sandbox/);
+      });
+
+      it(
+        'an AnalysisRun of the Rollout that failed after the promotion ' +
+          'fails the check; a Flagger Canary that succeeded passes it',
+        async () => {
+          const rest = await restFor(world.kube.kc);
+          for (const c of [
+            crd('argoproj.io', 'AnalysisRun', 'analysisruns'),
+            crd('flagger.app', 'Canary', 'canaries'),
+          ]) {
+            await rest.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: c });
+          }
+          await waitFor(
+            'the CRDs served',
+            async () => {
+              try {
+                await rest.list(`/apis/flagger.app/v1beta1/namespaces/${NS}/canaries`);
+                await rest.list(`/apis/argoproj.io/v1alpha1/namespaces/${NS}/analysisruns`);
+                return true;
+              } catch {
+                return false;
+              }
+            },
+            30_000,
+          );
+          const since = new Date(Date.now() - 1000).toISOString();
+          const running = runCheck(
+            { name: 'analysis', kind: 'analysis', source: 'argo-rollouts', object: 'users-api', withinMs: 60_000 },
+            since,
+          );
+          const run = await rest.request<{ metadata: { name: string } }>(
+            'POST',
+            `/apis/argoproj.io/v1alpha1/namespaces/${NS}/analysisruns`,
+            {
+              body: {
+                apiVersion: 'argoproj.io/v1alpha1',
+                kind: 'AnalysisRun',
+                metadata: {
+                  name: 'users-api-7d9c-2',
+                  ownerReferences: [
+                    {
+                      apiVersion: 'argoproj.io/v1alpha1',
+                      kind: 'Rollout',
+                      name: 'users-api',
+                      uid: '00000000-0000-0000-0000-000000000001',
+                    },
+                  ],
+                },
+                spec: {},
+              },
+            },
+          );
+          await rest.request(
+            'PATCH',
+            `/apis/argoproj.io/v1alpha1/namespaces/${NS}/analysisruns/${run.metadata.name}/status`,
+            {
+              body: {
+                status: {
+                  phase: 'Failed',
+                  message: 'metric "error-rate" assessed Failed due to failed (3) > failureLimit (2)',
+                },
+              },
+              contentType: 'application/merge-patch+json',
+            },
+          );
+          const v = await running;
+          assert.deepEqual([v.passed, v.reason], [false, 'breached']);
+          assert.equal(
+            v.message,
+            'analysis: AnalysisRun users-api-7d9c-2: Failed (metric ' +
+              '"error-rate" assessed Failed due to failed (3) > failureLimit (2))',
+          );
+
+          await rest.request('POST', `/apis/flagger.app/v1beta1/namespaces/${NS}/canaries`, {
+            body: { apiVersion: 'flagger.app/v1beta1', kind: 'Canary', metadata: { name: 'users-api' }, spec: {} },
+          });
+          await rest.request('PATCH', `/apis/flagger.app/v1beta1/namespaces/${NS}/canaries/users-api/status`, {
+            body: {
+              status: {
+                phase: 'Succeeded',
+                lastTransitionTime: new Date().toISOString(),
+                conditions: [
+                  {
+                    type: 'Promoted',
+                    status: 'True',
+                    message: 'Canary analysis completed successfully, promotion finished.',
+                  },
+                ],
+              },
+            },
+            contentType: 'application/merge-patch+json',
+          });
+          const c = await runCheck(
+            { name: 'canary', kind: 'analysis', source: 'flagger', object: 'users-api', withinMs: 30_000 },
+            since,
+          );
+          assert.deepEqual([c.passed, c.reason], [true, 'held']);
+          assert.match(
+            c.message,
+            /^canary: Canary users-api: Succeeded \(Canary analysis completed successfully, promotion finished\.\)$/,
+          );
+        },
       );
-      assert.deepEqual([c.passed, c.reason], [true, 'held']);
-      assert.match(
-        c.message,
-        /^canary: Canary users-api: Succeeded \(Canary analysis completed successfully, promotion finished\.\)$/,
-      );
-    });
-  });
+    },
+  );
 });

@@ -98,159 +98,165 @@ describe('target watch', () => {
     await world?.stop();
   });
 
-  it('Argo CD: journals a kubectl edit of DB_HOST and the promotion sync that overwrote it, with the sync revision', async () => {
-    await mergePatch(APP, { spec: { syncPolicy: { automated: { prune: true, selfHeal: false } } } });
-    await waitFor(
-      'users-api-prod Synced and Healthy without self-heal',
-      async () => {
-        const a = await argoApp(world.kube.kc, 'users-api-prod');
-        return (
-          a.spec.syncPolicy?.automated?.selfHeal === false &&
-          a.status?.sync?.status === 'Synced' &&
-          a.status.health?.status === 'Healthy'
-        );
-      },
-      120_000,
-      500,
-    );
-    const since = new Date().toISOString();
-    await kubectlEdit('/api/v1/namespaces/users-api-prod/configmaps/users-api-env', {
-      data: { DB_HOST: 'db-prod-2.internal' },
-    });
-    await journalOf('users-api', 'prod', 'the live edit', (j) => j.edits.some((e) => e.path === '/data/DB_HOST'));
-
-    const promotion = await world.repo.promote('users-api', 'prod', '1.43.0');
-    await mergePatch(APP, { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } });
-    await waitFor(
-      `users-api-prod synced at ${promotion.sha.slice(0, 7)}`,
-      async () => {
-        const a = await argoApp(world.kube.kc, 'users-api-prod');
-        return a.status?.sync?.revision === promotion.sha && a.status.operationState?.phase === 'Succeeded';
-      },
-      240_000,
-      500,
-    );
-    const journal = await journalOf('users-api', 'prod', 'the overwrite', (j) =>
-      j.overwrites.some((o) => o.path === '/data/DB_HOST'),
-    );
-
-    const edit = journal.edits.find((e) => e.object === 'configmap/users-api-env' && e.path === '/data/DB_HOST');
-    assert.deepEqual(
-      [edit?.before, edit?.after, edit?.manager, edit?.namespace],
-      ['db-prod.internal', 'db-prod-2.internal', 'kubectl-edit', 'users-api-prod'],
-    );
-    const overwrite = journal.overwrites.find(
-      (o) => o.object === 'configmap/users-api-env' && o.path === '/data/DB_HOST',
-    );
-    assert.deepEqual(
-      [
-        overwrite?.liveBefore,
-        overwrite?.git,
-        overwrite?.origin,
-        overwrite?.editedBy,
-        overwrite?.editedAt,
-        overwrite?.syncRevision,
-        overwrite?.syncManager,
-      ],
-      [
-        'db-prod-2.internal',
-        'db-prod.internal',
-        'live-edit',
-        'kubectl-edit',
-        edit?.at,
-        promotion.sha,
-        'argocd-controller',
-      ],
-      JSON.stringify(overwrite),
-    );
-    // The promotion's own change (the image) is a sync over a synced value: Git moving on, not drift.
-    const image = journal.overwrites.find((o) => o.object === 'deployment/users-api' && o.path.endsWith('/image'));
-    assert.deepEqual(
-      [image?.liveBefore, image?.git, image?.origin],
-      ['ghcr.io/acme/users-api:1.42.0', 'ghcr.io/acme/users-api:1.43.0', 'sync'],
-    );
-    // Turning self-heal off is itself a live edit, of the engine object.
-    assert.ok(
-      journal.edits.some(
-        (e) =>
-          e.object === 'application/users-api-prod' &&
-          e.path === '/spec/syncPolicy/automated/selfHeal' &&
-          e.after === false,
-      ),
-      JSON.stringify(journal.edits),
-    );
-
-    // The activity a runbook step calls reads the same journal through the worker's client.
-    const recent = await recentOverwrites('users-api', 'prod', since);
-    assert.equal(recent.watched, true);
-    assert.deepEqual(
-      recent.overwrites
-        .filter((o) => o.path === '/data/DB_HOST')
-        .map((o) => [o.liveBefore, o.git, o.origin, o.editedBy, o.syncRevision]),
-      [['db-prod-2.internal', 'db-prod.internal', 'live-edit', 'kubectl-edit', promotion.sha]],
-    );
-    const later = await recentOverwrites('users-api', 'prod', new Date(Date.now() + 60_000).toISOString());
-    assert.deepEqual([later.watched, later.overwrites], [true, []]);
-  });
-
-  it('Argo CD: a live edit that Git then took in (an emergency fix) is not drift when a later commit changes it', async () => {
-    const cm = '/api/v1/namespaces/users-api-prod/configmaps/users-api-env';
-    const since = new Date().toISOString();
-    const synced = async (what: string, sha: string, operation: boolean) => {
-      await mergePatch(APP, { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } });
-      return waitFor(
-        `users-api-prod ${what} at ${sha.slice(0, 7)}`,
+  it(
+    'Argo CD: journals a kubectl edit of DB_HOST and the ' + 'promotion sync that overwrote it, with the sync revision',
+    async () => {
+      await mergePatch(APP, { spec: { syncPolicy: { automated: { prune: true, selfHeal: false } } } });
+      await waitFor(
+        'users-api-prod Synced and Healthy without self-heal',
         async () => {
           const a = await argoApp(world.kube.kc, 'users-api-prod');
-          const op = a.status?.operationState as { phase?: string; syncResult?: { revision?: string } } | undefined;
           return (
-            a.status?.sync?.revision === sha &&
-            a.status.sync.status === 'Synced' &&
-            (!operation || (op?.phase === 'Succeeded' && op.syncResult?.revision === sha))
+            a.spec.syncPolicy?.automated?.selfHeal === false &&
+            a.status?.sync?.status === 'Synced' &&
+            a.status.health?.status === 'Healthy'
           );
         },
-        240_000,
-        1000,
+        120_000,
+        500,
       );
-    };
-    // The emergency path: rewind patches live, then commits the same value.
-    const rest = await restFor(world.kube.kc);
-    await rest.request('PATCH', cm, {
-      body: { data: { DB_HOST: 'db-prod-3.internal' } },
-      contentType: 'application/merge-patch+json',
-      query: { fieldManager: 'rewind' },
-    });
-    await journalOf('users-api', 'prod', 'the emergency patch', (j) =>
-      j.edits.some((e) => e.path === '/data/DB_HOST' && e.after === 'db-prod-3.internal'),
-    );
-    const file = 'apps/users-api/overlays/prod/configmap-patch.yaml';
-    const withHost = async (host: string) => (await world.repo.show(file)).replace(/DB_HOST: .*/, `DB_HOST: ${host}`);
-    const fix = await world.repo.commit(
-      { [file]: await withHost('db-prod-3.internal') },
-      'users-api prod: DB_HOST as patched live',
-    );
-    await synced('Synced', fix, false);
-    // Weeks later a failover moves it in Git.
-    const failover = await world.repo.commit(
-      { [file]: await withHost('db-prod.internal') },
-      'users-api prod: fail back',
-    );
-    await synced('synced', failover, true);
-    const journal = await journalOf('users-api', 'prod', "the failover's sync", (j) =>
-      j.overwrites.some((o) => o.path === '/data/DB_HOST' && o.liveBefore === 'db-prod-3.internal'),
-    );
-    // The journal keeps what the cluster showed (rewind's write, then the engine's)...
-    const raw = journal.overwrites.find((o) => o.path === '/data/DB_HOST' && o.liveBefore === 'db-prod-3.internal');
-    assert.deepEqual([raw?.origin, raw?.editedBy], ['live-edit', 'rewind'], JSON.stringify(raw));
-    // ...and what a diagnosis reads says Git held that value before the failover commit.
-    const recent = await recentOverwrites('users-api', 'prod', since);
-    const read = recent.overwrites.filter((o) => o.path === '/data/DB_HOST');
-    assert.deepEqual(
-      read.map((o) => [o.liveBefore, o.git, o.origin, o.heldByGit]),
-      [['db-prod-3.internal', 'db-prod.internal', 'sync', fix]],
-      JSON.stringify(read),
-    );
-  });
+      const since = new Date().toISOString();
+      await kubectlEdit('/api/v1/namespaces/users-api-prod/configmaps/users-api-env', {
+        data: { DB_HOST: 'db-prod-2.internal' },
+      });
+      await journalOf('users-api', 'prod', 'the live edit', (j) => j.edits.some((e) => e.path === '/data/DB_HOST'));
+
+      const promotion = await world.repo.promote('users-api', 'prod', '1.43.0');
+      await mergePatch(APP, { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } });
+      await waitFor(
+        `users-api-prod synced at ${promotion.sha.slice(0, 7)}`,
+        async () => {
+          const a = await argoApp(world.kube.kc, 'users-api-prod');
+          return a.status?.sync?.revision === promotion.sha && a.status.operationState?.phase === 'Succeeded';
+        },
+        240_000,
+        500,
+      );
+      const journal = await journalOf('users-api', 'prod', 'the overwrite', (j) =>
+        j.overwrites.some((o) => o.path === '/data/DB_HOST'),
+      );
+
+      const edit = journal.edits.find((e) => e.object === 'configmap/users-api-env' && e.path === '/data/DB_HOST');
+      assert.deepEqual(
+        [edit?.before, edit?.after, edit?.manager, edit?.namespace],
+        ['db-prod.internal', 'db-prod-2.internal', 'kubectl-edit', 'users-api-prod'],
+      );
+      const overwrite = journal.overwrites.find(
+        (o) => o.object === 'configmap/users-api-env' && o.path === '/data/DB_HOST',
+      );
+      assert.deepEqual(
+        [
+          overwrite?.liveBefore,
+          overwrite?.git,
+          overwrite?.origin,
+          overwrite?.editedBy,
+          overwrite?.editedAt,
+          overwrite?.syncRevision,
+          overwrite?.syncManager,
+        ],
+        [
+          'db-prod-2.internal',
+          'db-prod.internal',
+          'live-edit',
+          'kubectl-edit',
+          edit?.at,
+          promotion.sha,
+          'argocd-controller',
+        ],
+        JSON.stringify(overwrite),
+      );
+      // The promotion's own change (the image) is a sync over a synced value: Git moving on, not drift.
+      const image = journal.overwrites.find((o) => o.object === 'deployment/users-api' && o.path.endsWith('/image'));
+      assert.deepEqual(
+        [image?.liveBefore, image?.git, image?.origin],
+        ['ghcr.io/acme/users-api:1.42.0', 'ghcr.io/acme/users-api:1.43.0', 'sync'],
+      );
+      // Turning self-heal off is itself a live edit, of the engine object.
+      assert.ok(
+        journal.edits.some(
+          (e) =>
+            e.object === 'application/users-api-prod' &&
+            e.path === '/spec/syncPolicy/automated/selfHeal' &&
+            e.after === false,
+        ),
+        JSON.stringify(journal.edits),
+      );
+
+      // The activity a runbook step calls reads the same journal through the worker's client.
+      const recent = await recentOverwrites('users-api', 'prod', since);
+      assert.equal(recent.watched, true);
+      assert.deepEqual(
+        recent.overwrites
+          .filter((o) => o.path === '/data/DB_HOST')
+          .map((o) => [o.liveBefore, o.git, o.origin, o.editedBy, o.syncRevision]),
+        [['db-prod-2.internal', 'db-prod.internal', 'live-edit', 'kubectl-edit', promotion.sha]],
+      );
+      const later = await recentOverwrites('users-api', 'prod', new Date(Date.now() + 60_000).toISOString());
+      assert.deepEqual([later.watched, later.overwrites], [true, []]);
+    },
+  );
+
+  it(
+    'Argo CD: a live edit that Git then took in (an emergency ' + 'fix) is not drift when a later commit changes it',
+    async () => {
+      const cm = '/api/v1/namespaces/users-api-prod/configmaps/users-api-env';
+      const since = new Date().toISOString();
+      const synced = async (what: string, sha: string, operation: boolean) => {
+        await mergePatch(APP, { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } });
+        return waitFor(
+          `users-api-prod ${what} at ${sha.slice(0, 7)}`,
+          async () => {
+            const a = await argoApp(world.kube.kc, 'users-api-prod');
+            const op = a.status?.operationState as { phase?: string; syncResult?: { revision?: string } } | undefined;
+            return (
+              a.status?.sync?.revision === sha &&
+              a.status.sync.status === 'Synced' &&
+              (!operation || (op?.phase === 'Succeeded' && op.syncResult?.revision === sha))
+            );
+          },
+          240_000,
+          1000,
+        );
+      };
+      // The emergency path: rewind patches live, then commits the same value.
+      const rest = await restFor(world.kube.kc);
+      await rest.request('PATCH', cm, {
+        body: { data: { DB_HOST: 'db-prod-3.internal' } },
+        contentType: 'application/merge-patch+json',
+        query: { fieldManager: 'rewind' },
+      });
+      await journalOf('users-api', 'prod', 'the emergency patch', (j) =>
+        j.edits.some((e) => e.path === '/data/DB_HOST' && e.after === 'db-prod-3.internal'),
+      );
+      const file = 'apps/users-api/overlays/prod/configmap-patch.yaml';
+      const withHost = async (host: string) => (await world.repo.show(file)).replace(/DB_HOST: .*/, `DB_HOST: ${host}`);
+      const fix = await world.repo.commit(
+        { [file]: await withHost('db-prod-3.internal') },
+        'users-api prod: DB_HOST as patched live',
+      );
+      await synced('Synced', fix, false);
+      // Weeks later a failover moves it in Git.
+      const failover = await world.repo.commit(
+        { [file]: await withHost('db-prod.internal') },
+        'users-api prod: fail back',
+      );
+      await synced('synced', failover, true);
+      const journal = await journalOf('users-api', 'prod', "the failover's sync", (j) =>
+        j.overwrites.some((o) => o.path === '/data/DB_HOST' && o.liveBefore === 'db-prod-3.internal'),
+      );
+      // The journal keeps what the cluster showed (rewind's write, then the engine's)...
+      const raw = journal.overwrites.find((o) => o.path === '/data/DB_HOST' && o.liveBefore === 'db-prod-3.internal');
+      assert.deepEqual([raw?.origin, raw?.editedBy], ['live-edit', 'rewind'], JSON.stringify(raw));
+      // ...and what a diagnosis reads says Git held that value before the failover commit.
+      const recent = await recentOverwrites('users-api', 'prod', since);
+      const read = recent.overwrites.filter((o) => o.path === '/data/DB_HOST');
+      assert.deepEqual(
+        read.map((o) => [o.liveBefore, o.git, o.origin, o.heldByGit]),
+        [['db-prod-3.internal', 'db-prod.internal', 'sync', fix]],
+        JSON.stringify(read),
+      );
+    },
+  );
 
   it("Flux: journals a kubectl edit of QUEUE_URL and the reconcile that put Git's value back", async () => {
     await kubectlEdit('/api/v1/namespaces/billing-worker-prod/configmaps/billing-worker-env', {
@@ -336,35 +342,38 @@ describe('target watch', () => {
     }
   });
 
-  it("a worker without the cursor's versions rebuilds them at the cursor's resourceVersions and misses no edit", async () => {
-    const rest = await restFor(world.kube.kc);
-    await rest.request('POST', '/api/v1/namespaces/users-api-dev/configmaps', {
-      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'scratch' }, data: { MODE: 'a' } },
-      query: { fieldManager: 'kubectl-create' },
-    });
-    const target = targetSnapshot(world.config, 'users-api', 'dev');
-    const clusters = clustersFromConfig(world.config);
-    const first = await createWatchActivities({
-      clusters,
-      sources: new GitSourceCache(path.join(world.dir, 'watch-test-git')),
-    }).observeTarget({ target, maxMs: 30_000 });
-    assert.ok(first.baselineAt, 'no cursor: a new baseline, returned at once');
-    // Made while no worker holds the versions (a restart); a fresh activity set is a worker with empty memory.
-    await kubectlEdit('/api/v1/namespaces/users-api-dev/configmaps/scratch', { data: { MODE: 'b' } });
-    const next = await createWatchActivities({
-      clusters,
-      sources: new GitSourceCache(path.join(world.dir, 'watch-test-git')),
-    }).observeTarget({
-      target,
-      cursor: first.cursor,
-      maxMs: 60_000,
-    });
-    assert.equal(next.baselineAt, undefined);
-    assert.deepEqual(
-      next.edits.filter((e) => e.object === 'configmap/scratch').map((e) => [e.path, e.before, e.after, e.manager]),
-      [['/data/MODE', 'a', 'b', 'kubectl-edit']],
-    );
-  });
+  it(
+    "a worker without the cursor's versions rebuilds them " + "at the cursor's resourceVersions and misses no edit",
+    async () => {
+      const rest = await restFor(world.kube.kc);
+      await rest.request('POST', '/api/v1/namespaces/users-api-dev/configmaps', {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'scratch' }, data: { MODE: 'a' } },
+        query: { fieldManager: 'kubectl-create' },
+      });
+      const target = targetSnapshot(world.config, 'users-api', 'dev');
+      const clusters = clustersFromConfig(world.config);
+      const first = await createWatchActivities({
+        clusters,
+        sources: new GitSourceCache(path.join(world.dir, 'watch-test-git')),
+      }).observeTarget({ target, maxMs: 30_000 });
+      assert.ok(first.baselineAt, 'no cursor: a new baseline, returned at once');
+      // Made while no worker holds the versions (a restart); a fresh activity set is a worker with empty memory.
+      await kubectlEdit('/api/v1/namespaces/users-api-dev/configmaps/scratch', { data: { MODE: 'b' } });
+      const next = await createWatchActivities({
+        clusters,
+        sources: new GitSourceCache(path.join(world.dir, 'watch-test-git')),
+      }).observeTarget({
+        target,
+        cursor: first.cursor,
+        maxMs: 60_000,
+      });
+      assert.equal(next.baselineAt, undefined);
+      assert.deepEqual(
+        next.edits.filter((e) => e.object === 'configmap/scratch').map((e) => [e.path, e.before, e.after, e.manager]),
+        [['/data/MODE', 'a', 'b', 'kubectl-edit']],
+      );
+    },
+  );
 
   it('is idempotent, says when no watch runs, and stops the watches of targets no longer configured', async () => {
     const rw = world.rewind();

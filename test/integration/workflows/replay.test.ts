@@ -24,10 +24,14 @@ export function replayAdvice(file: string, error: unknown): string {
   return [
     `${file} does not replay on the current workflows/ code: ${e?.name ?? 'Error'}: ${e?.message ?? String(error)}`,
     nondeterminism
-      ? 'A change in workflows/ alters the commands a recorded run already issued (activities, timers, updates, their order). Runs in flight when a worker with this change starts would fail the same way.'
-      : 'The history could not be replayed (not a determinism error): check that the file is a complete history written by historyToJSON.',
-    'Fix: guard the change with `if (patched(\'<change-id>\')) { new } else { old }` so recorded runs keep the old path; README "Upgrading workers safely" says how to retire the patch later.',
-    'Do NOT re-record the histories to make this pass: that hides the break from every run in flight. Re-record only after the change is patched, as test/fixtures/histories/README.md says.',
+      ? 'A change in workflows/ alters the commands a recorded run already issued (activities, timers, ' +
+        'updates, their order). Runs in flight when a worker with this change starts would fail the same way.'
+      : 'The history could not be replayed (not a determinism error): ' +
+        'check that the file is a complete history written by historyToJSON.',
+    "Fix: guard the change with `if (patched('<change-id>')) { new } else { old }` so recorded " +
+      'runs keep the old path; README "Upgrading workers safely" says how to retire the patch later.',
+    'Do NOT re-record the histories to make this pass: that hides the break from every run in ' +
+      'flight. Re-record only after the change is patched, as test/fixtures/histories/README.md says.',
   ].join('\n');
 }
 
@@ -46,14 +50,18 @@ before(async () => {
 });
 
 describe('golden histories', () => {
-  it('every scenario of record.ts has a committed history (older ones, kept as <name>.pre-<change>.json, replay too)', () => {
-    const committed = new Set(histories.map((h) => h.file.replace(/\.json$/, '')));
-    assert.deepEqual(
-      Object.keys(SCENARIOS).filter((name) => !committed.has(name)),
-      [],
-      'record them: npx tsx test/fixtures/histories/record.ts <name>',
-    );
-  });
+  it(
+    'every scenario of record.ts has a committed history ' +
+      '(older ones, kept as <name>.pre-<change>.json, replay too)',
+    () => {
+      const committed = new Set(histories.map((h) => h.file.replace(/\.json$/, '')));
+      assert.deepEqual(
+        Object.keys(SCENARIOS).filter((name) => !committed.has(name)),
+        [],
+        'record them: npx tsx test/fixtures/histories/record.ts <name>',
+      );
+    },
+  );
 
   it('every committed history replays on the current workflow code', async () => {
     const failures: string[] = [];
@@ -70,22 +78,25 @@ describe('golden histories', () => {
     assert.equal(failures.length, 0, `\n${failures.join('\n\n')}`);
   });
 
-  it('the check catches nondeterminism: a history whose first activity is another one fails with the advice', async () => {
-    const { file, json } = histories.find((h) => h.file === 'rollback-restored.json')!;
-    // Edited in the proto JSON form: a History object does not survive JSON.stringify (sdk-typescript#1362).
-    const copy = structuredClone(json) as {
-      events: Array<{ activityTaskScheduledEventAttributes?: { activityType: { name: string } } }>;
-    };
-    copy.events.find((e) => e.activityTaskScheduledEventAttributes)!
-      .activityTaskScheduledEventAttributes!.activityType.name = 'engineState';
-    const tampered = historyFromJSON(copy);
-    const error = await Worker.runReplayHistory({ workflowBundle: bundle }, tampered, file).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    assert.ok(error, 'a replay of a tampered history must fail');
-    const advice = replayAdvice(file, error);
-    assert.match(advice, /DeterminismViolationError/);
-    assert.match(advice, /patched\(/);
-  });
+  it(
+    'the check catches nondeterminism: a history whose ' + 'first activity is another one fails with the advice',
+    async () => {
+      const { file, json } = histories.find((h) => h.file === 'rollback-restored.json')!;
+      // Edited in the proto JSON form: a History object does not survive JSON.stringify (sdk-typescript#1362).
+      const copy = structuredClone(json) as {
+        events: Array<{ activityTaskScheduledEventAttributes?: { activityType: { name: string } } }>;
+      };
+      copy.events.find((e) => e.activityTaskScheduledEventAttributes)!
+        .activityTaskScheduledEventAttributes!.activityType.name = 'engineState';
+      const tampered = historyFromJSON(copy);
+      const error = await Worker.runReplayHistory({ workflowBundle: bundle }, tampered, file).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      assert.ok(error, 'a replay of a tampered history must fail');
+      const advice = replayAdvice(file, error);
+      assert.match(advice, /DeterminismViolationError/);
+      assert.match(advice, /patched\(/);
+    },
+  );
 });

@@ -77,7 +77,8 @@ describe('approval expiry', () => {
     assert.equal(status.phase, 'expired', status.result);
     assert.equal(
       status.result,
-      'Approval timed out: the run was cancelled and nothing was changed. Start it again when an approver is available.',
+      'Approval timed out: the run was cancelled and nothing ' +
+        'was changed. Start it again when an approver is available.',
     );
     assert.equal(
       stepStates(status),
@@ -100,7 +101,8 @@ describe('what a revert cannot undo', () => {
   });
 
   it(
-    'a promotion that declares Rollback-Contract: impossible is refused at the plan, with the way forward; nothing is asked or changed',
+    'a promotion that declares Rollback-Contract: impossible is refused ' +
+      'at the plan, with the way forward; nothing is asked or changed',
     T,
     async () => {
       const { workflowId, taskQueue } = freshIds('contract-impossible');
@@ -142,7 +144,9 @@ describe('what a revert cannot undo', () => {
         migrations: [
           {
             object: 'batch/Job/users-api-prod/users-api-migrate',
-            why: 'job/users-api-migrate (Argo CD PreSync hook) looks like a migration by its name users-api-migrate, and the promotion added it',
+            why:
+              'job/users-api-migrate (Argo CD PreSync hook) looks like a ' +
+              'migration by its name users-api-migrate, and the promotion added it',
           },
         ],
       }),
@@ -163,13 +167,17 @@ describe('what a revert cannot undo', () => {
     });
     assert.ok(
       warnings.includes(
-        'Promotion 3f2a9c1 declares a manual rollback (by the rewind.dev/rollback-contract annotation of deployment/users-api): the revert alone is not enough; follow the steps in its commit message before calling it restored.',
+        'Promotion 3f2a9c1 declares a manual rollback (by the rewind.dev/rollback-contract ' +
+          'annotation of deployment/users-api): the revert alone is not enough; ' +
+          'follow the steps in its commit message before calling it restored.',
       ),
       JSON.stringify(warnings),
     );
     assert.ok(
       warnings.includes(
-        'job/users-api-migrate (Argo CD PreSync hook) looks like a migration by its name users-api-migrate, and the promotion added it: reverting does not undo a migration it ran. Check that 1.42.0 works with the migrated schema before approving.',
+        'job/users-api-migrate (Argo CD PreSync hook) looks like a migration by its ' +
+          'name users-api-migrate, and the promotion added it: reverting does not undo a ' +
+          'migration it ran. Check that 1.42.0 works with the migrated schema before approving.',
       ),
       JSON.stringify(warnings),
     );
@@ -178,7 +186,8 @@ describe('what a revert cannot undo', () => {
 
 describe('minApprovers > 1', () => {
   it(
-    'one approval leaves it waiting with one more needed; the requester and a repeat approver are refused; a second approver lets it revert',
+    'one approval leaves it waiting with one more needed; the requester ' +
+      'and a repeat approver are refused; a second approver lets it revert',
     T,
     async () => {
       const { workflowId, taskQueue } = freshIds('two-approvers');
@@ -263,7 +272,8 @@ describe('the pause guard', () => {
     assert.equal(held.steps.find((s) => s.name === 'verify-service')?.error, `stopped: the pause was broken: ${why}`);
     assert.equal(
       stepStates(held),
-      'plan=done approve=skipped pause=done patch=done verify-service=failed commit=skipped gate=skipped engine-fetched=skipped resume=skipped refresh=skipped wait-for-sync=skipped verify-health=skipped',
+      'plan=done approve=skipped pause=done patch=done verify-service=failed commit=skipped gate=skipped ' +
+        'engine-fetched=skipped resume=skipped refresh=skipped wait-for-sync=skipped verify-health=skipped',
     );
     assert.ok(timeline.some((e) => e.kind === 'failure' && e.summary === `the pause was broken: ${why}`));
     assert.equal(count(calls, 'commitLiveChange'), 0, 'nothing after the broken pause ran');
@@ -378,7 +388,8 @@ async function reach(
   if (came) return;
   const s = await handle.query(statusQuery);
   assert.fail(
-    `${point.activity} call ${point.nth ?? 1} never came: ${s.phase} ${stepStates(s)}; calls ${calls.map((c) => c.name).join(', ')}`,
+    `${point.activity} call ${point.nth ?? 1} never ` +
+      `came: ${s.phase} ${stepStates(s)}; calls ${calls.map((c) => c.name).join(', ')}`,
   );
 }
 
@@ -432,7 +443,8 @@ describe('cancel during every step of rollback', () => {
   for (const point of ROLLBACK) {
     const before = ['plan', 'approve', 'revert'].includes(point.step);
     it(
-      `during ${nameOf(point)}: ends cancelled, ${before ? 'nothing changed' : 'the revert named as in Git'}, no later step runs`,
+      `during ${nameOf(point)}: ends cancelled, ` +
+        `${before ? 'nothing changed' : 'the revert named as in Git'}, no later step runs`,
       T,
       async () => {
         const { status, calls, timeline } = await cancelAt('rollback', point);
@@ -468,7 +480,9 @@ describe('cancel during every step of emergency-change', () => {
       const beforePause = ['plan', 'approve'].includes(point.step) || point.activity === 'pauseAutoSync';
       const pausedNothingPatched = !beforePause && ['pause', 'patch'].includes(point.step);
       it(
-        `during ${nameOf(point)}: ends cancelled, ${beforePause ? 'nothing changed' : pausedNothingPatched ? 'auto-sync resumed as it was' : 'says what is already changed'}, no later step runs`,
+        `during ${nameOf(point)}: ends cancelled, ` +
+          `${beforePause ? 'nothing changed' : pausedNothingPatched ? 'auto-sync resumed as it was' : 'says what is already changed'}` +
+          `, no later step runs`,
         T,
         async () => {
           const { status, calls } = await cancelAt('emergency-change', point);
@@ -501,7 +515,8 @@ describe('cancel during every step of emergency-change', () => {
           }
           assert.equal(
             status.result,
-            `Cancelled by bob during ${point.step}. The live change is in place. Git holds it at 0000000. Auto-sync is back to its recorded policy.`,
+            `Cancelled by bob during ${point.step}. The live change is in place. ` +
+              `Git holds it at 0000000. Auto-sync is back to its recorded policy.`,
           );
           assert.equal(count(calls, 'resumeAutoSync'), 1, 'resumed once, by the resume step');
         },
@@ -517,7 +532,8 @@ describe('cancel during every step of emergency-change', () => {
           assert.match(
             held.status.result ?? '',
             new RegExp(
-              `^Auto-sync of users-api/prod stays PAUSED: Cancelled by bob during ${point.step}\\. The live change is in place\\.`,
+              `^Auto-sync of users-api/prod stays PAUSED: Cancelled by ` +
+                `bob during ${point.step}\\. The live change is in place\\.`,
             ),
           );
           assert.doesNotMatch(held.status.result ?? '', /Nothing was changed/);

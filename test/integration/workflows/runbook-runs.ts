@@ -157,7 +157,8 @@ export async function statusUntil(
     if (ok(last)) return last;
     if (Date.now() > deadline)
       throw new Error(
-        `run never reached ${what}: phase ${last.phase}, ${last.result ?? 'no result'}; steps ${last.steps.map((s) => `${s.name}=${s.state}`).join(' ')}`,
+        `run never reached ${what}: phase ${last.phase}, ${last.result ?? 'no result'}; ` +
+          `steps ${last.steps.map((s) => `${s.name}=${s.state}`).join(' ')}`,
       );
     await new Promise((r) => setTimeout(r, 25));
   }

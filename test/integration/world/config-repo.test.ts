@@ -242,7 +242,8 @@ describe('seeded config repo', () => {
         `touch '${marker}'`,
         'unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE',
         `cd '${racer}' && git pull -q --rebase origin main && echo raced > RACE.md && git add RACE.md &&` +
-          ` git -c user.name=Racer -c user.email=racer@acme.test commit -qm 'racing push' && git push -q origin HEAD:main`,
+          ` git -c user.name=Racer -c user.email=racer@acme.test ` +
+          `commit -qm 'racing push' && git push -q origin HEAD:main`,
         '',
       ].join('\n'),
       { mode: 0o755 },

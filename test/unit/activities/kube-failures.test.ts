@@ -66,14 +66,17 @@ describe('authFailureMessage', () => {
   it('401: which cluster refused which credentials, and to refresh them', () => {
     assert.equal(
       authFailureMessage(new KubeApiError(401, 'Unauthorized', 'Unauthorized', 'GET', APP, endpoint)),
-      'the credentials for cluster prod (https://k.example) were refused: refresh them (kubeconfig user ops, exec plugin aws eks get-token); the API server said: Unauthorized',
+      'the credentials for cluster prod (https://k.example) were refused: refresh them ' +
+        '(kubeconfig user ops, exec plugin aws eks get-token); the API server said: Unauthorized',
     );
   });
 
   it('403: which verb on which resource, and the RBAC file with the rule to add', () => {
     assert.equal(
       authFailureMessage(new KubeApiError(403, 'Forbidden', 'no', 'PATCH', APP, endpoint)),
-      'rewind may not patch applications.argoproj.io users-api-prod in namespace argocd on cluster prod (https://k.example): grant it in deploy/base/rbac.yaml (apiGroups: ["argoproj.io"], resources: ["applications"], verbs: ["patch"]); the API server said: no',
+      'rewind may not patch applications.argoproj.io users-api-prod in namespace argocd ' +
+        'on cluster prod (https://k.example): grant it in deploy/base/rbac.yaml (apiGroups: ' +
+        '["argoproj.io"], resources: ["applications"], verbs: ["patch"]); the API server said: no',
     );
   });
 });
@@ -97,22 +100,26 @@ describe('withKubeAuthFailures', () => {
     },
   });
 
-  it('turns 401 and 403 (also as a cause) into non-retryable NotAuthorized with the message and the request as details', async () => {
-    for (const [fn, re] of [
-      [acts.unauthorized, /^the credentials for cluster prod/],
-      [acts.forbiddenDeep, /^rewind may not patch applications/],
-    ] as const) {
-      await assert.rejects(fn(), (err: unknown) => {
-        assert.ok(err instanceof ApplicationFailure);
-        assert.equal(err.type, FailureType.NotAuthorized);
-        assert.equal(err.nonRetryable, true);
-        assert.match(err.message, re);
-        assert.equal((err.details?.[0] as { cluster: string }).cluster, 'prod');
-        assert.equal(err.cause, undefined, 'the run reports the innermost cause: this message');
-        return true;
-      });
-    }
-  });
+  it(
+    'turns 401 and 403 (also as a cause) into non-retryable ' +
+      'NotAuthorized with the message and the request as details',
+    async () => {
+      for (const [fn, re] of [
+        [acts.unauthorized, /^the credentials for cluster prod/],
+        [acts.forbiddenDeep, /^rewind may not patch applications/],
+      ] as const) {
+        await assert.rejects(fn(), (err: unknown) => {
+          assert.ok(err instanceof ApplicationFailure);
+          assert.equal(err.type, FailureType.NotAuthorized);
+          assert.equal(err.nonRetryable, true);
+          assert.match(err.message, re);
+          assert.equal((err.details?.[0] as { cluster: string }).cluster, 'prod');
+          assert.equal(err.cause, undefined, 'the run reports the innermost cause: this message');
+          return true;
+        });
+      }
+    },
+  );
 
   it('passes everything else through unchanged', async () => {
     await assert.rejects(acts.notFound(), (err: unknown) => err instanceof KubeApiError && err.status === 404);

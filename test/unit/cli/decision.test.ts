@@ -94,25 +94,29 @@ describe('rewind approve|reject: shows what is decided, bound to the run id', ()
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('without a terminal and without --run: prints the plan summary and refuses, showing the --run to pass', async () => {
-    const r = await decideCli(waiting, ['approve', 'users-api', '--env', 'prod', '--as', 'bob']);
-    assert.equal(r.code, 1);
-    assert.deepEqual(r.updates, [], 'nothing sent');
-    assert.match(
-      r.out,
-      new RegExp(`^Run ${RUN_ID} \\(rewind/users-api/prod\\): rollback of users-api/prod, awaiting-approval$`, 'm'),
-    );
-    assert.match(r.out, /^ {2}Requested by alice at 2026-12-01T09:00:00\.000Z for incident INC-7: 5xx after 1\.42$/m);
-    assert.match(r.out, /^ {2}Plan: revert 3f2a9c1 "promote users-api 1\.42\.0 to prod" by ci-bot$/m);
-    assert.match(r.out, /^ {4}image users-api: 1\.41\.0 → 1\.42\.0$/m);
-    assert.match(r.out, /^You: bob \(--as bob \(typed; rewind\.yaml allows it with cli\.allowClaimedIdentity\)\)$/m);
-    assert.match(
-      r.err,
-      new RegExp(
-        `cannot ask you to confirm here \\(no terminal\\)\\. Check the plan above, then name the run: rewind approve users-api --env prod --run ${RUN_ID}$`,
-      ),
-    );
-  });
+  it(
+    'without a terminal and without --run: prints the ' + 'plan summary and refuses, showing the --run to pass',
+    async () => {
+      const r = await decideCli(waiting, ['approve', 'users-api', '--env', 'prod', '--as', 'bob']);
+      assert.equal(r.code, 1);
+      assert.deepEqual(r.updates, [], 'nothing sent');
+      assert.match(
+        r.out,
+        new RegExp(`^Run ${RUN_ID} \\(rewind/users-api/prod\\): rollback of users-api/prod, awaiting-approval$`, 'm'),
+      );
+      assert.match(r.out, /^ {2}Requested by alice at 2026-12-01T09:00:00\.000Z for incident INC-7: 5xx after 1\.42$/m);
+      assert.match(r.out, /^ {2}Plan: revert 3f2a9c1 "promote users-api 1\.42\.0 to prod" by ci-bot$/m);
+      assert.match(r.out, /^ {4}image users-api: 1\.41\.0 → 1\.42\.0$/m);
+      assert.match(r.out, /^You: bob \(--as bob \(typed; rewind\.yaml allows it with cli\.allowClaimedIdentity\)\)$/m);
+      assert.match(
+        r.err,
+        new RegExp(
+          `cannot ask you to confirm here \\(no terminal\\)\\. Check the plan above, ` +
+            `then name the run: rewind approve users-api --env prod --run ${RUN_ID}$`,
+        ),
+      );
+    },
+  );
 
   it('--run of the current run sends the decision with that run id and how the person was identified', async () => {
     const r = await decideCli(waiting, [
@@ -156,7 +160,9 @@ describe('rewind approve|reject: shows what is decided, bound to the run id', ()
     assert.match(
       r.err,
       new RegExp(
-        `--run "an-older-run" is not the run waiting on users-api/prod: that is run ${RUN_ID} \\(shown above, requested by alice\\)\\. If you mean it, check its plan above and run: rewind reject users-api --env prod --run ${RUN_ID}`,
+        `--run "an-older-run" is not the run waiting on users-api/prod: that is ` +
+          `run ${RUN_ID} \\(shown above, requested by alice\\)\\. If you mean it, check ` +
+          `its plan above and run: rewind reject users-api --env prod --run ${RUN_ID}`,
       ),
     );
   });

@@ -153,18 +153,22 @@ describe('drill rules and rendering', () => {
       assert.throws(() => parseSince(bad, now), /is neither a date/, bad);
   });
 
-  it('parseSince: dates that do not exist, the future and the distant past are refused with a message, never "Invalid time value"', () => {
-    const now = Date.parse('2026-03-08T00:00:00Z');
-    for (const bad of ['2026-13-01', '2026-02-30', '2026-02-29', '2026-03-01T25:00:00Z'])
-      assert.throws(() => parseSince(bad, now), /is not a real date or time/, bad);
-    assert.equal(parseSince('2024-02-29', now).toISOString(), '2024-02-29T00:00:00.000Z', 'a leap day that exists');
-    for (const bad of ['2026-03-09', '9999-12-31', '2026-03-08T00:00:01Z'])
-      assert.throws(() => parseSince(bad, now), /is in the future/, bad);
-    for (const bad of ['99999999d', '3661d'])
-      assert.throws(() => parseSince(bad, now), /reaches back more than 3660 days/, bad);
-    assert.throws(() => parseSince('0000-01-01', now), /more than 3660 days ago/);
-    assert.throws(() => parseSince('0s', now), /positive duration/);
-  });
+  it(
+    'parseSince: dates that do not exist, the future and the distant ' +
+      'past are refused with a message, never "Invalid time value"',
+    () => {
+      const now = Date.parse('2026-03-08T00:00:00Z');
+      for (const bad of ['2026-13-01', '2026-02-30', '2026-02-29', '2026-03-01T25:00:00Z'])
+        assert.throws(() => parseSince(bad, now), /is not a real date or time/, bad);
+      assert.equal(parseSince('2024-02-29', now).toISOString(), '2024-02-29T00:00:00.000Z', 'a leap day that exists');
+      for (const bad of ['2026-03-09', '9999-12-31', '2026-03-08T00:00:01Z'])
+        assert.throws(() => parseSince(bad, now), /is in the future/, bad);
+      for (const bad of ['99999999d', '3661d'])
+        assert.throws(() => parseSince(bad, now), /reaches back more than 3660 days/, bad);
+      assert.throws(() => parseSince('0000-01-01', now), /more than 3660 days ago/);
+      assert.throws(() => parseSince('0s', now), /positive duration/);
+    },
+  );
 
   it('exit codes: 0 passed, 2 failed or aborted, 3 skipped', () => {
     assert.deepEqual(DRILL_EXIT, { passed: 0, failed: 2, aborted: 2, skipped: 3 });
@@ -260,54 +264,57 @@ describe('drill rules and rendering', () => {
 });
 
 describe('drills list: next fire times', () => {
-  it("computes them from the cron and time zone before the Schedule exists, and reads Temporal's once it does", async () => {
-    const cfg = parseConfig(
-      CONFIG_YAML.replace(
-        'schedule: { cron: "0 11 * * 2" }',
-        'schedule: { cron: "0 11 * * 2", timezone: Europe/Berlin }',
-      ),
-    );
-    const now = new Date('2026-03-20T12:00:00Z');
-    const rows = await listDrills(fakeRewind(cfg), now);
-    assert.deepEqual(rows[0], {
-      name: 'users-api-dev-drift',
-      kind: 'drift',
-      target: 'users-api/dev',
-      schedule: '0 11 * * 2 Europe/Berlin',
-      scheduled: false,
-      paused: false,
-      nextRuns: ['2026-03-24T10:00:00.000Z', '2026-03-31T09:00:00.000Z', '2026-04-07T09:00:00.000Z'],
-      nextRunsFrom: 'cron',
-    });
-    assert.deepEqual(rows[1], {
-      name: 'ci-access-audit',
-      kind: 'access-audit',
-      target: 'cluster',
-      schedule: 'on demand',
-      scheduled: false,
-      paused: false,
-    });
-    assert.match(
-      drillTableLines(rows)[1]!,
-      /not applied: rewind drills apply \(would run 2026-03-24 10:00Z, 2026-03-31 09:00Z, 2026-04-07 09:00Z\)$/,
-    );
+  it(
+    'computes them from the cron and time zone before the ' + "Schedule exists, and reads Temporal's once it does",
+    async () => {
+      const cfg = parseConfig(
+        CONFIG_YAML.replace(
+          'schedule: { cron: "0 11 * * 2" }',
+          'schedule: { cron: "0 11 * * 2", timezone: Europe/Berlin }',
+        ),
+      );
+      const now = new Date('2026-03-20T12:00:00Z');
+      const rows = await listDrills(fakeRewind(cfg), now);
+      assert.deepEqual(rows[0], {
+        name: 'users-api-dev-drift',
+        kind: 'drift',
+        target: 'users-api/dev',
+        schedule: '0 11 * * 2 Europe/Berlin',
+        scheduled: false,
+        paused: false,
+        nextRuns: ['2026-03-24T10:00:00.000Z', '2026-03-31T09:00:00.000Z', '2026-04-07T09:00:00.000Z'],
+        nextRunsFrom: 'cron',
+      });
+      assert.deepEqual(rows[1], {
+        name: 'ci-access-audit',
+        kind: 'access-audit',
+        target: 'cluster',
+        schedule: 'on demand',
+        scheduled: false,
+        paused: false,
+      });
+      assert.match(
+        drillTableLines(rows)[1]!,
+        /not applied: rewind drills apply \(would run 2026-03-24 10:00Z, 2026-03-31 09:00Z, 2026-04-07 09:00Z\)$/,
+      );
 
-    const rw = fakeRewind(cfg);
-    const times = [
-      new Date('2026-03-24T10:00:00Z'),
-      new Date('2026-03-31T09:00:00Z'),
-      new Date('2026-04-07T09:00:00Z'),
-      new Date('2026-04-14T09:00:00Z'),
-    ];
-    (rw.client as unknown as { schedule: { getHandle: () => unknown } }).schedule.getHandle = () => ({
-      describe: async () => ({ state: { paused: false }, info: { nextActionTimes: times } }),
-    });
-    const applied = await listDrills(rw, now);
-    assert.deepEqual(
-      applied[0]!.nextRuns,
-      times.slice(0, 3).map((t) => t.toISOString()),
-    );
-    assert.equal(applied[0]!.nextRunsFrom, 'schedule');
-    assert.match(drillTableLines(applied)[1]!, /\s+no\s+2026-03-24 10:00Z, 2026-03-31 09:00Z, 2026-04-07 09:00Z$/);
-  });
+      const rw = fakeRewind(cfg);
+      const times = [
+        new Date('2026-03-24T10:00:00Z'),
+        new Date('2026-03-31T09:00:00Z'),
+        new Date('2026-04-07T09:00:00Z'),
+        new Date('2026-04-14T09:00:00Z'),
+      ];
+      (rw.client as unknown as { schedule: { getHandle: () => unknown } }).schedule.getHandle = () => ({
+        describe: async () => ({ state: { paused: false }, info: { nextActionTimes: times } }),
+      });
+      const applied = await listDrills(rw, now);
+      assert.deepEqual(
+        applied[0]!.nextRuns,
+        times.slice(0, 3).map((t) => t.toISOString()),
+      );
+      assert.equal(applied[0]!.nextRunsFrom, 'schedule');
+      assert.match(drillTableLines(applied)[1]!, /\s+no\s+2026-03-24 10:00Z, 2026-03-31 09:00Z, 2026-04-07 09:00Z$/);
+    },
+  );
 });

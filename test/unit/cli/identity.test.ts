@@ -164,30 +164,34 @@ describe('CLI identity: the cluster says who runs the CLI', () => {
     );
   });
 
-  it('refuses without a kubeconfig, with an unknown --kube-context, and when the cluster does not accept the credentials', async () => {
-    await assert.rejects(
-      cliIdentity(config(), {}, deps(undefined, () => user('x')).d),
-      refused(/rewind proves who you are from your kubeconfig, and found none/),
-    );
-    const kc = kubeconfig([['prod-ctx', PROD, 'alice']]);
-    await assert.rejects(
-      cliIdentity(config(), { kubeContext: 'nope' }, deps(kc, () => user('x')).d),
-      refused(/your kubeconfig has no context "nope"; its contexts: prod-ctx/),
-    );
-    const expired = new KubeApiError(
-      401,
-      'Unauthorized',
-      'Unauthorized',
-      'POST',
-      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-    );
-    await assert.rejects(
-      cliIdentity(config(), { cluster: 'prod' }, deps(kc, () => expired).d),
-      refused(
-        /cluster prod \(https:\/\/prod\.k8s\.acme\.test:6443\) did not accept the credentials of your kubeconfig context "prod-ctx" \(user alice\).*Log in again/,
-      ),
-    );
-  });
+  it(
+    'refuses without a kubeconfig, with an unknown --kube-context, ' +
+      'and when the cluster does not accept the credentials',
+    async () => {
+      await assert.rejects(
+        cliIdentity(config(), {}, deps(undefined, () => user('x')).d),
+        refused(/rewind proves who you are from your kubeconfig, and found none/),
+      );
+      const kc = kubeconfig([['prod-ctx', PROD, 'alice']]);
+      await assert.rejects(
+        cliIdentity(config(), { kubeContext: 'nope' }, deps(kc, () => user('x')).d),
+        refused(/your kubeconfig has no context "nope"; its contexts: prod-ctx/),
+      );
+      const expired = new KubeApiError(
+        401,
+        'Unauthorized',
+        'Unauthorized',
+        'POST',
+        '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      );
+      await assert.rejects(
+        cliIdentity(config(), { cluster: 'prod' }, deps(kc, () => expired).d),
+        refused(
+          /cluster prod \(https:\/\/prod\.k8s\.acme\.test:6443\) did not accept the credentials of your kubeconfig context "prod-ctx" \(user alice\).*Log in again/,
+        ),
+      );
+    },
+  );
 });
 
 describe('CLI identity: a typed name (--as, REWIND_USER)', () => {
@@ -234,18 +238,23 @@ describe('CLI identity: a typed name (--as, REWIND_USER)', () => {
 });
 
 describe('identity keys in rewind.yaml', () => {
-  it('defaults: no typed identities; proven decisions required in prod environments only, also when the prod policy is written out', () => {
-    const cfg = config();
-    assert.equal(cfg.cli.allowClaimedIdentity, false);
-    assert.equal(cfg.defaults.approval.prod.requireProvenIdentity, true);
-    assert.equal(cfg.defaults.approval.other.requireProvenIdentity, false);
-    const written = config('defaults: { approval: { prod: { required: true, minApprovers: 1 } } }');
-    assert.equal(written.defaults.approval.prod.requireProvenIdentity, true);
-  });
+  it(
+    'defaults: no typed identities; proven decisions required in ' +
+      'prod environments only, also when the prod policy is written out',
+    () => {
+      const cfg = config();
+      assert.equal(cfg.cli.allowClaimedIdentity, false);
+      assert.equal(cfg.defaults.approval.prod.requireProvenIdentity, true);
+      assert.equal(cfg.defaults.approval.other.requireProvenIdentity, false);
+      const written = config('defaults: { approval: { prod: { required: true, minApprovers: 1 } } }');
+      assert.equal(written.defaults.approval.prod.requireProvenIdentity, true);
+    },
+  );
 
   it('refuses one Kubernetes user mapped to two people, and a blank one', () => {
     const yaml = (kube: string) =>
-      `people:\n  alice: { name: A, email: a@acme.test, kube: alice }\n  bob: { name: B, email: b@acme.test, kube: ${kube} }\n`;
+      `people:\n  alice: { name: A, email: a@acme.test, kube: alice }\n` +
+      `  bob: { name: B, email: b@acme.test, kube: ${kube} }\n`;
     assert.throws(
       () => parseConfig(yaml('[bob, alice]'), 'r.yaml'),
       (err: unknown) =>

@@ -47,7 +47,8 @@ describe('rewind.yaml verification and autoRollback', () => {
           kind: 'prometheus',
           url: 'http://prometheus.monitoring:9090',
           query:
-            'sum(rate(http_requests_total{code=~"5..",app="users-api"}[1m])) / sum(rate(http_requests_total{app="users-api"}[1m]))',
+            'sum(rate(http_requests_total{code=~"5..",app="users-api"}[1m])) ' +
+            '/ sum(rate(http_requests_total{app="users-api"}[1m]))',
           max: 0.01,
           forMs: 120_000,
           everyMs: 15_000,
@@ -103,30 +104,38 @@ describe('rewind.yaml verification and autoRollback', () => {
     assert.equal(q!.path, 'apps.users-api.environments.staging.autoRollback');
   });
 
-  it('refuses a check that is two kinds at once, a threshold-less query, a window shorter than for, and a name used twice', () => {
-    const two = problemsOf(
-      withStaging(
-        '        verification:\n          - name: smoke\n            http: { url: "http://a/healthz" }\n            analysis: { rollout: users-api }\n',
-      ),
-    );
-    assert.match(two[0]!.message, /exactly one of prometheus, http or analysis/);
-    const none = problemsOf(
-      withStaging(
-        '        verification:\n          - name: q\n            prometheus: { query: up, url: "http://prom:9090" }\n',
-      ),
-    );
-    assert.match(none[0]!.message, /needs a threshold/);
-    const short = problemsOf(
-      withStaging(
-        '        verification:\n          - name: q\n            prometheus: { query: up, min: 1, for: 5m, within: 1m, url: "http://prom:9090" }\n',
-      ),
-    );
-    assert.match(short[0]!.message, /within \(1m\) is shorter than for \(5m\)/);
-    const twice = problemsOf(
-      withStaging(
-        '        verification:\n          - name: smoke\n            http: { url: "http://a/healthz" }\n          - name: smoke\n            http: { url: "http://b/healthz" }\n',
-      ),
-    );
-    assert.equal(twice[0]!.path, 'apps.users-api.environments.staging.verification.1.name');
-  });
+  it(
+    'refuses a check that is two kinds at once, a threshold-less ' +
+      'query, a window shorter than for, and a name used twice',
+    () => {
+      const two = problemsOf(
+        withStaging(
+          '        verification:\n          - name: smoke\n            http: { ' +
+            'url: "http://a/healthz" }\n            analysis: { rollout: users-api }\n',
+        ),
+      );
+      assert.match(two[0]!.message, /exactly one of prometheus, http or analysis/);
+      const none = problemsOf(
+        withStaging(
+          '        verification:\n          - name: q\n' +
+            '            prometheus: { query: up, url: "http://prom:9090" }\n',
+        ),
+      );
+      assert.match(none[0]!.message, /needs a threshold/);
+      const short = problemsOf(
+        withStaging(
+          '        verification:\n          - name: q\n            prometheus: ' +
+            '{ query: up, min: 1, for: 5m, within: 1m, url: "http://prom:9090" }\n',
+        ),
+      );
+      assert.match(short[0]!.message, /within \(1m\) is shorter than for \(5m\)/);
+      const twice = problemsOf(
+        withStaging(
+          '        verification:\n          - name: smoke\n            http: { url: "http://a/healthz" }\n' +
+            '          - name: smoke\n            http: { url: "http://b/healthz" }\n',
+        ),
+      );
+      assert.equal(twice[0]!.path, 'apps.users-api.environments.staging.verification.1.name');
+    },
+  );
 });

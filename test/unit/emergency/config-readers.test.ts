@@ -94,7 +94,8 @@ describe('configReaders: how a changed ConfigMap or Secret reaches the pods that
     const [r] = configReaders([usersApi], 'ConfigMap', 'users-api-env', ['DB_HOST']);
     assert.equal(
       describeReader(r!, 'ConfigMap', 'users-api-env'),
-      'deployment/users-api (container users-api) reads DB_HOST through envFrom configmap/users-api-env: running pods keep the old value until they restart',
+      'deployment/users-api (container users-api) reads DB_HOST through envFrom ' +
+        'configmap/users-api-env: running pods keep the old value until they restart',
     );
   });
 });

@@ -101,71 +101,82 @@ describe('fuzz: CLI arguments', () => {
     await cli.close();
   });
 
-  it(`${CASES} generated argument lists, each refused clearly or valid, none with a side effect unless valid`, async (t) => {
-    const seed = fuzzSeed(20_260_200);
-    let refused = 0,
-      started = 0;
-    const ran = await fuzz('rewind CLI', seed, CASES, generate, async (args, i) => {
-      // --out writes a file: the only side effect outside Temporal; keep it out of the fuzz.
-      const argv = args.filter((a) => a !== '--out');
-      let r;
-      try {
-        r = await cli.run(...argv);
-      } catch (err) {
-        assert.fail(`runCli threw: ${(err as Error).stack}`);
-      }
-      assert.ok(Number.isInteger(r.code), 'an exit code');
-      const text = `${r.out}\n${r.err}`;
-      assert.doesNotMatch(r.err, LEAKS, r.err);
-      assert.equal(
-        forbiddenChar(r.err.replace(/\n/g, ' ')),
-        undefined,
-        `no control character reaches the terminal: ${JSON.stringify(r.err)}`,
-      );
-      if (r.code !== 0 && r.out === '') {
-        assert.match(r.err, /\S/, 'a refusal says something');
-      }
-      if (r.effects.length > 0) {
-        // Only a request that passed every check reaches Temporal: a start says so, a decision goes to the run.
-        assert.equal(r.effects.length, 1, r.effects.join(', '));
-        const [effect] = r.effects as [string];
-        if (effect.startsWith('start ')) {
-          assert.ok(
-            argv.includes('rollback') || argv.includes('emergency') || argv.includes('run'),
-            `only rollback, emergency and drills run start anything: ${effect}`,
-          );
-          assert.match(text, /Started /, `a start without "Started": ${text}`);
-        } else {
-          assert.match(effect, /^update rewind\/[a-z-]+\/[a-z]+$/, `only approve and reject send an update: ${effect}`);
-          assert.ok(argv.includes('approve') || argv.includes('reject'), effect);
+  it(
+    `${CASES} generated argument lists, ` +
+      `each refused clearly or valid, ` +
+      `none with a side effect ` +
+      `unless valid`,
+    async (t) => {
+      const seed = fuzzSeed(20_260_200);
+      let refused = 0,
+        started = 0;
+      const ran = await fuzz('rewind CLI', seed, CASES, generate, async (args, i) => {
+        // --out writes a file: the only side effect outside Temporal; keep it out of the fuzz.
+        const argv = args.filter((a) => a !== '--out');
+        let r;
+        try {
+          r = await cli.run(...argv);
+        } catch (err) {
+          assert.fail(`runCli threw: ${(err as Error).stack}`);
         }
-        started++;
-      } else if (r.code !== 0) refused++;
-      if (i % 50 === 49) {
-        const ok = await cli.run('status', 'users-api');
-        assert.equal(ok.code, 0, ok.err);
-        assert.match(ok.out, /No runs in progress for users-api/);
-      }
-    });
-    t.diagnostic(
-      `seed ${seed}: ${refused} refused, ${started} reached Temporal (a start or a decision), ${ran - refused - started} answered without a change`,
-    );
-    assert.ok(
-      refused > CASES / 4 || process.env.REWIND_FUZZ_CASE !== undefined,
-      `most mutations are refused (${refused})`,
-    );
-    const after = await cli.run(
-      'rollback',
-      'users-api',
-      '--env',
-      'prod',
-      '--reason',
-      '5xx after 1.42',
-      '--as',
-      'alice',
-      '--no-wait',
-    );
-    assert.equal(after.code, 0, after.err);
-    assert.deepEqual(after.effects, ['start runbookWorkflow rewind/users-api/prod']);
-  });
+        assert.ok(Number.isInteger(r.code), 'an exit code');
+        const text = `${r.out}\n${r.err}`;
+        assert.doesNotMatch(r.err, LEAKS, r.err);
+        assert.equal(
+          forbiddenChar(r.err.replace(/\n/g, ' ')),
+          undefined,
+          `no control character reaches the terminal: ${JSON.stringify(r.err)}`,
+        );
+        if (r.code !== 0 && r.out === '') {
+          assert.match(r.err, /\S/, 'a refusal says something');
+        }
+        if (r.effects.length > 0) {
+          // Only a request that passed every check reaches Temporal: a start says so, a decision goes to the run.
+          assert.equal(r.effects.length, 1, r.effects.join(', '));
+          const [effect] = r.effects as [string];
+          if (effect.startsWith('start ')) {
+            assert.ok(
+              argv.includes('rollback') || argv.includes('emergency') || argv.includes('run'),
+              `only rollback, emergency and drills run start anything: ${effect}`,
+            );
+            assert.match(text, /Started /, `a start without "Started": ${text}`);
+          } else {
+            assert.match(
+              effect,
+              /^update rewind\/[a-z-]+\/[a-z]+$/,
+              `only approve and reject send an update: ${effect}`,
+            );
+            assert.ok(argv.includes('approve') || argv.includes('reject'), effect);
+          }
+          started++;
+        } else if (r.code !== 0) refused++;
+        if (i % 50 === 49) {
+          const ok = await cli.run('status', 'users-api');
+          assert.equal(ok.code, 0, ok.err);
+          assert.match(ok.out, /No runs in progress for users-api/);
+        }
+      });
+      t.diagnostic(
+        `seed ${seed}: ${refused} refused, ${started} reached Temporal (a start ` +
+          `or a decision), ${ran - refused - started} answered without a change`,
+      );
+      assert.ok(
+        refused > CASES / 4 || process.env.REWIND_FUZZ_CASE !== undefined,
+        `most mutations are refused (${refused})`,
+      );
+      const after = await cli.run(
+        'rollback',
+        'users-api',
+        '--env',
+        'prod',
+        '--reason',
+        '5xx after 1.42',
+        '--as',
+        'alice',
+        '--no-wait',
+      );
+      assert.equal(after.code, 0, after.err);
+      assert.deepEqual(after.effects, ['start runbookWorkflow rewind/users-api/prod']);
+    },
+  );
 });

@@ -54,7 +54,9 @@ export async function fuzz<T>(
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       const shown = JSON.stringify(input);
-      e.message = `${name}: REWIND_FUZZ_SEED=${seed} REWIND_FUZZ_CASE=${i}\ninput: ${shown.length > 800 ? `${shown.slice(0, 800)}… (replay the case for all of it)` : shown}\n${e.message}`;
+      e.message =
+        `${name}: REWIND_FUZZ_SEED=${seed} REWIND_FUZZ_CASE=${i}\ninput: ` +
+        `${shown.length > 800 ? `${shown.slice(0, 800)}… (replay the case for all of it)` : shown}\n${e.message}`;
       throw e;
     }
     ran++;

@@ -75,7 +75,9 @@ const VALUES = [
   'http://ok.test',
 ];
 const BOMB =
-  'x1: &a1 [a,a,a,a,a,a,a,a,a,a]\nx2: &a2 [*a1,*a1,*a1,*a1,*a1,*a1,*a1,*a1,*a1,*a1]\nx3: &a3 [*a2,*a2,*a2,*a2,*a2,*a2,*a2,*a2,*a2,*a2]\nx4: &a4 [*a3,*a3,*a3,*a3,*a3,*a3,*a3,*a3,*a3,*a3]\nx5: [*a4,*a4,*a4,*a4,*a4,*a4,*a4,*a4,*a4,*a4]';
+  'x1: &a1 [a,a,a,a,a,a,a,a,a,a]\nx2: &a2 [*a1,*a1,*a1,*a1,*a1,*a1,*a1,*a1,*a1,*a1]\n' +
+  'x3: &a3 [*a2,*a2,*a2,*a2,*a2,*a2,*a2,*a2,*a2,*a2]\nx4: &a4 ' +
+  '[*a3,*a3,*a3,*a3,*a3,*a3,*a3,*a3,*a3,*a3]\nx5: [*a4,*a4,*a4,*a4,*a4,*a4,*a4,*a4,*a4,*a4]';
 
 function mutate(r: Rng): string {
   const out = [...lines];
@@ -180,31 +182,35 @@ function checkAccepted(cfg: RewindConfig): void {
 }
 
 describe('fuzz: rewind.yaml', () => {
-  it(`${CASES} mutations of rewind.example.yaml: a ConfigError with file, line and fix, or a config that keeps the rules`, async (t) => {
-    const seed = fuzzSeed(20_260_300);
-    let refused = 0;
-    await fuzz('rewind.yaml', seed, CASES, mutate, (text) => {
-      let cfg: RewindConfig;
-      try {
-        cfg = parseConfig(text, 'rewind.yaml');
-      } catch (err) {
-        assert.ok(
-          err instanceof ConfigError,
-          `only ConfigError, got ${(err as Error).name}: ${(err as Error).message}`,
-        );
-        assert.ok(err.problems.length > 0);
-        for (const p of err.problems) {
-          assert.equal(p.file, 'rewind.yaml');
-          assert.ok(p.line !== undefined && p.line > 0, `a line: ${formatProblem(p)}`);
-          assert.ok(p.message.trim() && p.fix.trim(), formatProblem(p));
-          assert.doesNotMatch(formatProblem(p), LEAKS, formatProblem(p));
+  it(
+    `${CASES} mutations of rewind.example.yaml: a ConfigError ` +
+      `with file, line and fix, or a config that keeps the rules`,
+    async (t) => {
+      const seed = fuzzSeed(20_260_300);
+      let refused = 0;
+      await fuzz('rewind.yaml', seed, CASES, mutate, (text) => {
+        let cfg: RewindConfig;
+        try {
+          cfg = parseConfig(text, 'rewind.yaml');
+        } catch (err) {
+          assert.ok(
+            err instanceof ConfigError,
+            `only ConfigError, got ${(err as Error).name}: ${(err as Error).message}`,
+          );
+          assert.ok(err.problems.length > 0);
+          for (const p of err.problems) {
+            assert.equal(p.file, 'rewind.yaml');
+            assert.ok(p.line !== undefined && p.line > 0, `a line: ${formatProblem(p)}`);
+            assert.ok(p.message.trim() && p.fix.trim(), formatProblem(p));
+            assert.doesNotMatch(formatProblem(p), LEAKS, formatProblem(p));
+          }
+          refused++;
+          return;
         }
-        refused++;
-        return;
-      }
-      checkAccepted(cfg);
-    });
-    t.diagnostic(`seed ${seed}: ${refused} refused, ${CASES - refused} accepted`);
-    void WORDS;
-  });
+        checkAccepted(cfg);
+      });
+      t.diagnostic(`seed ${seed}: ${refused} refused, ${CASES - refused} accepted`);
+      void WORDS;
+    },
+  );
 });

@@ -150,25 +150,29 @@ describe('fuzz: runbooks', () => {
     for (const f of FILES) checkAccepted(parseRunbook(texts[f], `runbooks/${f}.yaml`));
   });
 
-  it(`${CASES} mutations of runbooks/*.yaml: a RunbookError naming file and step, or a runbook that keeps the rules`, async (t) => {
-    const seed = fuzzSeed(20_260_400);
-    let refused = 0;
-    await fuzz('runbooks', seed, CASES, mutate, ({ file, text }) => {
-      let rb: RunbookSnapshot;
-      try {
-        rb = parseRunbook(text, file);
-      } catch (err) {
-        assert.ok(
-          err instanceof RunbookError,
-          `only RunbookError, got ${(err as Error).name}: ${(err as Error).message}`,
-        );
-        assert.ok(err.message.startsWith(`${file}`), err.message);
-        assert.doesNotMatch(err.message, LEAKS, err.message);
-        refused++;
-        return;
-      }
-      checkAccepted(rb);
-    });
-    t.diagnostic(`seed ${seed}: ${refused} refused, ${CASES - refused} accepted`);
-  });
+  it(
+    `${CASES} mutations of runbooks/*.yaml: a RunbookError ` +
+      `naming file and step, or a runbook that keeps the rules`,
+    async (t) => {
+      const seed = fuzzSeed(20_260_400);
+      let refused = 0;
+      await fuzz('runbooks', seed, CASES, mutate, ({ file, text }) => {
+        let rb: RunbookSnapshot;
+        try {
+          rb = parseRunbook(text, file);
+        } catch (err) {
+          assert.ok(
+            err instanceof RunbookError,
+            `only RunbookError, got ${(err as Error).name}: ${(err as Error).message}`,
+          );
+          assert.ok(err.message.startsWith(`${file}`), err.message);
+          assert.doesNotMatch(err.message, LEAKS, err.message);
+          refused++;
+          return;
+        }
+        checkAccepted(rb);
+      });
+      t.diagnostic(`seed ${seed}: ${refused} refused, ${CASES - refused} accepted`);
+    },
+  );
 });

@@ -121,75 +121,78 @@ function parsed(command: SlashCommand, text: string): { ok: boolean; starts: boo
 
 describe('fuzz: slash commands through the parsers and the listeners', () => {
   for (const [n, command] of (['/rollback', '/emergency', '/gameday', '/timeline'] as const).entries()) {
-    it(`${command}: ${CASES} generated texts, each refused clearly or valid, none with a side effect unless valid`, async (t) => {
-      const slack = slackHarness(cfg);
-      const seed = fuzzSeed(20_260_000 + n);
-      let refused = 0,
-        started = 0;
-      const ran = await fuzz(command, seed, CASES, generate(command), async ({ user, text }, i) => {
-        const verdict = parsed(command, text);
-        const r = await slack.send(command, text, user);
-        assert.equal(r.threw, undefined, `the listener threw: ${String(r.threw)}`);
-        assert.equal(r.acks, 1, 'exactly one ack');
-        assert.ok(
-          r.texts.length >= 1 && r.texts.every((t) => t.trim().length > 0),
-          `an answer: ${JSON.stringify(r.texts)}`,
-        );
-        const all = r.texts.join('\n');
-        assert.doesNotMatch(all, LEAKS, all);
-        assert.equal(
-          forbiddenChar(all.replace(/\n/g, ' ')),
-          undefined,
-          `no control character is echoed: ${JSON.stringify(all)}`,
-        );
-        assert.doesNotMatch(all, /failed unexpectedly/, `an expected refusal, not an internal error: ${all}`);
-        if (!verdict.ok) assert.match(r.texts[0]!, /^:no_entry: /, 'a parser refusal is the ack');
-        if (r.effects.length > 0) {
-          assert.ok(verdict.ok && verdict.starts, `only a valid start may start something: ${r.effects.join(', ')}`);
-          assert.equal(r.effects.length, 1, 'one start');
-          assert.doesNotMatch(all, /:no_entry:/);
-          started++;
-        } else if (/:no_entry:/.test(all)) refused++;
-        // Every 50 inputs: the app still answers a valid command.
-        if (i % 50 === 49) {
-          const ok = await slack.send(
-            command,
-            command === '/rollback'
-              ? 'status users-api'
-              : command === '/emergency'
-                ? 'status'
-                : command === '/gameday'
-                  ? 'list'
-                  : 'help',
+    it(
+      `${command}: ` + `${CASES} generated texts, each refused clearly or valid, none with a side effect unless valid`,
+      async (t) => {
+        const slack = slackHarness(cfg);
+        const seed = fuzzSeed(20_260_000 + n);
+        let refused = 0,
+          started = 0;
+        const ran = await fuzz(command, seed, CASES, generate(command), async ({ user, text }, i) => {
+          const verdict = parsed(command, text);
+          const r = await slack.send(command, text, user);
+          assert.equal(r.threw, undefined, `the listener threw: ${String(r.threw)}`);
+          assert.equal(r.acks, 1, 'exactly one ack');
+          assert.ok(
+            r.texts.length >= 1 && r.texts.every((t) => t.trim().length > 0),
+            `an answer: ${JSON.stringify(r.texts)}`,
           );
-          assert.equal(ok.acks, 1);
-          assert.doesNotMatch(ok.texts.join('\n'), /:no_entry:|Sorry/);
-        }
-      });
-      assert.ok(ran === CASES || process.env.REWIND_FUZZ_CASE !== undefined);
-      assert.ok(
-        refused > CASES / 4 || process.env.REWIND_FUZZ_CASE !== undefined,
-        `most mutations are refused (${refused})`,
-      );
-      // And afterwards a valid start still starts.
-      const after =
-        command === '/rollback'
-          ? await slack.send('/rollback', 'users-api prod 5xx after 1.42')
-          : command === '/emergency'
-            ? await slack.send(
-                '/emergency',
-                'billing-worker --change "configmap/billing-worker-env A=b" stuck',
-                'U_BOB',
-              )
-            : command === '/gameday'
-              ? await slack.send('/gameday', 'run users-api-dev-drift')
-              : await slack.send('/timeline', 'help');
-      assert.equal(after.acks, 1);
-      if (command !== '/timeline') assert.equal(after.effects.length, 1, after.texts.join('\n'));
-      t.diagnostic(
-        `seed ${seed}: ${refused} refused, ${started} started, ${ran - refused - started} answered without a change`,
-      );
-    });
+          const all = r.texts.join('\n');
+          assert.doesNotMatch(all, LEAKS, all);
+          assert.equal(
+            forbiddenChar(all.replace(/\n/g, ' ')),
+            undefined,
+            `no control character is echoed: ${JSON.stringify(all)}`,
+          );
+          assert.doesNotMatch(all, /failed unexpectedly/, `an expected refusal, not an internal error: ${all}`);
+          if (!verdict.ok) assert.match(r.texts[0]!, /^:no_entry: /, 'a parser refusal is the ack');
+          if (r.effects.length > 0) {
+            assert.ok(verdict.ok && verdict.starts, `only a valid start may start something: ${r.effects.join(', ')}`);
+            assert.equal(r.effects.length, 1, 'one start');
+            assert.doesNotMatch(all, /:no_entry:/);
+            started++;
+          } else if (/:no_entry:/.test(all)) refused++;
+          // Every 50 inputs: the app still answers a valid command.
+          if (i % 50 === 49) {
+            const ok = await slack.send(
+              command,
+              command === '/rollback'
+                ? 'status users-api'
+                : command === '/emergency'
+                  ? 'status'
+                  : command === '/gameday'
+                    ? 'list'
+                    : 'help',
+            );
+            assert.equal(ok.acks, 1);
+            assert.doesNotMatch(ok.texts.join('\n'), /:no_entry:|Sorry/);
+          }
+        });
+        assert.ok(ran === CASES || process.env.REWIND_FUZZ_CASE !== undefined);
+        assert.ok(
+          refused > CASES / 4 || process.env.REWIND_FUZZ_CASE !== undefined,
+          `most mutations are refused (${refused})`,
+        );
+        // And afterwards a valid start still starts.
+        const after =
+          command === '/rollback'
+            ? await slack.send('/rollback', 'users-api prod 5xx after 1.42')
+            : command === '/emergency'
+              ? await slack.send(
+                  '/emergency',
+                  'billing-worker --change "configmap/billing-worker-env A=b" stuck',
+                  'U_BOB',
+                )
+              : command === '/gameday'
+                ? await slack.send('/gameday', 'run users-api-dev-drift')
+                : await slack.send('/timeline', 'help');
+        assert.equal(after.acks, 1);
+        if (command !== '/timeline') assert.equal(after.effects.length, 1, after.texts.join('\n'));
+        t.diagnostic(
+          `seed ${seed}: ${refused} refused, ${started} started, ${ran - refused - started} answered without a change`,
+        );
+      },
+    );
   }
 });
 

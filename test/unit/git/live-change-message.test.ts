@@ -19,9 +19,11 @@ describe('liveChangeMessage', () => {
     assert.equal(
       liveChangeMessage({ ...base, changes: [cm], reason: 'failover\r\n\r\nRewind-Run: forged', incidentId: 'INC-1' }),
       'emergency: ConfigMap/api-env data.DB_HOST=db-2, -data.OLD\n\nfailover\n\nRewind-Run: forged\n\n' +
-        'Applied live first by rewind (emergency path); this commit makes Git render the patched live state, so auto-sync can be resumed without undoing it.\n\n' +
+        'Applied live first by rewind (emergency path); this commit makes Git render ' +
+        'the patched live state, so auto-sync can be resumed without undoing it.\n\n' +
         '- o/patch.yaml: data.DB_HOST = db-2\n- o/patch.yaml: data.OLD removed\n\n' +
-        'Rewind-Run: rewind/api/prod/r1\nRewind-Requested-By: alice\nRewind-Incident: INC-1\nRewind-Change: live-first\n',
+        'Rewind-Run: rewind/api/prod/r1\nRewind-Requested-By: alice\n' +
+        'Rewind-Incident: INC-1\nRewind-Change: live-first\n',
     );
   });
 

@@ -18,40 +18,44 @@ const change = (patch: Record<string, unknown>, patchType: 'merge' | 'strategic'
 const envPatch = (env: unknown[]) => ({ spec: { template: { spec: { containers: [{ name: 'api', env }] } } } });
 
 describe('remainingFields', () => {
-  it('reports each patched field Git renders differently, by JSON pointer into live, ignoring unpatched ones and list order', () => {
-    const live = dep(
-      [
-        { name: 'side', image: 's' },
-        { name: 'api', image: 'a:2', env: [{ name: 'X', value: 'on' }] },
-      ],
-      { resourceVersion: '9' },
-    );
-    const c = change(envPatch([{ name: 'X', value: 'on' }]));
-    assert.deepEqual(
-      remainingFields(
+  it(
+    'reports each patched field Git renders differently, by JSON ' +
+      'pointer into live, ignoring unpatched ones and list order',
+    () => {
+      const live = dep(
         [
-          dep([
-            { name: 'api', image: 'a:1' },
-            { name: 'side', image: 's' },
-          ]),
+          { name: 'side', image: 's' },
+          { name: 'api', image: 'a:2', env: [{ name: 'X', value: 'on' }] },
         ],
-        [c],
-        [live],
-      ),
-      [
-        {
-          object: 'apps/Deployment/p/api',
-          path: '/spec/template/spec/containers/1/env/0/value',
-          desired: undefined,
-          live: 'on',
-        },
-      ],
-    );
-    assert.deepEqual(
-      remainingFields([dep([{ name: 'api', image: 'a:1', env: [{ name: 'X', value: 'on' }] }])], [c], [live]),
-      [],
-    );
-  });
+        { resourceVersion: '9' },
+      );
+      const c = change(envPatch([{ name: 'X', value: 'on' }]));
+      assert.deepEqual(
+        remainingFields(
+          [
+            dep([
+              { name: 'api', image: 'a:1' },
+              { name: 'side', image: 's' },
+            ]),
+          ],
+          [c],
+          [live],
+        ),
+        [
+          {
+            object: 'apps/Deployment/p/api',
+            path: '/spec/template/spec/containers/1/env/0/value',
+            desired: undefined,
+            live: 'on',
+          },
+        ],
+      );
+      assert.deepEqual(
+        remainingFields([dep([{ name: 'api', image: 'a:1', env: [{ name: 'X', value: 'on' }] }])], [c], [live]),
+        [],
+      );
+    },
+  );
 
   it('is as strict as the resume gate: a quantity Git writes differently still counts', () => {
     const c = change({

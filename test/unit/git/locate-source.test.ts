@@ -111,7 +111,8 @@ describe('locateEdits on the seeded config repo', () => {
     );
     assert.equal(
       edits[0]?.value,
-      '# Deployment users-api in apps/users-api/overlays/prod only; the base it patches is shared with other environments\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: users-api\n',
+      '# Deployment users-api in apps/users-api/overlays/prod only; the base it patches is shared ' +
+        'with other environments\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: users-api\n',
     );
     assert.match(
       edits[3]?.why ?? '',
@@ -119,62 +120,70 @@ describe('locateEdits on the seeded config repo', () => {
     );
   });
 
-  it('sends image changes to the nearest images: entry (newTag; newName when the repository moves) and replicas to replicas:', async () => {
-    const image = (img: string) => ({
-      object: dep,
-      patchType: 'strategic' as const,
-      patch: pod([{ name: 'users-api', image: img }]),
-    });
-    const tag = await locateEdits(
-      dir,
-      PROD,
-      image('ghcr.io/acme/users-api:1.43.0'),
-      live(dep, pod([{ name: 'users-api', image: 'ghcr.io/acme/users-api:1.43.0' }])),
-    );
-    assert.deepEqual(summary(tag), [[`${PROD}/kustomization.yaml`, 'images.0.newTag', '1.43.0', '1.42.0']]);
-    const moved = await locateEdits(
-      dir,
-      PROD,
-      image('registry.acme.test/users-api:1.42.0'),
-      live(dep, pod([{ name: 'users-api', image: 'registry.acme.test/users-api:1.42.0' }])),
-    );
-    assert.deepEqual(summary(moved), [
-      [`${PROD}/kustomization.yaml`, 'images.0.newName', 'registry.acme.test/users-api', undefined],
-    ]);
-    const scaled = await locateEdits(
-      dir,
-      PROD,
-      { object: dep, patchType: 'strategic', patch: { spec: { replicas: 6 } } },
-      live(dep, { spec: { replicas: 6 } }),
-    );
-    assert.deepEqual(summary(scaled), [[`${PROD}/kustomization.yaml`, 'replicas.0.count', 6, 3]]);
-  });
+  it(
+    'sends image changes to the nearest images: entry (newTag; ' +
+      'newName when the repository moves) and replicas to replicas:',
+    async () => {
+      const image = (img: string) => ({
+        object: dep,
+        patchType: 'strategic' as const,
+        patch: pod([{ name: 'users-api', image: img }]),
+      });
+      const tag = await locateEdits(
+        dir,
+        PROD,
+        image('ghcr.io/acme/users-api:1.43.0'),
+        live(dep, pod([{ name: 'users-api', image: 'ghcr.io/acme/users-api:1.43.0' }])),
+      );
+      assert.deepEqual(summary(tag), [[`${PROD}/kustomization.yaml`, 'images.0.newTag', '1.43.0', '1.42.0']]);
+      const moved = await locateEdits(
+        dir,
+        PROD,
+        image('registry.acme.test/users-api:1.42.0'),
+        live(dep, pod([{ name: 'users-api', image: 'registry.acme.test/users-api:1.42.0' }])),
+      );
+      assert.deepEqual(summary(moved), [
+        [`${PROD}/kustomization.yaml`, 'images.0.newName', 'registry.acme.test/users-api', undefined],
+      ]);
+      const scaled = await locateEdits(
+        dir,
+        PROD,
+        { object: dep, patchType: 'strategic', patch: { spec: { replicas: 6 } } },
+        live(dep, { spec: { replicas: 6 } }),
+      );
+      assert.deepEqual(summary(scaled), [[`${PROD}/kustomization.yaml`, 'replicas.0.count', 6, 3]]);
+    },
+  );
 
-  it('writes new env entries as named items in the overlay patch (strategic merge matches containers and env by name)', async () => {
-    const env = [
-      { name: 'FEATURE_X', value: 'on' },
-      { name: 'FEATURE_Y', value: 'off' },
-    ];
-    const change: LiveChange = { object: dep, patchType: 'strategic', patch: pod([{ name: 'users-api', env }]) };
-    const edits = await locateEdits(dir, PROD, change, live(dep, pod([{ name: 'users-api', env }])));
-    const p = 'spec.template.spec.containers.0';
-    const file = `${PROD}/deployment-users-api-patch.yaml`;
-    // One new file for both fields: the second finds the patch the first made.
-    assert.deepEqual(
-      edits.filter((e) => e.file === file && !e.newFile).map((e) => [e.yamlPath.join('.'), e.value]),
-      [
-        [`${p}.name`, 'users-api'],
-        [`${p}.env.0.name`, 'FEATURE_X'],
-        [`${p}.env.0.value`, 'on'],
-        [`${p}.env.1.name`, 'FEATURE_Y'],
-        [`${p}.env.1.value`, 'off'],
-      ],
-    );
-    assert.deepEqual(
-      edits.filter((e) => e.file !== file).map((e) => e.yamlPath.join('.')),
-      ['patches.1.path'],
-    );
-  });
+  it(
+    'writes new env entries as named items in the overlay ' +
+      'patch (strategic merge matches containers and env by name)',
+    async () => {
+      const env = [
+        { name: 'FEATURE_X', value: 'on' },
+        { name: 'FEATURE_Y', value: 'off' },
+      ];
+      const change: LiveChange = { object: dep, patchType: 'strategic', patch: pod([{ name: 'users-api', env }]) };
+      const edits = await locateEdits(dir, PROD, change, live(dep, pod([{ name: 'users-api', env }])));
+      const p = 'spec.template.spec.containers.0';
+      const file = `${PROD}/deployment-users-api-patch.yaml`;
+      // One new file for both fields: the second finds the patch the first made.
+      assert.deepEqual(
+        edits.filter((e) => e.file === file && !e.newFile).map((e) => [e.yamlPath.join('.'), e.value]),
+        [
+          [`${p}.name`, 'users-api'],
+          [`${p}.env.0.name`, 'FEATURE_X'],
+          [`${p}.env.0.value`, 'on'],
+          [`${p}.env.1.name`, 'FEATURE_Y'],
+          [`${p}.env.1.value`, 'off'],
+        ],
+      );
+      assert.deepEqual(
+        edits.filter((e) => e.file !== file).map((e) => e.yamlPath.join('.')),
+        ['patches.1.path'],
+      );
+    },
+  );
 
   it('with gitScope base, edits the shared base (named items created there) and says who else gets it', async () => {
     const env = [
@@ -332,8 +341,11 @@ describe('locateEdits on other kustomize layouts', () => {
     }
   };
 
-  it('follows namePrefix, target-selected patches, image renames and kubectl-style files, and writes them in their own style', async () => {
-    const deployment = `apiVersion: apps/v1
+  it(
+    'follows namePrefix, target-selected patches, image renames ' +
+      'and kubectl-style files, and writes them in their own style',
+    async () => {
+      const deployment = `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: api
@@ -352,80 +364,88 @@ kind: Service
 metadata:
   name: api
 `;
-    await write({
-      'base/kustomization.yaml':
-        'resources:\n- all.yaml\nimages:\n- name: acme/api\n  newName: registry.acme.test/api\n',
-      'base/all.yaml': deployment,
-      'prod/kustomization.yaml':
-        'resources:\n- ../base\nnamePrefix: prod-\nnamespace: shop\npatches:\n- path: json6902.yaml\n  target: {kind: Deployment, name: api}\n- path: tuning.yaml\n  target:\n    kind: Deployment\n    name: "ap.*"\nimages:\n- name: registry.acme.test/api\n  newTag: "2.0"\n',
-      'prod/json6902.yaml': '- op: add\n  path: /metadata/labels\n  value: {tier: web}\n',
-      'prod/tuning.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: whatever\nspec:\n  replicas: 2\n',
-    });
-    const dep = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'prod-api' };
-    const after = (containers: unknown[], replicas = 2): KubeObject => ({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'prod-api', namespace: 'shop' },
-      spec: { replicas, template: { spec: { containers } } },
-    });
-    const change = (patch: Record<string, unknown>): LiveChange => ({ object: dep, patchType: 'strategic', patch });
-
-    const image = await locateEdits(
-      dir,
-      'prod',
-      change(pod([{ name: 'api', image: 'registry.acme.test/api:2.1' }])),
-      after([{ name: 'api', image: 'registry.acme.test/api:2.1' }]),
-    );
-    assert.deepEqual(summary(image), [['prod/kustomization.yaml', 'images.0.newTag', '2.1', '2.0']]);
-    const scaled = await locateEdits(dir, 'prod', change({ spec: { replicas: 4 } }), after([], 4));
-    assert.deepEqual(summary(scaled), [['prod/tuning.yaml', 'spec.replicas', 4, 2]]);
-    const mode = await locateEdits(
-      dir,
-      'prod',
-      change(pod([{ name: 'api', env: [{ name: 'MODE', value: 'fast' }] }])),
-      after([{ name: 'api', env: [{ name: 'MODE', value: 'fast' }] }]),
-    );
-    // tuning.yaml (prod's patch for the object, via its target) is preferred over the shared base.
-    assert.deepEqual(summary(mode), [
-      ['prod/tuning.yaml', 'spec.template.spec.containers.0.name', 'api', undefined],
-      ['prod/tuning.yaml', 'spec.template.spec.containers.0.env.0.name', 'MODE', undefined],
-      ['prod/tuning.yaml', 'spec.template.spec.containers.0.env.0.value', 'fast', undefined],
-    ]);
-    assert.deepEqual(await applyEdits(dir, [...image, ...mode]), ['prod/kustomization.yaml', 'prod/tuning.yaml']);
-    assert.equal(
-      await readFile(path.join(dir, 'prod/tuning.yaml'), 'utf8'),
-      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: whatever\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: api\n          env:\n            - name: MODE\n              value: fast\n',
-    );
-    // A flow map keeps its tight style; a numeric-looking tag stays a quoted string.
-    assert.match(
-      await readFile(path.join(dir, 'prod/kustomization.yaml'), 'utf8'),
-      /target: \{kind: Deployment, name: api\}\n[\s\S]*newTag: "2\.1"\n/,
-    );
-
-    // Without the prod patch for it, an env change edits the second document of the base's multi-document file.
-    const noPatch = await locateEdits(
-      dir,
-      'base',
-      {
-        object: { ...dep, name: 'api', namespace: '' },
-        patchType: 'strategic',
-        patch: pod([{ name: 'api', env: [{ name: 'MODE', value: 'x' }] }]),
-      },
-      {
+      await write({
+        'base/kustomization.yaml':
+          'resources:\n- all.yaml\nimages:\n- name: acme/api\n  newName: registry.acme.test/api\n',
+        'base/all.yaml': deployment,
+        'prod/kustomization.yaml':
+          'resources:\n- ../base\nnamePrefix: prod-\nnamespace: shop\npatches:\n- path: json6902.yaml\n' +
+          '  target: {kind: Deployment, name: api}\n- path: tuning.yaml\n  target:\n    kind: Deployment\n' +
+          '    name: "ap.*"\nimages:\n- name: registry.acme.test/api\n  newTag: "2.0"\n',
+        'prod/json6902.yaml': '- op: add\n  path: /metadata/labels\n  value: {tier: web}\n',
+        'prod/tuning.yaml':
+          'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: whatever\nspec:\n  replicas: 2\n',
+      });
+      const dep = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'prod-api' };
+      const after = (containers: unknown[], replicas = 2): KubeObject => ({
         apiVersion: 'apps/v1',
         kind: 'Deployment',
-        metadata: { name: 'api', namespace: '' },
-        spec: { template: { spec: { containers: [{ name: 'api', env: [{ name: 'MODE', value: 'x' }] }] } } },
-      },
-    );
-    assert.deepEqual(summary(noPatch), [['base/all.yaml', 'spec.template.spec.containers.0.env.0.value', 'x', 'safe']]);
-    await applyEdits(dir, noPatch);
-    // kubectl style (sequences not indented under their key) is kept: only the one line changes.
-    assert.equal(
-      await readFile(path.join(dir, 'base/all.yaml'), 'utf8'),
-      deployment.replace('value: safe', 'value: x'),
-    );
-  });
+        metadata: { name: 'prod-api', namespace: 'shop' },
+        spec: { replicas, template: { spec: { containers } } },
+      });
+      const change = (patch: Record<string, unknown>): LiveChange => ({ object: dep, patchType: 'strategic', patch });
+
+      const image = await locateEdits(
+        dir,
+        'prod',
+        change(pod([{ name: 'api', image: 'registry.acme.test/api:2.1' }])),
+        after([{ name: 'api', image: 'registry.acme.test/api:2.1' }]),
+      );
+      assert.deepEqual(summary(image), [['prod/kustomization.yaml', 'images.0.newTag', '2.1', '2.0']]);
+      const scaled = await locateEdits(dir, 'prod', change({ spec: { replicas: 4 } }), after([], 4));
+      assert.deepEqual(summary(scaled), [['prod/tuning.yaml', 'spec.replicas', 4, 2]]);
+      const mode = await locateEdits(
+        dir,
+        'prod',
+        change(pod([{ name: 'api', env: [{ name: 'MODE', value: 'fast' }] }])),
+        after([{ name: 'api', env: [{ name: 'MODE', value: 'fast' }] }]),
+      );
+      // tuning.yaml (prod's patch for the object, via its target) is preferred over the shared base.
+      assert.deepEqual(summary(mode), [
+        ['prod/tuning.yaml', 'spec.template.spec.containers.0.name', 'api', undefined],
+        ['prod/tuning.yaml', 'spec.template.spec.containers.0.env.0.name', 'MODE', undefined],
+        ['prod/tuning.yaml', 'spec.template.spec.containers.0.env.0.value', 'fast', undefined],
+      ]);
+      assert.deepEqual(await applyEdits(dir, [...image, ...mode]), ['prod/kustomization.yaml', 'prod/tuning.yaml']);
+      assert.equal(
+        await readFile(path.join(dir, 'prod/tuning.yaml'), 'utf8'),
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: whatever\nspec:\n' +
+          '  replicas: 2\n  template:\n    spec:\n      containers:\n        - name: api\n' +
+          '          env:\n            - name: MODE\n              value: fast\n',
+      );
+      // A flow map keeps its tight style; a numeric-looking tag stays a quoted string.
+      assert.match(
+        await readFile(path.join(dir, 'prod/kustomization.yaml'), 'utf8'),
+        /target: \{kind: Deployment, name: api\}\n[\s\S]*newTag: "2\.1"\n/,
+      );
+
+      // Without the prod patch for it, an env change edits the second document of the base's multi-document file.
+      const noPatch = await locateEdits(
+        dir,
+        'base',
+        {
+          object: { ...dep, name: 'api', namespace: '' },
+          patchType: 'strategic',
+          patch: pod([{ name: 'api', env: [{ name: 'MODE', value: 'x' }] }]),
+        },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'api', namespace: '' },
+          spec: { template: { spec: { containers: [{ name: 'api', env: [{ name: 'MODE', value: 'x' }] }] } } },
+        },
+      );
+      assert.deepEqual(summary(noPatch), [
+        ['base/all.yaml', 'spec.template.spec.containers.0.env.0.value', 'x', 'safe'],
+      ]);
+      await applyEdits(dir, noPatch);
+      // kubectl style (sequences not indented under their key) is kept: only the one line changes.
+      assert.equal(
+        await readFile(path.join(dir, 'base/all.yaml'), 'utf8'),
+        deployment.replace('value: safe', 'value: x'),
+      );
+    },
+  );
 
   it('refuses to follow a symlink out of the repository', async () => {
     const outside = await mkdtemp(path.join(tmpdir(), 'rewind-outside-'));
@@ -476,7 +496,8 @@ describe('locateEdits keeps a change in its environment', () => {
       'shop/common/kustomization.yaml':
         '# tuning every env shares\nresources:\n- ../base\npatches:\n- path: tuning.yaml\n',
       'shop/common/tuning.yaml':
-        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: MODE\n          value: fast\n',
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n' +
+        '      containers:\n      - name: app\n        env:\n        - name: MODE\n          value: fast\n',
       'shop/dev/kustomization.yaml': 'resources:\n- ../common\nnamespace: shop-dev\n',
       'shop/prod/kustomization.yaml': PROD_KUSTOMIZATION,
       ...extra,
@@ -490,74 +511,85 @@ describe('locateEdits keeps a change in its environment', () => {
   const appEnv = ref('ConfigMap', 'shop-prod', 'prod-app-env');
   const app = ref('Deployment', 'shop-prod', 'prod-app');
 
-  it('a ConfigMap key only the base sets (reached through another layer): a new patch beside the overlay, listed in a new patches:', async () => {
-    const root = await layout();
-    const edits = await locateEdits(
-      root,
-      'shop/prod',
-      { object: appEnv, patchType: 'merge', patch: { data: { LOG_LEVEL: 'debug' } } },
-      live(appEnv, { data: { LOG_LEVEL: 'debug' } }),
-    );
-    const file = 'shop/prod/configmap-app-env-patch.yaml';
-    assert.deepEqual(
-      edits.map((e) => [e.file, e.yamlPath.join('.'), e.newFile ? 'NEW' : e.value]),
-      [
-        [file, '', 'NEW'],
-        ['shop/prod/kustomization.yaml', 'patches.0.path', 'configmap-app-env-patch.yaml'],
-        [file, 'data.LOG_LEVEL', 'debug'],
-      ],
-    );
-    assert.match(
-      edits[2]?.why ?? '',
-      /data\.LOG_LEVEL of ConfigMap\/prod-app-env comes only from shop\/base\/app\.yaml; shop\/dev render shop\/base too/,
-    );
-    assert.deepEqual(await applyEdits(root, edits), [file, 'shop/prod/kustomization.yaml']);
-    // The overlay keeps every byte, comments and kubectl-style lists included; the patch is named
-    // as the base names the object.
-    assert.equal(
-      await readFile(path.join(root, 'shop/prod/kustomization.yaml'), 'utf8'),
-      `${PROD_KUSTOMIZATION}patches:\n- path: configmap-app-env-patch.yaml\n`,
-    );
-    assert.equal(
-      await readFile(path.join(root, file), 'utf8'),
-      '# ConfigMap app-env in shop/prod only; the base it patches is shared with other environments\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-env\ndata:\n  LOG_LEVEL: debug\n',
-    );
-  });
+  it(
+    'a ConfigMap key only the base sets (reached through another ' +
+      'layer): a new patch beside the overlay, listed in a new patches:',
+    async () => {
+      const root = await layout();
+      const edits = await locateEdits(
+        root,
+        'shop/prod',
+        { object: appEnv, patchType: 'merge', patch: { data: { LOG_LEVEL: 'debug' } } },
+        live(appEnv, { data: { LOG_LEVEL: 'debug' } }),
+      );
+      const file = 'shop/prod/configmap-app-env-patch.yaml';
+      assert.deepEqual(
+        edits.map((e) => [e.file, e.yamlPath.join('.'), e.newFile ? 'NEW' : e.value]),
+        [
+          [file, '', 'NEW'],
+          ['shop/prod/kustomization.yaml', 'patches.0.path', 'configmap-app-env-patch.yaml'],
+          [file, 'data.LOG_LEVEL', 'debug'],
+        ],
+      );
+      assert.match(
+        edits[2]?.why ?? '',
+        /data\.LOG_LEVEL of ConfigMap\/prod-app-env comes only from shop\/base\/app\.yaml; shop\/dev render shop\/base too/,
+      );
+      assert.deepEqual(await applyEdits(root, edits), [file, 'shop/prod/kustomization.yaml']);
+      // The overlay keeps every byte, comments and kubectl-style lists included; the patch is named
+      // as the base names the object.
+      assert.equal(
+        await readFile(path.join(root, 'shop/prod/kustomization.yaml'), 'utf8'),
+        `${PROD_KUSTOMIZATION}patches:\n- path: configmap-app-env-patch.yaml\n`,
+      );
+      assert.equal(
+        await readFile(path.join(root, file), 'utf8'),
+        '# ConfigMap app-env in shop/prod only; the base it patches is shared with other environments\n' +
+          'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-env\ndata:\n  LOG_LEVEL: debug\n',
+      );
+    },
+  );
 
-  it("a field a shared layer's patch sets goes into the overlay too, containers and env as named items in the overlay's style", async () => {
-    const root = await layout();
-    const env = [{ name: 'MODE', value: 'safe' }];
-    const edits = await locateEdits(
-      root,
-      'shop/prod',
-      { object: app, patchType: 'strategic', patch: pod([{ name: 'app', env }]) },
-      live(app, pod([{ name: 'app', env }])),
-    );
-    assert.match(
-      edits.at(-1)?.why ?? '',
-      /env\[MODE\]\.value of Deployment\/prod-app is set in shop\/common; shop\/dev render shop\/common too/,
-    );
-    await applyEdits(root, edits);
-    assert.equal(
-      await readFile(path.join(root, 'shop/prod/deployment-app-patch.yaml'), 'utf8'),
-      '# Deployment app in shop/prod only; the base it patches is shared with other environments\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n        - name: MODE\n          value: safe\n',
-    );
-    // The next field finds that patch (now registered) and extends it.
-    const more = await locateEdits(
-      root,
-      'shop/prod',
-      { object: app, patchType: 'strategic', patch: pod([{ name: 'app', env: [{ name: 'DEBUG', value: '1' }] }]) },
-      live(app, pod([{ name: 'app', env: [{ name: 'DEBUG', value: '1' }] }])),
-    );
-    assert.deepEqual(summary(more), [
-      ['shop/prod/deployment-app-patch.yaml', 'spec.template.spec.containers.0.env.1.name', 'DEBUG', undefined],
-      ['shop/prod/deployment-app-patch.yaml', 'spec.template.spec.containers.0.env.1.value', '1', undefined],
-    ]);
-    assert.match(
-      more[1]?.why ?? '',
-      /is shop\/prod's patch for Deployment\/prod-app: the value is specific to this environment/,
-    );
-  });
+  it(
+    "a field a shared layer's patch sets goes into the overlay " +
+      "too, containers and env as named items in the overlay's style",
+    async () => {
+      const root = await layout();
+      const env = [{ name: 'MODE', value: 'safe' }];
+      const edits = await locateEdits(
+        root,
+        'shop/prod',
+        { object: app, patchType: 'strategic', patch: pod([{ name: 'app', env }]) },
+        live(app, pod([{ name: 'app', env }])),
+      );
+      assert.match(
+        edits.at(-1)?.why ?? '',
+        /env\[MODE\]\.value of Deployment\/prod-app is set in shop\/common; shop\/dev render shop\/common too/,
+      );
+      await applyEdits(root, edits);
+      assert.equal(
+        await readFile(path.join(root, 'shop/prod/deployment-app-patch.yaml'), 'utf8'),
+        '# Deployment app in shop/prod only; the base it patches is shared with other environments\n' +
+          'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n' +
+          '      containers:\n      - name: app\n        env:\n        - name: MODE\n          value: safe\n',
+      );
+      // The next field finds that patch (now registered) and extends it.
+      const more = await locateEdits(
+        root,
+        'shop/prod',
+        { object: app, patchType: 'strategic', patch: pod([{ name: 'app', env: [{ name: 'DEBUG', value: '1' }] }]) },
+        live(app, pod([{ name: 'app', env: [{ name: 'DEBUG', value: '1' }] }])),
+      );
+      assert.deepEqual(summary(more), [
+        ['shop/prod/deployment-app-patch.yaml', 'spec.template.spec.containers.0.env.1.name', 'DEBUG', undefined],
+        ['shop/prod/deployment-app-patch.yaml', 'spec.template.spec.containers.0.env.1.value', '1', undefined],
+      ]);
+      assert.match(
+        more[1]?.why ?? '',
+        /is shop\/prod's patch for Deployment\/prod-app: the value is specific to this environment/,
+      );
+    },
+  );
 
   it("does not overwrite a file that happens to have the patch's name", async () => {
     const root = await layout({ 'shop/prod/configmap-app-env-patch.yaml': '# notes, not a patch\n' });

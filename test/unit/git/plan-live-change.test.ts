@@ -72,62 +72,71 @@ describe('planLiveChangeIn: a change for one environment renders the same in eve
       .filter(Boolean)
       .sort();
 
-  it("a container env var only the base sets: a new strategic patch in prod's overlay; dev and staging render as before", async () => {
-    const pristine = checkout(),
-      dir = checkout();
-    const overlay = await text(dir, `${PROD}/kustomization.yaml`);
-    const plan = await planLiveChangeIn(dir, PROD, [envVar('LOG_LEVEL', 'debug')], undefined, opts);
-    const patch = `${PROD}/deployment-users-api-patch.yaml`;
-    assert.equal(plan.rendersLive, true);
-    assert.deepEqual(plan.files, [patch, `${PROD}/kustomization.yaml`]);
-    assert.deepEqual(plan.otherEnvs, { checked: [DEV, STAGING], changed: [] });
-    assert.deepEqual(status(dir), [` M ${PROD}/kustomization.yaml`, `?? ${patch}`]);
-    // The overlay: every byte as it was, plus the one patches: entry.
-    assert.equal(
-      await text(dir, `${PROD}/kustomization.yaml`),
-      `${overlay}  - path: deployment-users-api-patch.yaml\n`,
-    );
-    assert.equal(
-      await text(dir, patch),
-      [
-        '# Deployment users-api in apps/users-api/overlays/prod only; the base it patches is shared with other environments',
-        'apiVersion: apps/v1',
-        'kind: Deployment',
-        'metadata:',
-        '  name: users-api',
-        'spec:',
-        '  template:',
-        '    spec:',
-        '      containers:',
-        '        - name: users-api',
-        '          env:',
-        '            - name: LOG_LEVEL',
-        '              value: debug',
-        '',
-      ].join('\n'),
-    );
-    // Strategic merge by name: the container keeps everything else the base gives it.
-    const before = find(await renderManifests(pristine, PROD), 'Deployment', 'users-api').spec.template.spec
-      .containers[0];
-    const container = find(await renderManifests(dir, PROD), 'Deployment', 'users-api').spec.template.spec
-      .containers[0];
-    assert.deepEqual(container, { ...before, env: [{ name: 'LOG_LEVEL', value: 'debug' }] });
-    for (const env of [DEV, STAGING]) assert.equal(await renders(dir, env), await renders(pristine, env), env);
-  });
+  it(
+    'a container env var only the base sets: a new strategic ' +
+      "patch in prod's overlay; dev and staging render as before",
+    async () => {
+      const pristine = checkout(),
+        dir = checkout();
+      const overlay = await text(dir, `${PROD}/kustomization.yaml`);
+      const plan = await planLiveChangeIn(dir, PROD, [envVar('LOG_LEVEL', 'debug')], undefined, opts);
+      const patch = `${PROD}/deployment-users-api-patch.yaml`;
+      assert.equal(plan.rendersLive, true);
+      assert.deepEqual(plan.files, [patch, `${PROD}/kustomization.yaml`]);
+      assert.deepEqual(plan.otherEnvs, { checked: [DEV, STAGING], changed: [] });
+      assert.deepEqual(status(dir), [` M ${PROD}/kustomization.yaml`, `?? ${patch}`]);
+      // The overlay: every byte as it was, plus the one patches: entry.
+      assert.equal(
+        await text(dir, `${PROD}/kustomization.yaml`),
+        `${overlay}  - path: deployment-users-api-patch.yaml\n`,
+      );
+      assert.equal(
+        await text(dir, patch),
+        [
+          '# Deployment users-api in apps/users-api/overlays/prod ' +
+            'only; the base it patches is shared with other environments',
+          'apiVersion: apps/v1',
+          'kind: Deployment',
+          'metadata:',
+          '  name: users-api',
+          'spec:',
+          '  template:',
+          '    spec:',
+          '      containers:',
+          '        - name: users-api',
+          '          env:',
+          '            - name: LOG_LEVEL',
+          '              value: debug',
+          '',
+        ].join('\n'),
+      );
+      // Strategic merge by name: the container keeps everything else the base gives it.
+      const before = find(await renderManifests(pristine, PROD), 'Deployment', 'users-api').spec.template.spec
+        .containers[0];
+      const container = find(await renderManifests(dir, PROD), 'Deployment', 'users-api').spec.template.spec
+        .containers[0];
+      assert.deepEqual(container, { ...before, env: [{ name: 'LOG_LEVEL', value: 'debug' }] });
+      for (const env of [DEV, STAGING]) assert.equal(await renders(dir, env), await renders(pristine, env), env);
+    },
+  );
 
-  it("a ConfigMap key only the base sets: added to prod's own patch for the ConfigMap, comment kept; dev and staging as before", async () => {
-    const pristine = checkout(),
-      dir = checkout();
-    const file = `${PROD}/configmap-patch.yaml`;
-    const before = await text(dir, file);
-    const plan = await planLiveChangeIn(dir, PROD, [data({ LOG_LEVEL: 'debug' })], undefined, opts);
-    assert.deepEqual(plan.files, [file]);
-    assert.deepEqual(plan.otherEnvs, { checked: [DEV, STAGING], changed: [] });
-    assert.equal(await text(dir, file), `${before}  LOG_LEVEL: debug\n`);
-    assert.match(before, /^# prod database primary/);
-    assert.equal(find(await renderManifests(dir, PROD), 'ConfigMap', 'users-api-env').data.LOG_LEVEL, 'debug');
-    for (const env of [DEV, STAGING]) assert.equal(await renders(dir, env), await renders(pristine, env), env);
-  });
+  it(
+    "a ConfigMap key only the base sets: added to prod's own patch " +
+      'for the ConfigMap, comment kept; dev and staging as before',
+    async () => {
+      const pristine = checkout(),
+        dir = checkout();
+      const file = `${PROD}/configmap-patch.yaml`;
+      const before = await text(dir, file);
+      const plan = await planLiveChangeIn(dir, PROD, [data({ LOG_LEVEL: 'debug' })], undefined, opts);
+      assert.deepEqual(plan.files, [file]);
+      assert.deepEqual(plan.otherEnvs, { checked: [DEV, STAGING], changed: [] });
+      assert.equal(await text(dir, file), `${before}  LOG_LEVEL: debug\n`);
+      assert.match(before, /^# prod database primary/);
+      assert.equal(find(await renderManifests(dir, PROD), 'ConfigMap', 'users-api-env').data.LOG_LEVEL, 'debug');
+      for (const env of [DEV, STAGING]) assert.equal(await renders(dir, env), await renders(pristine, env), env);
+    },
+  );
 
   it('a field the overlay already patches is edited in place, one line', async () => {
     const dir = checkout();
@@ -164,17 +173,21 @@ describe('planLiveChangeIn: a change for one environment renders the same in eve
       );
   });
 
-  it('an explicit --git-file in the shared base without --git-base is refused, naming the environments and both fixes', async () => {
-    const change = data({ LOG_LEVEL: 'warn' }, { gitFile: `${APP}/base/configmap.yaml`, gitPath: 'data.LOG_LEVEL' });
-    await assert.rejects(
-      planLiveChangeIn(checkout(), PROD, [change], undefined, opts),
-      badInput(
-        /the Git edits for apps\/users-api\/overlays\/prod would also change what dev, staging render \(apps\/users-api\/overlays\/dev, apps\/users-api\/overlays\/staging\), through apps\/users-api\/base\/configmap\.yaml; nothing was changed\. .*--git-file <path> --git-path <yaml\.path>.*say so with --git-base/,
-      ),
-    );
-    const plan = await planLiveChangeIn(checkout(), PROD, [{ ...change, gitScope: 'base' }], undefined, opts);
-    assert.deepEqual(plan.otherEnvs.changed, [DEV, STAGING]);
-  });
+  it(
+    'an explicit --git-file in the shared base without ' +
+      '--git-base is refused, naming the environments and both fixes',
+    async () => {
+      const change = data({ LOG_LEVEL: 'warn' }, { gitFile: `${APP}/base/configmap.yaml`, gitPath: 'data.LOG_LEVEL' });
+      await assert.rejects(
+        planLiveChangeIn(checkout(), PROD, [change], undefined, opts),
+        badInput(
+          /the Git edits for apps\/users-api\/overlays\/prod would also change what dev, staging render \(apps\/users-api\/overlays\/dev, apps\/users-api\/overlays\/staging\), through apps\/users-api\/base\/configmap\.yaml; nothing was changed\. .*--git-file <path> --git-path <yaml\.path>.*say so with --git-base/,
+        ),
+      );
+      const plan = await planLiveChangeIn(checkout(), PROD, [{ ...change, gitScope: 'base' }], undefined, opts);
+      assert.deepEqual(plan.otherEnvs.changed, [DEV, STAGING]);
+    },
+  );
 
   it('renders every environment that pulls the overlay in, and refuses when one of them would change', async () => {
     const dir = checkout();
@@ -219,7 +232,8 @@ describe('planLiveChangeIn on a layout with namePrefix and an intermediate share
     const files: Record<string, string> = {
       'shop/base/kustomization.yaml': 'resources:\n- cm.yaml\n',
       'shop/base/cm.yaml':
-        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-env\ndata:\n  LOG_LEVEL: info # debug only while investigating\n',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-env\n' +
+        'data:\n  LOG_LEVEL: info # debug only while investigating\n',
       'shop/common/kustomization.yaml': 'resources:\n- ../base\n',
       'shop/dev/kustomization.yaml': 'resources:\n- ../common\nnamespace: shop-dev\n',
       'shop/prod/kustomization.yaml':
@@ -234,22 +248,26 @@ describe('planLiveChangeIn on a layout with namePrefix and an intermediate share
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('the new patch names the object as the base does and reaches it through the prefix; dev renders as before', async () => {
-    const devBefore = JSON.stringify(await renderManifests(dir, 'shop/dev'));
-    const change: LiveChange = {
-      object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop-prod', name: 'prod-app-env' },
-      patchType: 'merge',
-      patch: { data: { LOG_LEVEL: 'debug' } },
-    };
-    const plan = await planLiveChangeIn(dir, 'shop/prod', [change], undefined, { defaultNamespace: 'shop-prod' });
-    assert.equal(plan.rendersLive, true);
-    assert.deepEqual(plan.files, ['shop/prod/configmap-app-env-patch.yaml', 'shop/prod/kustomization.yaml']);
-    assert.deepEqual(plan.otherEnvs, { checked: ['shop/dev'], changed: [] });
-    assert.equal(find(await renderManifests(dir, 'shop/prod'), 'ConfigMap', 'prod-app-env').data.LOG_LEVEL, 'debug');
-    assert.equal(JSON.stringify(await renderManifests(dir, 'shop/dev')), devBefore);
-    assert.equal(
-      await readFile(path.join(dir, 'shop/base/cm.yaml'), 'utf8'),
-      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-env\ndata:\n  LOG_LEVEL: info # debug only while investigating\n',
-    );
-  });
+  it(
+    'the new patch names the object as the base does and ' + 'reaches it through the prefix; dev renders as before',
+    async () => {
+      const devBefore = JSON.stringify(await renderManifests(dir, 'shop/dev'));
+      const change: LiveChange = {
+        object: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop-prod', name: 'prod-app-env' },
+        patchType: 'merge',
+        patch: { data: { LOG_LEVEL: 'debug' } },
+      };
+      const plan = await planLiveChangeIn(dir, 'shop/prod', [change], undefined, { defaultNamespace: 'shop-prod' });
+      assert.equal(plan.rendersLive, true);
+      assert.deepEqual(plan.files, ['shop/prod/configmap-app-env-patch.yaml', 'shop/prod/kustomization.yaml']);
+      assert.deepEqual(plan.otherEnvs, { checked: ['shop/dev'], changed: [] });
+      assert.equal(find(await renderManifests(dir, 'shop/prod'), 'ConfigMap', 'prod-app-env').data.LOG_LEVEL, 'debug');
+      assert.equal(JSON.stringify(await renderManifests(dir, 'shop/dev')), devBefore);
+      assert.equal(
+        await readFile(path.join(dir, 'shop/base/cm.yaml'), 'utf8'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-env\n' +
+          'data:\n  LOG_LEVEL: info # debug only while investigating\n',
+      );
+    },
+  );
 });

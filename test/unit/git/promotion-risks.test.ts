@@ -40,7 +40,9 @@ describe('migrationsIn', () => {
       },
       {
         object: 'batch/Job/users-api-prod/users-api-db',
-        why: 'job/users-api-db (Argo CD PreSync hook) looks like a migration by its command "/app/bin/migrate up", and the promotion changed it',
+        why:
+          'job/users-api-db (Argo CD PreSync hook) looks like a migration ' +
+          'by its command "/app/bin/migrate up", and the promotion changed it',
       },
     ]);
   });
@@ -77,12 +79,15 @@ describe('rollbackContractOf', () => {
       from: 'the commit trailer Rollback-Contract',
     });
   });
-  it('ignores the annotation of an object the promotion did not change, and says so of a value it does not know', () => {
-    assert.equal(rollbackContractOf([], after, new Set()), undefined);
-    assert.deepEqual(rollbackContractOf(['never'], [], new Set()), {
-      contract: 'unknown',
-      from: 'the commit trailer Rollback-Contract',
-      value: 'never',
-    });
-  });
+  it(
+    'ignores the annotation of an object the promotion did ' + 'not change, and says so of a value it does not know',
+    () => {
+      assert.equal(rollbackContractOf([], after, new Set()), undefined);
+      assert.deepEqual(rollbackContractOf(['never'], [], new Set()), {
+        contract: 'unknown',
+        from: 'the commit trailer Rollback-Contract',
+        value: 'never',
+      });
+    },
+  );
 });

@@ -9,7 +9,8 @@ describe('push outcomes', () => {
     assert.equal(
       classifyPushError(
         gitError(
-          " ! [rejected]        HEAD -> main (fetch first)\nerror: failed to push some refs to '/x'\nhint: Updates were rejected",
+          ' ! [rejected]        HEAD -> main (fetch first)\n' +
+            "error: failed to push some refs to '/x'\nhint: Updates were rejected",
         ),
       )?.kind,
       'non-fast-forward',
@@ -26,7 +27,8 @@ describe('push outcomes', () => {
     );
     const hook = classifyPushError(
       gitError(
-        "remote: policy: no direct pushes\nTo /srv/config.git\n ! [remote rejected] HEAD -> main (pre-receive hook declined)\nerror: failed to push some refs to '/srv/config.git'",
+        'remote: policy: no direct pushes\nTo /srv/config.git\n ! [remote rejected] HEAD -> ' +
+          "main (pre-receive hook declined)\nerror: failed to push some refs to '/srv/config.git'",
       ),
     );
     assert.equal(hook?.kind, 'refused');
@@ -37,7 +39,8 @@ describe('push outcomes', () => {
     assert.equal(
       classifyPushError(
         gitError(
-          "remote: Permission to acme/config.git denied to bot.\nfatal: unable to access 'https://github.com/acme/config.git/': The requested URL returned error: 403",
+          'remote: Permission to acme/config.git denied to bot.\nfatal: unable to access ' +
+            "'https://github.com/acme/config.git/': The requested URL returned error: 403",
         ),
       )?.kind,
       'refused',
@@ -56,7 +59,8 @@ describe('push outcomes', () => {
 
   it('never repeats credentials from URLs or headers', () => {
     const text =
-      "fatal: unable to access 'https://bot:ghp_s3cr3t@github.com/acme/config.git/': 403\nAuthorization: Basic Ym90OnNlY3JldA==";
+      "fatal: unable to access 'https://bot:ghp_s3cr3t@github.com/acme/config.git/': " +
+      '403\nAuthorization: Basic Ym90OnNlY3JldA==';
     const clean = redactCredentials(text);
     assert.ok(!clean.includes('ghp_s3cr3t') && !clean.includes('Ym90OnNlY3JldA=='), clean);
     assert.match(clean, /https:\/\/\*\*\*@github\.com\/acme\/config\.git/);

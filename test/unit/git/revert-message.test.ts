@@ -21,7 +21,8 @@ describe('revertMessage', () => {
   it('omits an empty reason and an absent incident', () => {
     assert.equal(
       revertMessage({ ...base, reason: '  ' }),
-      `Revert "promote users-api 1.42.0 to prod"\n\nThis reverts commit ${'a'.repeat(40)}.\n\nRewind-Run: rewind/users-api/prod/r1\nRewind-Requested-By: alice\n`,
+      `Revert "promote users-api 1.42.0 to prod"\n\nThis reverts commit ${'a'.repeat(40)}.\n` +
+        `\nRewind-Run: rewind/users-api/prod/r1\nRewind-Requested-By: alice\n`,
     );
   });
 });

@@ -42,12 +42,15 @@ describe('GitSource', () => {
     assert.equal(path.basename(dir), newSha);
   });
 
-  it('a caller that asks while a fetch runs gets a later fetch, so it sees what was pushed before it asked', async () => {
-    const inFlight = source.fetch();
-    const pushed = await repo.commit({ 'app/cm.yaml': 'v: 3\n' }, 'pushed during a fetch');
-    assert.equal(await source.resolve('main'), pushed);
-    await inFlight;
-  });
+  it(
+    'a caller that asks while a fetch runs gets a later ' + 'fetch, so it sees what was pushed before it asked',
+    async () => {
+      const inFlight = source.fetch();
+      const pushed = await repo.commit({ 'app/cm.yaml': 'v: 3\n' }, 'pushed during a fetch');
+      assert.equal(await source.resolve('main'), pushed);
+      await inFlight;
+    },
+  );
 
   it('serves 20 reads at once from one mirror, each tree extracted once', async () => {
     const views = await Promise.all(

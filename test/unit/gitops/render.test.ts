@@ -15,7 +15,8 @@ describe('renderManifests', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'rewind-render-'));
     await write(
       'plain/b.yaml',
-      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n---\n---\n# only a comment\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n---\n---\n' +
+        '# only a comment\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n',
     );
     await write('plain/a.json', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } }));
     await write('plain/sub/c.yml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: c\n  namespace: x\n');
@@ -27,7 +28,8 @@ describe('renderManifests', () => {
     );
     await write(
       'kust/overlay/kustomization.yaml',
-      'namespace: users-api-dev\nresources:\n  - ../base\npatches:\n  - patch: |\n      - op: replace\n        path: /data/DB_HOST\n        value: db-dev.internal\n    target:\n      kind: ConfigMap\n',
+      'namespace: users-api-dev\nresources:\n  - ../base\npatches:\n  - patch: |\n      - op: replace\n' +
+        '        path: /data/DB_HOST\n        value: db-dev.internal\n    target:\n      kind: ConfigMap\n',
     );
     await write('broken/kustomization.yaml', 'resources:\n  - missing.yaml\n');
     await write('bad/x.yaml', 'apiVersion: v1\nkind: ConfigMap\n');

@@ -105,7 +105,8 @@ function edges(): Edge[] {
 }
 
 const show = (e: Edge, why: string) =>
-  `${e.file}:${e.ref.line} imports '${e.ref.specifier}'${e.to ? ` (${e.to})` : ''}${e.ref.typeOnly ? ' [type-only]' : ''}: ${why}`;
+  `${e.file}:${e.ref.line} imports '${e.ref.specifier}'` +
+  `${e.to ? ` (${e.to})` : ''}${e.ref.typeOnly ? ' [type-only]' : ''}: ${why}`;
 
 /** Rule (a): production code does not import the sandbox. */
 export function sandboxViolations(all: Edge[]): string[] {
@@ -125,7 +126,8 @@ export function sandboxViolations(all: Edge[]): string[] {
     .map((e) =>
       show(
         e,
-        "only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the one exception is src/app/main.ts's dynamic import of ../sandbox/main.js)",
+        'only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the ' +
+          "one exception is src/app/main.ts's dynamic import of ../sandbox/main.js)",
       ),
     );
 }
@@ -141,7 +143,8 @@ export function workflowViolations(all: Edge[]): string[] {
           : [
               show(
                 e,
-                `workflow code may import no package but ${WORKFLOW_PACKAGES.join(', ')} (it runs in Temporal's deterministic sandbox)`,
+                `workflow code may import no package but ${WORKFLOW_PACKAGES.join(', ')} (it ` +
+                  `runs in Temporal's deterministic sandbox)`,
               ),
             ];
       }
@@ -152,14 +155,16 @@ export function workflowViolations(all: Edge[]): string[] {
           : [
               show(
                 e,
-                'workflows may import activities only with `import type` (a value import pulls Node code into the workflow bundle)',
+                'workflows may import activities only with `import type` ' +
+                  '(a value import pulls Node code into the workflow bundle)',
               ),
             ];
       if (under(e.to, 'src') && WORKFLOW_SAFE_SRC.includes(e.to)) return [];
       return [
         show(
           e,
-          `workflows may import nothing outside workflows/ but type-only activities/ imports${WORKFLOW_SAFE_SRC.length ? ` and ${WORKFLOW_SAFE_SRC.join(', ')}` : ''}`,
+          `workflows may import nothing outside workflows/ but type-only activities/ ` +
+            `imports${WORKFLOW_SAFE_SRC.length ? ` and ${WORKFLOW_SAFE_SRC.join(', ')}` : ''}`,
         ),
       ];
     });
@@ -172,7 +177,8 @@ export function activityViolations(all: Edge[]): string[] {
     .map((e) =>
       show(
         e,
-        'activities may not import src/app/ or src/sandbox/ (processes and the test world; shared code belongs in src/lib/)',
+        'activities may not import src/app/ or src/sandbox/ (processes ' +
+          'and the test world; shared code belongs in src/lib/)',
       ),
     );
 }
@@ -238,8 +244,12 @@ describe('import rules (docs/architecture.md)', () => {
         e('src/app/main.ts', '../sandbox/main.js'),
       ]),
       [
-        "src/app/serve.ts:3 imports '../sandbox/world/binaries.js' (src/sandbox/world/binaries.ts): only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the one exception is src/app/main.ts's dynamic import of ../sandbox/main.js)",
-        "src/app/main.ts:3 imports '../sandbox/main.js' (src/sandbox/main.ts): only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the one exception is src/app/main.ts's dynamic import of ../sandbox/main.js)",
+        "src/app/serve.ts:3 imports '../sandbox/world/binaries.js' (src/sandbox/world/binaries.ts): " +
+          'only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the ' +
+          "one exception is src/app/main.ts's dynamic import of ../sandbox/main.js)",
+        "src/app/main.ts:3 imports '../sandbox/main.js' (src/sandbox/main.ts): " +
+          'only src/sandbox/, test/, bench/ and scripts/ may import src/sandbox/ (the ' +
+          "one exception is src/app/main.ts's dynamic import of ../sandbox/main.js)",
       ],
     );
     assert.equal(workflowViolations([e('workflows/activities.ts', '../activities/index.js', true)]).length, 0);
@@ -260,7 +270,8 @@ describe('import rules (docs/architecture.md)', () => {
       /^activities\/slack\/index\.ts:3 imports '\.\.\/\.\.\/src\/app\/slack\/app\.js' \(src\/app\/slack\/app\.ts\)/,
     );
     assert.deepEqual(libraryViolations([e('src/lib/runs.ts', '../app/worker.js')]), [
-      "src/lib/runs.ts:3 imports '../app/worker.js' (src/app/worker.ts): src/lib/ may not import src/app/ (a library shared by the processes cannot depend on one of them)",
+      "src/lib/runs.ts:3 imports '../app/worker.js' (src/app/worker.ts): src/lib/ may not " +
+        'import src/app/ (a library shared by the processes cannot depend on one of them)',
     ]);
     assert.deepEqual(libraryViolations([e('src/app/cli/main.ts', '../../lib/runs.js')]), []);
   });

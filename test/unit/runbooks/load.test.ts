@@ -169,7 +169,8 @@ describe('runbook invariants checked at load', () => {
 
   it('an explicit waiver lets one side-effect step run before approval, and says why', () => {
     const waived = runbook(
-      '  - step: refresh\n    with: { beforeApproval: "a refresh only makes the engine read Git sooner" }\n  - step: approve\n  - step: revertPromotion\n',
+      '  - step: refresh\n    with: { beforeApproval: "a refresh only makes the ' +
+        'engine read Git sooner" }\n  - step: approve\n  - step: revertPromotion\n',
     );
     assert.equal(
       parseRunbook(waived, 'x.yaml').steps[0]!.with.beforeApproval,
@@ -223,7 +224,8 @@ describe('runbook invariants checked at load', () => {
 
   it('YAML limits are reported with the file and line', () => {
     const bomb =
-      'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n';
+      'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n' +
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n';
     assert.throws(
       () => parseRunbook(bomb, 'runbooks/bomb.yaml'),
       /^RunbookError: runbooks\/bomb\.yaml:4:\d+: invalid YAML: YAML aliases expand to more than 10000 values/,

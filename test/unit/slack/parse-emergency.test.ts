@@ -30,7 +30,8 @@ describe('parseEmergency: start', () => {
     });
     assert.deepEqual(
       ok(
-        'billing-worker --incident INC-7 --change \u201cdeployment/billing-worker image=ghcr.io/acme/billing-worker:1.42.1\u201d --change "configmap/billing-worker-env A=1 B=2" bad build',
+        'billing-worker --incident INC-7 --change \u201cdeployment/billing-worker ' +
+          'image=ghcr.io/acme/billing-worker:1.42.1\u201d --change "configmap/billing-worker-env A=1 B=2" bad build',
       ),
       {
         kind: 'start',
@@ -45,21 +46,24 @@ describe('parseEmergency: start', () => {
     );
   });
 
-  it('a mistyped environment is refused with "did you mean", never taken into the reason with prod as the target', () => {
-    assert.match(
-      err('users-api prdo --change "configmap/users-api-env A=1" failover'),
-      /app "users-api" has no environment "prdo" \(did you mean "prod"\?\)\. Its environments: dev, staging, prod/,
-    );
-    assert.match(err('users-api stagign --change "configmap/users-api-env A=1" failover'), /did you mean "staging"/);
-    assert.match(
-      err('users-api --change "configmap/users-api-env A=1" bad build'),
-      /no environment "bad".*Name the environment right after the app: users-api <dev\|staging\|prod>/,
-    );
-    assert.match(
-      err('billing-worker prdo --change "configmap/billing-worker-env A=1" failover'),
-      /no environment "prdo" \(did you mean "prod"\?\)/,
-    );
-  });
+  it(
+    'a mistyped environment is refused with "did you mean", ' + 'never taken into the reason with prod as the target',
+    () => {
+      assert.match(
+        err('users-api prdo --change "configmap/users-api-env A=1" failover'),
+        /app "users-api" has no environment "prdo" \(did you mean "prod"\?\)\. Its environments: dev, staging, prod/,
+      );
+      assert.match(err('users-api stagign --change "configmap/users-api-env A=1" failover'), /did you mean "staging"/);
+      assert.match(
+        err('users-api --change "configmap/users-api-env A=1" bad build'),
+        /no environment "bad".*Name the environment right after the app: users-api <dev\|staging\|prod>/,
+      );
+      assert.match(
+        err('billing-worker prdo --change "configmap/billing-worker-env A=1" failover'),
+        /no environment "prdo" \(did you mean "prod"\?\)/,
+      );
+    },
+  );
 
   it('refuses control characters in the reason, the changes and the comment, naming the field', () => {
     assert.match(

@@ -130,21 +130,25 @@ describe('the Roll back button of a failed promotion', () => {
     assert.equal(starts.length, 0);
   });
 
-  it('the message names the promotion, the failed check with numbers, and carries the button unless rewind already rolls back', () => {
-    const target = {
-      app: 'users-api',
-      env: 'staging',
-      owners: [{ handle: 'alice' }],
-      approval: { required: false },
-    } as unknown as TargetSnapshot;
-    const offered = promotionVerdictMessage(failed, target);
-    assert.equal(offered.text, 'users-api/staging degraded after promotion 3f2a9c1 (error rate 4.2% > 1% for 2m)');
-    assert.ok(JSON.stringify(offered.blocks).includes(`"value":"rewind-watch/users-api/staging#${SHA}"`));
-    const auto = promotionVerdictMessage(
-      { ...failed, action: { kind: 'auto-rollback', workflowId: 'rewind/users-api/staging', at: 'x' } },
-      target,
-    );
-    assert.ok(!JSON.stringify(auto.blocks).includes(ROLLBACK_PROMOTION_ACTION));
-    assert.match(JSON.stringify(auto.blocks), /Rolling back automatically/);
-  });
+  it(
+    'the message names the promotion, the failed check with ' +
+      'numbers, and carries the button unless rewind already rolls back',
+    () => {
+      const target = {
+        app: 'users-api',
+        env: 'staging',
+        owners: [{ handle: 'alice' }],
+        approval: { required: false },
+      } as unknown as TargetSnapshot;
+      const offered = promotionVerdictMessage(failed, target);
+      assert.equal(offered.text, 'users-api/staging degraded after promotion 3f2a9c1 (error rate 4.2% > 1% for 2m)');
+      assert.ok(JSON.stringify(offered.blocks).includes(`"value":"rewind-watch/users-api/staging#${SHA}"`));
+      const auto = promotionVerdictMessage(
+        { ...failed, action: { kind: 'auto-rollback', workflowId: 'rewind/users-api/staging', at: 'x' } },
+        target,
+      );
+      assert.ok(!JSON.stringify(auto.blocks).includes(ROLLBACK_PROMOTION_ACTION));
+      assert.match(JSON.stringify(auto.blocks), /Rolling back automatically/);
+    },
+  );
 });

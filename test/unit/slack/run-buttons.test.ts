@@ -78,7 +78,8 @@ describe('run buttons', () => {
     ]);
     assert.equal(
       (rec.responses[0] as { text: string }).text,
-      ':white_check_mark: approved by bob: reverting 3f2a9c1 now (rewind/users-api/prod, requested by alice). The run message shows its progress.',
+      ':white_check_mark: approved by bob: reverting 3f2a9c1 now ' +
+        '(rewind/users-api/prod, requested by alice). The run message shows its progress.',
     );
   });
 
@@ -92,33 +93,36 @@ describe('run buttons', () => {
     assert.match(reply.text, /belongs to an earlier run of users-api\/prod/);
   });
 
-  it("a button carrying the run id decides only that run: the id goes with the decision, another run's is refused", async () => {
-    const current = fakeRun({ runId: 'run-2', slackMessage: { channel: 'C_USERS_API', ts: '100.000200' } });
-    await click(
-      current.rewind,
-      'U_BOB',
-      '100.000200',
-      decisionButtonValue({ workflowId: 'rewind/users-api/prod', runId: 'run-2' }),
-    );
-    assert.deepEqual(current.updates, [
-      {
-        decision: 'approve',
-        by: { handle: 'bob', name: 'Bob Lead', email: 'bob@acme.test', slack: 'U_BOB' },
-        via: 'slack',
-        runId: 'run-2',
-      },
-    ]);
-    // The same message ts (a message updated in place) but the button names the previous run.
-    const stale = fakeRun({ runId: 'run-2', slackMessage: { channel: 'C_USERS_API', ts: '100.000200' } });
-    const rec = await click(stale.rewind, 'U_BOB', '100.000200', 'rewind/users-api/prod#run-1');
-    assert.deepEqual(stale.updates, [], 'no decision sent');
-    assert.match((rec.responses[0] as { text: string }).text, /belongs to an earlier run of users-api\/prod/);
-    assert.deepEqual(
-      parseRunButtonValue('rewind/users-api/prod'),
-      { workflowId: 'rewind/users-api/prod' },
-      'a button posted before run ids still names its workflow',
-    );
-  });
+  it(
+    'a button carrying the run id decides only that run: ' + "the id goes with the decision, another run's is refused",
+    async () => {
+      const current = fakeRun({ runId: 'run-2', slackMessage: { channel: 'C_USERS_API', ts: '100.000200' } });
+      await click(
+        current.rewind,
+        'U_BOB',
+        '100.000200',
+        decisionButtonValue({ workflowId: 'rewind/users-api/prod', runId: 'run-2' }),
+      );
+      assert.deepEqual(current.updates, [
+        {
+          decision: 'approve',
+          by: { handle: 'bob', name: 'Bob Lead', email: 'bob@acme.test', slack: 'U_BOB' },
+          via: 'slack',
+          runId: 'run-2',
+        },
+      ]);
+      // The same message ts (a message updated in place) but the button names the previous run.
+      const stale = fakeRun({ runId: 'run-2', slackMessage: { channel: 'C_USERS_API', ts: '100.000200' } });
+      const rec = await click(stale.rewind, 'U_BOB', '100.000200', 'rewind/users-api/prod#run-1');
+      assert.deepEqual(stale.updates, [], 'no decision sent');
+      assert.match((rec.responses[0] as { text: string }).text, /belongs to an earlier run of users-api\/prod/);
+      assert.deepEqual(
+        parseRunButtonValue('rewind/users-api/prod'),
+        { workflowId: 'rewind/users-api/prod' },
+        'a button posted before run ids still names its workflow',
+      );
+    },
+  );
 
   it('refuses an unknown Slack user without calling Temporal', async () => {
     const { rewind, updates } = fakeRun({});

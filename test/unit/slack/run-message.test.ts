@@ -68,17 +68,21 @@ describe('runMessage for the emergency path', () => {
     );
   });
 
-  it('Approve and Reject carry the run id whose plan the message shows, after the workflow id; Cancel the workflow id', () => {
-    const { blocks } = runMessage({ ...base, runId: 'first-run-id', phase: 'awaiting-approval' }, target);
-    const [approve, reject, cancel] = buttons(blocks);
-    assert.equal(approve!.value, 'rewind/users-api/prod#first-run-id');
-    assert.equal(reject!.value, 'rewind/users-api/prod#first-run-id');
-    assert.equal(cancel!.value, 'rewind/users-api/prod');
-    assert.deepEqual(parseRunButtonValue(approve!.value as string), {
-      workflowId: 'rewind/users-api/prod',
-      runId: 'first-run-id',
-    });
-  });
+  it(
+    'Approve and Reject carry the run id whose plan the message ' +
+      'shows, after the workflow id; Cancel the workflow id',
+    () => {
+      const { blocks } = runMessage({ ...base, runId: 'first-run-id', phase: 'awaiting-approval' }, target);
+      const [approve, reject, cancel] = buttons(blocks);
+      assert.equal(approve!.value, 'rewind/users-api/prod#first-run-id');
+      assert.equal(reject!.value, 'rewind/users-api/prod#first-run-id');
+      assert.equal(cancel!.value, 'rewind/users-api/prod');
+      assert.deepEqual(parseRunButtonValue(approve!.value as string), {
+        workflowId: 'rewind/users-api/prod',
+        runId: 'first-run-id',
+      });
+    },
+  );
 
   it('held-paused: Resolve and Abandon carry the run id; Abandon asks Slack to confirm first; no Cancel', () => {
     const { blocks, text } = runMessage(

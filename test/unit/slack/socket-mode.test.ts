@@ -47,7 +47,9 @@ describe('Socket Mode start errors, as the operator reads them', () => {
 describe('log scrubbing of Socket Mode text', () => {
   it('removes app tokens, bearer values and JSON token fields from free text', () => {
     const line =
-      'Received a message on the WebSocket: {"envelope_id":"e1","payload":{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","user_id":"U_ALICE"}} Bearer xapp-1-A1-2-abc';
+      'Received a message on the WebSocket: ' +
+      '{"envelope_id":"e1","payload":{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","user_id":"U_ALICE"}} ' +
+      'Bearer xapp-1-A1-2-abc';
     const out = scrubSecrets(line);
     assert.ok(!out.includes('Jhj5dZrVaK7ZwHHjRyZWjbDl'));
     assert.ok(!out.includes('xapp-1-A1-2-abc'));

@@ -53,7 +53,9 @@ export function syntheticRun(opts: FixtureOptions = {}): RunTimeline {
         source: 'run',
         runId,
         actor: 'alice',
-        summary: `rollback of users-api/prod requested via slack: ${opts.reason ?? '5xx | <script>alert(1)</script> & "quotes"'}`,
+        summary:
+          `rollback of users-api/prod requested via ` +
+          `slack: ${opts.reason ?? '5xx | <script>alert(1)</script> & "quotes"'}`,
         evidence: { incident: 'INC-42' },
       });
     else if (k === 1)

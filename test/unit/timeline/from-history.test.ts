@@ -175,25 +175,29 @@ describe('timeline from history without a final status', () => {
     );
   });
 
-  it('phases: mitigated at verify-service end, Git and auto-sync still pending; follow-ups name the pause and the expired lease', () => {
-    const doc = assembleDocument([rt], {
-      scope: { kind: 'incident', incidentId: 'INC-7' },
-      now: new Date(T0 + 3_600_000),
-    });
-    assert.ok(validateTimelineDocument(doc).ok);
-    const phase = (k: string) => doc.phases.find((p) => p.key === k)!;
-    assert.equal(phase('mitigated').at, at(40));
-    assert.deepEqual(
-      ['git-converged', 'auto-sync-restored', 'resolved'].map((k) => phase(k).state),
-      ['pending', 'pending', 'pending'],
-    );
-    assert.deepEqual(
-      doc.followUps.map((f) => f.kind),
-      ['auto-sync-paused', 'lease-expired'],
-    );
-    assert.match(
-      doc.followUps[0]!.text,
-      /Auto-sync still paused on users-api\/prod since 2026-03-01 14:00:30 UTC \(argocd argocd\/users-api-prod, 59m 30s ago\)/,
-    );
-  });
+  it(
+    'phases: mitigated at verify-service end, Git and auto-sync ' +
+      'still pending; follow-ups name the pause and the expired lease',
+    () => {
+      const doc = assembleDocument([rt], {
+        scope: { kind: 'incident', incidentId: 'INC-7' },
+        now: new Date(T0 + 3_600_000),
+      });
+      assert.ok(validateTimelineDocument(doc).ok);
+      const phase = (k: string) => doc.phases.find((p) => p.key === k)!;
+      assert.equal(phase('mitigated').at, at(40));
+      assert.deepEqual(
+        ['git-converged', 'auto-sync-restored', 'resolved'].map((k) => phase(k).state),
+        ['pending', 'pending', 'pending'],
+      );
+      assert.deepEqual(
+        doc.followUps.map((f) => f.kind),
+        ['auto-sync-paused', 'lease-expired'],
+      );
+      assert.match(
+        doc.followUps[0]!.text,
+        /Auto-sync still paused on users-api\/prod since 2026-03-01 14:00:30 UTC \(argocd argocd\/users-api-prod, 59m 30s ago\)/,
+      );
+    },
+  );
 });

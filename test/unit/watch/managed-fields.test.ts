@@ -223,31 +223,35 @@ describe('writerOf (recorded from real Argo CD and Flux)', () => {
 });
 
 describe('granular maps owned as themselves', () => {
-  it('"f:data": {} left to a Secret\'s creator does not own a key someone else wrote (recorded from kube-apiserver)', () => {
-    const next = {
-      kind: 'Secret',
-      metadata: {
-        managedFields: [
-          {
-            manager: 'kubectl-create',
-            operation: 'Update',
-            time: '2026-12-01T04:23:16Z',
-            fieldsType: 'FieldsV1',
-            fieldsV1: { 'f:data': {}, 'f:type': {} },
-          },
-          {
-            manager: 'kubectl-edit',
-            operation: 'Update',
-            time: '2026-12-01T04:23:16Z',
-            fieldsType: 'FieldsV1',
-            fieldsV1: { 'f:data': { 'f:password': {} } },
-          },
-        ],
-      },
-      data: { password: 'Yg==' },
-    };
-    assert.equal(ownerOf(next, ['data', 'password'])?.manager, 'kubectl-edit');
-  });
+  it(
+    '"f:data": {} left to a Secret\'s creator does not own ' +
+      'a key someone else wrote (recorded from kube-apiserver)',
+    () => {
+      const next = {
+        kind: 'Secret',
+        metadata: {
+          managedFields: [
+            {
+              manager: 'kubectl-create',
+              operation: 'Update',
+              time: '2026-12-01T04:23:16Z',
+              fieldsType: 'FieldsV1',
+              fieldsV1: { 'f:data': {}, 'f:type': {} },
+            },
+            {
+              manager: 'kubectl-edit',
+              operation: 'Update',
+              time: '2026-12-01T04:23:16Z',
+              fieldsType: 'FieldsV1',
+              fieldsV1: { 'f:data': { 'f:password': {} } },
+            },
+          ],
+        },
+        data: { password: 'Yg==' },
+      };
+      assert.equal(ownerOf(next, ['data', 'password'])?.manager, 'kubectl-edit');
+    },
+  );
   it('an atomic value nobody owns parts of is owned whole', () => {
     const obj = {
       metadata: {

@@ -40,7 +40,8 @@ export function addDecision(
   )
     .option(
       '--run <id>',
-      `the run id you ${decision} (the plan shows it); required without a terminal, where rewind cannot ask you to confirm`,
+      `the run id you ${decision} (the plan shows it); required ` +
+        `without a terminal, where rewind cannot ask you to confirm`,
     )
     .option('--comment <text>', 'recorded on the timeline with the decision')
     .action(async (app: string, o: DecisionOptions) => {
@@ -62,12 +63,15 @@ export function addDecision(
           if (o.run !== undefined) {
             if (o.run !== runId)
               throw new RefusedError(
-                `--run ${shown(o.run, 60)} is not the run waiting on ${target.app}/${target.env}: that is run ${runId} (shown above, requested by ${status.requester}). If you mean it, check its plan above and run: ${again}`,
+                `--run ${shown(o.run, 60)} is not the run waiting on ${target.app}/${target.env}: ` +
+                  `that is run ${runId} (shown above, requested by ${status.requester}). ` +
+                  `If you mean it, check its plan above and run: ${again}`,
                 'bad-input',
               );
           } else if (env.io.ask) {
             const answer = await env.io.ask(
-              `${decision === 'approve' ? 'Approve' : 'Reject'} run ${runId} of ${target.app}/${target.env} as ${who.person.handle}? [y/N] `,
+              `${decision === 'approve' ? 'Approve' : 'Reject'} run ${runId}` +
+                ` of ${target.app}/${target.env} as ${who.person.handle}? [y/N] `,
             );
             if (!/^\s*y(es)?\s*$/i.test(answer)) {
               env.io.err(`Not ${decision === 'approve' ? 'approved' : 'rejected'}: nothing was sent.`);
@@ -75,7 +79,8 @@ export function addDecision(
             }
           } else {
             throw new RefusedError(
-              `rewind ${decision} cannot ask you to confirm here (no terminal). Check the plan above, then name the run: ${again}`,
+              `rewind ${decision} cannot ask you to confirm here (no ` +
+                `terminal). Check the plan above, then name the run: ${again}`,
               'bad-input',
             );
           }
@@ -110,7 +115,8 @@ function refuseUnlessWaiting(status: RunStatus): void {
   // could not be bound to the run.
   if (!status.runId)
     throw new RefusedError(
-      `run ${status.workflowId} does not report its run id (it was started by an older rewind), so a decision cannot be bound to it here; use its Slack message`,
+      `run ${status.workflowId} does not report its run id (it was started by an ` +
+        `older rewind), so a decision cannot be bound to it here; use its Slack message`,
       'bad-input',
     );
 }

@@ -35,7 +35,8 @@ export function addDrills(program: Command, env: CommandEnv): void {
   drills
     .command('apply')
     .description(
-      'make the Temporal Schedules (rewind-drill-<name>) match the drills in rewind.yaml; running it twice changes nothing',
+      'make the Temporal Schedules (rewind-drill-<name>) match ' +
+        'the drills in rewind.yaml; running it twice changes nothing',
     )
     .option('--json', 'print { created, updated, deleted, unchanged } as JSON')
     .action((o: { json?: boolean }) =>
@@ -119,7 +120,8 @@ export function addDrills(program: Command, env: CommandEnv): void {
       async ({ rw }) => {
         const { workflowId } = await (await operations()).abortDrill(rw, name, by);
         env.io.out(
-          `Abort requested for drill ${name} (${workflowId}) by ${by.handle}. Its cleanup runs, then the scorecard says aborted: rewind drills report --since 1h`,
+          `Abort requested for drill ${name} (${workflowId}) by ${by.handle}. Its ` +
+            `cleanup runs, then the scorecard says aborted: rewind drills report --since 1h`,
         );
         return EXIT.ok;
       },
@@ -246,7 +248,8 @@ async function runDrill(
       const started = await runDrillNow(rw, name, by.handle);
       const say = o.json ? io.err : io.out;
       say(
-        `Started drill ${name} (${drill.kind} on ${drillTargetText(drill)}) for ${by.handle}: launcher ${started.workflowId}, drill run ${drillRunId(drill)}.`,
+        `Started drill ${name} (${drill.kind} on ${drillTargetText(drill)}) ` +
+          `for ${by.handle}: launcher ${started.workflowId}, drill run ${drillRunId(drill)}.`,
       );
       if (!o.wait) {
         if (o.json) io.out(JSON.stringify({ workflowId: started.workflowId, drillWorkflowId: drillRunId(drill) }));
@@ -270,7 +273,8 @@ async function runDrill(
         if ((err as Error).name === 'WorkflowFailedError') {
           const cause = (err as Error & { cause?: Error }).cause;
           io.err(
-            `rewind: drill ${name} (${started.workflowId}) ended without a scorecard: ${cause?.message ?? (err as Error).message}`,
+            `rewind: drill ${name} (${started.workflowId}) ended without ` +
+              `a scorecard: ${cause?.message ?? (err as Error).message}`,
           );
           return DRILL_EXIT.failed;
         }

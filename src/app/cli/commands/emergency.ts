@@ -40,18 +40,21 @@ export function addEmergency(program: Command, env: CommandEnv): void {
       .requiredOption('--env <env>', 'environment, e.g. prod')
       .option(
         '--change <change>',
-        'a live change, repeatable: "configmap/NAME KEY=VALUE…", "deployment/NAME image=REF", "deployment/NAME[:CONTAINER] env KEY=VALUE" or "KIND/NAME {json merge patch}"',
+        'a live change, repeatable: "configmap/NAME KEY=VALUE…", "deployment/NAME image=REF", ' +
+          '"deployment/NAME[:CONTAINER] env KEY=VALUE" or "KIND/NAME {json merge patch}"',
         collect,
         [],
       )
       .option('--git-file <path>', 'with one --change: the repo file that holds it in Git, when rewind cannot find it')
       .option(
         '--git-path <yaml.path>',
-        'with --git-file: the dotted YAML path of the field inside that file, e.g. data.DB_HOST or data[app.properties]',
+        'with --git-file: the dotted YAML path of the field inside ' +
+          'that file, e.g. data.DB_HOST or data[app.properties]',
       )
       .option(
         '--git-base',
-        "let the Git edit change other environments too: edit the shared base that defines a field instead of patching it in this environment's overlay (the plan lists the environments that change)",
+        'let the Git edit change other environments too: edit the shared base that defines a field ' +
+          "instead of patching it in this environment's overlay (the plan lists the environments that change)",
       )
       .requiredOption('--reason <text>', 'why: goes into the Git commit and the timeline')
       .option('--incident <id>', 'incident id for the commit trailer and the timeline')

@@ -24,7 +24,8 @@ interface HoldOptions {
 
 /** What abandon does, said before it is done and whenever --confirm is missing. */
 export const abandonWarning = (typedApp: string, typedEnv: string, app = escaped(typedApp), env = escaped(typedEnv)) =>
-  `abandon resumes auto-sync of ${app}/${env} now and lets Git win: the engine undoes the live change. If that is what you want, run: rewind abandon ${app} --env ${env} --confirm\n` +
+  `abandon resumes auto-sync of ${app}/${env} now and lets Git win: the engine undoes the ` +
+  `live change. If that is what you want, run: rewind abandon ${app} --env ${env} --confirm\n` +
   `If the fix is in Git, run instead: rewind resolve ${app} --env ${env}`;
 
 export function addHold(program: Command, env: CommandEnv, kind: 'resolve' | 'abandon', description: string): void {
@@ -91,7 +92,8 @@ function outcomeText(o: HoldOutcome): string[] {
       ];
     case 'pending':
       return [
-        `${o.status.workflowId} took the request but has not finished it yet (${o.status.phase}). Follow it with: rewind status ${o.status.app}`,
+        `${o.status.workflowId} took the request but has not finished it yet ` +
+          `(${o.status.phase}). Follow it with: rewind status ${o.status.app}`,
       ];
   }
 }

@@ -27,7 +27,8 @@ export function addStatus(program: Command, env: CommandEnv): void {
         (cfg) => {
           if (app !== undefined && !own(cfg.apps, app))
             throw new RefusedError(
-              `unknown app ${shown(app, 40)}${didYouMean(app, Object.keys(cfg.apps))}. Known apps: ${Object.keys(cfg.apps).join(', ')}`,
+              `unknown app ${shown(app, 40)}${didYouMean(app, Object.keys(cfg.apps))}. ` +
+                `Known apps: ${Object.keys(cfg.apps).join(', ')}`,
               'unknown-target',
             );
         },

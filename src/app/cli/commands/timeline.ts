@@ -64,7 +64,8 @@ export function addTimeline(program: Command, env: CommandEnv): void {
           if (o.out) {
             await writeFile(o.out, text);
             env.io.err(
-              `Wrote the ${format} timeline of ${doc.title} to ${o.out} (${doc.events.length} events, ${doc.runs.length} run(s)).`,
+              `Wrote the ${format} timeline of ${doc.title} to ${o.out}` +
+                ` (${doc.events.length} events, ${doc.runs.length} run(s)).`,
             );
           } else {
             env.io.out(text.trimEnd());

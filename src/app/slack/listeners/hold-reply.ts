@@ -8,8 +8,14 @@ export function holdReplyText(o: HoldOutcome, workflowId: string): string {
     case 'abandoned':
       return `:leftwards_arrow_with_hook: ${o.status.result ?? `Abandoned \`${workflowId}\`.`}`;
     case 'still-held':
-      return `:no_entry: Not resolved: Git does not hold the live change yet (${o.why}). Auto-sync stays paused. Commit the change to Git, then resolve again; or abandon to let Git win.`;
+      return (
+        `:no_entry: Not resolved: Git does not hold the live change yet (${o.why}). Auto-sync ` +
+        `stays paused. Commit the change to Git, then resolve again; or abandon to let Git win.`
+      );
     case 'pending':
-      return `:hourglass_flowing_sand: \`${workflowId}\` took the request but has not finished it yet (${o.status.phase}); the run message shows the outcome.`;
+      return (
+        `:hourglass_flowing_sand: \`${workflowId}\` took the request but has not ` +
+        `finished it yet (${o.status.phase}); the run message shows the outcome.`
+      );
   }
 }

@@ -14,6 +14,9 @@ export function slackIdentity(cfg: RewindConfig, slackUserId: string | undefined
   if (person) return { ok: true, person };
   return {
     ok: false,
-    error: `Your Slack user (${slackUserId}) is not a person in rewind.yaml, so rewind cannot tell who you are. Ask a rewind admin to add \`slack: ${slackUserId}\` to your entry under people: (with your name and email for the Git author).`,
+    error:
+      `Your Slack user (${slackUserId}) is not a person in rewind.yaml, so rewind ` +
+      `cannot tell who you are. Ask a rewind admin to add \`slack: ${slackUserId}\` ` +
+      `to your entry under people: (with your name and email for the Git author).`,
   };
 }

@@ -30,7 +30,9 @@ export async function replyWithError(
       { err: { name: e.name, message: scrubSecrets(e.message), stack: e.stack && scrubSecrets(e.stack) }, workflowId },
       `${what} failed`,
     );
-    text = `:warning: Sorry, ${what} failed unexpectedly${workflowId ? ` (run ${workflowId})` : ''}. The error was logged; try again, or use the CLI (\`rewind status\`).`;
+    text =
+      `:warning: Sorry, ${what} failed unexpectedly${workflowId ? ` (run ${workflowId})` : ''}. ` +
+      `The error was logged; try again, or use the CLI (\`rewind status\`).`;
   }
   await safeRespond(deps, respond, ephemeral(text));
 }

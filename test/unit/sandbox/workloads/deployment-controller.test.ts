@@ -133,34 +133,41 @@ describe('deployment controller + kubelets', () => {
     ]);
   });
 
-  it('crash-looping new pods: old pods stay, Available True; ProgressDeadlineExceeded after the deadline without progress', () => {
-    const c = rolledOut();
-    c.run(2);
-    c.faults = [{ name: 'bad tag', image: 'ghcr.io/acme/web:1.1.0', message: 'panic: assignment to entry in nil map' }];
-    c.image('ghcr.io/acme/web:1.1.0');
-    const rs = rsOf(c);
-    c.run(20); // last progress at 3.25 s (the new pod counted): deadline passes at 23 s (whole seconds)
-    assert.deepEqual(c.status, {
-      observedGeneration: 2,
-      replicas: 4,
-      updatedReplicas: 1,
-      readyReplicas: 3,
-      availableReplicas: 3,
-      unavailableReplicas: 1,
-      conditions: [available(1), progressing(rs, 3, 0)],
-    });
-    c.run(0.25);
-    assert.deepEqual(c.status.conditions, [available(1), timedOut(rs, 23)]);
-    const pod = c.model!.replicaSets.find((x) => x.name === rs)!.pods[0]!;
-    assert.deepEqual(
-      c.eventLines('kubelet'),
-      [4, 5, 7, 11, 19].map(
-        () =>
-          `BackOff: Back-off restarting failed container web in pod ${pod.name}: panic: assignment to entry in nil map`,
-      ),
-    );
-    assert.equal(pod.restartCount, 4);
-  });
+  it(
+    'crash-looping new pods: old pods stay, Available True; ' +
+      'ProgressDeadlineExceeded after the deadline without progress',
+    () => {
+      const c = rolledOut();
+      c.run(2);
+      c.faults = [
+        { name: 'bad tag', image: 'ghcr.io/acme/web:1.1.0', message: 'panic: assignment to entry in nil map' },
+      ];
+      c.image('ghcr.io/acme/web:1.1.0');
+      const rs = rsOf(c);
+      c.run(20); // last progress at 3.25 s (the new pod counted): deadline passes at 23 s (whole seconds)
+      assert.deepEqual(c.status, {
+        observedGeneration: 2,
+        replicas: 4,
+        updatedReplicas: 1,
+        readyReplicas: 3,
+        availableReplicas: 3,
+        unavailableReplicas: 1,
+        conditions: [available(1), progressing(rs, 3, 0)],
+      });
+      c.run(0.25);
+      assert.deepEqual(c.status.conditions, [available(1), timedOut(rs, 23)]);
+      const pod = c.model!.replicaSets.find((x) => x.name === rs)!.pods[0]!;
+      assert.deepEqual(
+        c.eventLines('kubelet'),
+        [4, 5, 7, 11, 19].map(
+          () =>
+            `BackOff: Back-off restarting failed container web in ` +
+            `pod ${pod.name}: panic: assignment to entry in nil map`,
+        ),
+      );
+      assert.equal(pod.restartCount, 4);
+    },
+  );
 
   it('recovery after the deadline: the ConfigMap fix reaches the pods at their next crash restart', () => {
     const c = new FakeDeployment(fixture('web-rolling'));
@@ -241,70 +248,79 @@ describe('deployment controller + kubelets', () => {
     assert.deepEqual(c.status.conditions, [available(1), timedOut(rs, 81)]);
   });
 
-  it('crash after ready: the rollout completes, then Available goes False while Progressing stays NewReplicaSetAvailable', () => {
-    const c = new FakeDeployment(fixture('web-rolling'));
-    c.faults = [
-      {
-        name: 'primary',
-        env: { name: 'DB_HOST', mustEqual: 'db-prod.internal' },
-        crashAfterReadyMs: 4000,
-        message: 'panic: dial tcp: connection refused',
-      },
-    ];
-    c.configMaps.get('web-env')!['DB_HOST'] = 'db-staging.internal';
-    const rs = rsOf(c);
-    c.run(4.75);
-    assert.deepEqual(c.status, {
-      observedGeneration: 1,
-      replicas: 3,
-      updatedReplicas: 3,
-      readyReplicas: 3,
-      availableReplicas: 3,
-      conditions: [available(1), progressed(rs, 1, 0)],
-    });
-    c.run(0.25);
-    assert.deepEqual(c.status, {
-      observedGeneration: 1,
-      replicas: 3,
-      updatedReplicas: 3,
-      unavailableReplicas: 3,
-      conditions: [progressed(rs, 1, 0), unavailable(5)],
-    });
-    c.run(60); // far past the 20 s deadline: a complete rollout is not judged against it
-    assert.equal(c.condition('Progressing')?.reason, 'NewReplicaSetAvailable');
-    assert.equal(
-      c.eventLines('kubelet')[0],
-      `BackOff: Back-off restarting failed container web in pod ${c.model!.replicaSets[0]!.pods[0]!.name}: panic: dial tcp: connection refused`,
-    );
-  });
+  it(
+    'crash after ready: the rollout completes, then Available ' +
+      'goes False while Progressing stays NewReplicaSetAvailable',
+    () => {
+      const c = new FakeDeployment(fixture('web-rolling'));
+      c.faults = [
+        {
+          name: 'primary',
+          env: { name: 'DB_HOST', mustEqual: 'db-prod.internal' },
+          crashAfterReadyMs: 4000,
+          message: 'panic: dial tcp: connection refused',
+        },
+      ];
+      c.configMaps.get('web-env')!['DB_HOST'] = 'db-staging.internal';
+      const rs = rsOf(c);
+      c.run(4.75);
+      assert.deepEqual(c.status, {
+        observedGeneration: 1,
+        replicas: 3,
+        updatedReplicas: 3,
+        readyReplicas: 3,
+        availableReplicas: 3,
+        conditions: [available(1), progressed(rs, 1, 0)],
+      });
+      c.run(0.25);
+      assert.deepEqual(c.status, {
+        observedGeneration: 1,
+        replicas: 3,
+        updatedReplicas: 3,
+        unavailableReplicas: 3,
+        conditions: [progressed(rs, 1, 0), unavailable(5)],
+      });
+      c.run(60); // far past the 20 s deadline: a complete rollout is not judged against it
+      assert.equal(c.condition('Progressing')?.reason, 'NewReplicaSetAvailable');
+      assert.equal(
+        c.eventLines('kubelet')[0],
+        `BackOff: Back-off restarting failed container web in ` +
+          `pod ${c.model!.replicaSets[0]!.pods[0]!.name}: panic: dial tcp: connection refused`,
+      );
+    },
+  );
 
-  it('rollback to the previous template re-adopts that ReplicaSet and its pods (env snapshots, readiness), revision 3', () => {
-    const c = rolledOut();
-    const good = rsOf(c);
-    const goodPods = c.model!.replicaSets[0]!.pods.map((p) => ({ ...p }));
-    c.faults = [{ name: 'bad tag', image: 'ghcr.io/acme/web:1.1.0', message: 'panic' }];
-    c.configMaps.get('web-env')!['LOG_LEVEL'] = 'debug';
-    c.image('ghcr.io/acme/web:1.1.0');
-    const bad = rsOf(c);
-    c.run(30);
-    assert.equal(c.condition('Progressing')?.reason, 'ProgressDeadlineExceeded');
-    c.image('ghcr.io/acme/web:1.0.0');
-    c.run(0);
-    assert.deepEqual(c.replicaSets(), [`${good}:3`, `${bad}:0`]);
-    assert.deepEqual(c.model!.replicaSets[0]!.pods, goodPods, 'the same pods, still reading LOG_LEVEL=info');
-    assert.deepEqual(c.status.conditions, [available(1), progressing(good, 31, 31)]);
-    c.run(0.25);
-    assert.deepEqual(c.status, {
-      observedGeneration: 3,
-      replicas: 3,
-      updatedReplicas: 3,
-      readyReplicas: 3,
-      availableReplicas: 3,
-      conditions: [available(1), progressed(good, 31, 31)],
-    });
-    assert.equal(c.d.metadata.annotations?.['deployment.kubernetes.io/revision'], '3');
-    assert.equal(c.eventLines().at(-1), `ScalingReplicaSet: Scaled down replica set ${bad} from 1 to 0`);
-  });
+  it(
+    'rollback to the previous template re-adopts that ReplicaSet ' +
+      'and its pods (env snapshots, readiness), revision 3',
+    () => {
+      const c = rolledOut();
+      const good = rsOf(c);
+      const goodPods = c.model!.replicaSets[0]!.pods.map((p) => ({ ...p }));
+      c.faults = [{ name: 'bad tag', image: 'ghcr.io/acme/web:1.1.0', message: 'panic' }];
+      c.configMaps.get('web-env')!['LOG_LEVEL'] = 'debug';
+      c.image('ghcr.io/acme/web:1.1.0');
+      const bad = rsOf(c);
+      c.run(30);
+      assert.equal(c.condition('Progressing')?.reason, 'ProgressDeadlineExceeded');
+      c.image('ghcr.io/acme/web:1.0.0');
+      c.run(0);
+      assert.deepEqual(c.replicaSets(), [`${good}:3`, `${bad}:0`]);
+      assert.deepEqual(c.model!.replicaSets[0]!.pods, goodPods, 'the same pods, still reading LOG_LEVEL=info');
+      assert.deepEqual(c.status.conditions, [available(1), progressing(good, 31, 31)]);
+      c.run(0.25);
+      assert.deepEqual(c.status, {
+        observedGeneration: 3,
+        replicas: 3,
+        updatedReplicas: 3,
+        readyReplicas: 3,
+        availableReplicas: 3,
+        conditions: [available(1), progressed(good, 31, 31)],
+      });
+      assert.equal(c.d.metadata.annotations?.['deployment.kubernetes.io/revision'], '3');
+      assert.equal(c.eventLines().at(-1), `ScalingReplicaSet: Scaled down replica set ${bad} from 1 to 0`);
+    },
+  );
 
   it('scaling adds or removes pods in the same ReplicaSet; the rollout verdict is left alone', () => {
     const c = rolledOut();
@@ -343,34 +359,44 @@ describe('deployment controller + kubelets', () => {
     ]);
   });
 
-  it('paused: Progressing Unknown DeploymentPaused, no new ReplicaSet for a new template; resumed: DeploymentResumed, then the rollout', () => {
-    const c = rolledOut();
-    const old = rsOf(c);
-    c.edit((s) => {
-      s.paused = true;
-    });
-    c.run(0);
-    assert.deepEqual(c.status.conditions, [
-      available(1),
-      cond('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused', 1, 1),
-    ]);
-    c.image('ghcr.io/acme/web:2.0.0');
-    c.run(5);
-    assert.deepEqual(c.counters(), { replicas: 3, updated: undefined, ready: 3, available: 3, unavailable: undefined });
-    assert.equal(c.status.observedGeneration, 3);
-    assert.deepEqual(c.replicaSets(), [`${old}:3`]);
-    c.edit((s) => {
-      s.paused = false;
-    });
-    c.run(0);
-    // Resumed (Unknown DeploymentResumed), then the new ReplicaSet in the same sync: a new transition.
-    assert.deepEqual(
-      c.status.conditions?.[1],
-      cond('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${rsOf(c)}"`, 6, 6),
-    );
-    c.run(5);
-    assert.equal(c.condition('Progressing')?.reason, 'NewReplicaSetAvailable');
-  });
+  it(
+    'paused: Progressing Unknown DeploymentPaused, no new ReplicaSet ' +
+      'for a new template; resumed: DeploymentResumed, then the rollout',
+    () => {
+      const c = rolledOut();
+      const old = rsOf(c);
+      c.edit((s) => {
+        s.paused = true;
+      });
+      c.run(0);
+      assert.deepEqual(c.status.conditions, [
+        available(1),
+        cond('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused', 1, 1),
+      ]);
+      c.image('ghcr.io/acme/web:2.0.0');
+      c.run(5);
+      assert.deepEqual(c.counters(), {
+        replicas: 3,
+        updated: undefined,
+        ready: 3,
+        available: 3,
+        unavailable: undefined,
+      });
+      assert.equal(c.status.observedGeneration, 3);
+      assert.deepEqual(c.replicaSets(), [`${old}:3`]);
+      c.edit((s) => {
+        s.paused = false;
+      });
+      c.run(0);
+      // Resumed (Unknown DeploymentResumed), then the new ReplicaSet in the same sync: a new transition.
+      assert.deepEqual(
+        c.status.conditions?.[1],
+        cond('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${rsOf(c)}"`, 6, 6),
+      );
+      c.run(5);
+      assert.equal(c.condition('Progressing')?.reason, 'NewReplicaSetAvailable');
+    },
+  );
 
   it('Recreate: every old pod goes first, then the new ReplicaSet comes up', () => {
     const c = new FakeDeployment(fixture('web-recreate'));
@@ -419,33 +445,45 @@ describe('deployment controller + kubelets', () => {
     assert.equal(c.condition('Progressing')?.reason, 'NewReplicaSetAvailable');
   });
 
-  it('Secret-based env: secretRef with prefix and secretKeyRef; a fixed Secret heals the pod at its next restart', () => {
-    const c = new FakeDeployment(fixture('web-secret-env'));
-    c.faults = [
-      {
-        name: 'default password',
-        env: { name: 'DB_PASSWORD', mustNotEqual: 'changeme' },
-        message: 'refusing the default password',
-      },
-    ];
-    c.run(3);
-    const pod = () => c.model!.replicaSets[0]!.pods[0]!;
-    assert.deepEqual(pod().env, [
-      { DB_password: 'changeme', DB_user: 'web', DB_PASSWORD: 'changeme', DSN: 'postgres://web@db-prod.internal' },
-    ]);
-    assert.deepEqual(c.counters(), { replicas: 1, updated: 1, ready: undefined, available: undefined, unavailable: 1 });
-    c.secrets.set('web-db', { password: 's3cret', user: 'web' });
-    c.run(1);
-    assert.equal(c.status.availableReplicas, 1);
-    assert.deepEqual([pod().restartCount, pod().env[0]!['DB_PASSWORD']], [2, 's3cret']);
-  });
+  it(
+    'Secret-based env: secretRef with prefix and secretKeyRef; ' + 'a fixed Secret heals the pod at its next restart',
+    () => {
+      const c = new FakeDeployment(fixture('web-secret-env'));
+      c.faults = [
+        {
+          name: 'default password',
+          env: { name: 'DB_PASSWORD', mustNotEqual: 'changeme' },
+          message: 'refusing the default password',
+        },
+      ];
+      c.run(3);
+      const pod = () => c.model!.replicaSets[0]!.pods[0]!;
+      assert.deepEqual(pod().env, [
+        { DB_password: 'changeme', DB_user: 'web', DB_PASSWORD: 'changeme', DSN: 'postgres://web@db-prod.internal' },
+      ]);
+      assert.deepEqual(c.counters(), {
+        replicas: 1,
+        updated: 1,
+        ready: undefined,
+        available: undefined,
+        unavailable: 1,
+      });
+      c.secrets.set('web-db', { password: 's3cret', user: 'web' });
+      c.run(1);
+      assert.equal(c.status.availableReplicas, 1);
+      assert.deepEqual([pod().restartCount, pod().env[0]!['DB_PASSWORD']], [2, 's3cret']);
+    },
+  );
 
-  it('adopts a finished rollout it sees for the first time (the simulator restarted) without restarting its pods', () => {
-    const c = rolledOut();
-    const status = c.status;
-    c.model = undefined;
-    c.run(0);
-    assert.deepEqual(c.status, status);
-    assert.deepEqual(c.eventLines(), [`ScalingReplicaSet: Scaled up replica set ${rsOf(c)} from 0 to 3`]);
-  });
+  it(
+    'adopts a finished rollout it sees for the first time ' + '(the simulator restarted) without restarting its pods',
+    () => {
+      const c = rolledOut();
+      const status = c.status;
+      c.model = undefined;
+      c.run(0);
+      assert.deepEqual(c.status, status);
+      assert.deepEqual(c.eventLines(), [`ScalingReplicaSet: Scaled up replica set ${rsOf(c)} from 0 to 3`]);
+    },
+  );
 });

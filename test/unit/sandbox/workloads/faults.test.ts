@@ -49,13 +49,17 @@ describe('fault rules', () => {
     );
   });
 
-  it('env is judged on the containers that define it: a sidecar without it does not fail, the one with a wrong value is blamed', () => {
-    assert.equal(matchFault(pod('x', [{ DB_HOST: 'db-prod.internal' }, {}]), [needsPrimary]), undefined);
-    assert.deepEqual(
-      matchFault(pod('x', [{ DB_HOST: 'db-prod.internal' }, { DB_HOST: 'localhost' }]), [needsPrimary])?.container,
-      'sidecar-1',
-    );
-  });
+  it(
+    'env is judged on the containers that define it: a sidecar ' +
+      'without it does not fail, the one with a wrong value is blamed',
+    () => {
+      assert.equal(matchFault(pod('x', [{ DB_HOST: 'db-prod.internal' }, {}]), [needsPrimary]), undefined);
+      assert.deepEqual(
+        matchFault(pod('x', [{ DB_HOST: 'db-prod.internal' }, { DB_HOST: 'localhost' }]), [needsPrimary])?.container,
+        'sidecar-1',
+      );
+    },
+  );
 
   it('a rule naming a Deployment never matches Job pods, and the other way round', () => {
     const job = pod('x', [{}], { kind: 'Job', name: 'users-api' });

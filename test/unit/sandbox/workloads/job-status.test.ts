@@ -40,48 +40,52 @@ describe('Jobs (job controller + kubelets)', () => {
     assert.equal(j.events.length, 2, 'a finished Job is left alone');
   });
 
-  it('a failing Job: pods fail, replacements after back-off, Failed BackoffLimitExceeded once failures exceed backoffLimit (2)', () => {
-    const j = new FakeJob(fixture('migrate-job'));
-    j.faults = [
-      {
-        name: 'schema',
-        job: 'migrate',
-        env: { name: 'DB_HOST', mustEqual: 'db-prod-2.internal' },
-        message: 'relation "users" does not exist',
-      },
-    ];
-    j.run(1);
-    assert.deepEqual(j.job.status, { ...running, failed: 1 });
-    j.run(1);
-    assert.deepEqual(j.job.status, { ...running, active: 1, failed: 1 }, 'replacement after 1 s (10 s × 0.1)');
-    j.run(4);
-    const failed = {
-      type: 'Failed',
-      status: 'True',
-      lastProbeTime: at(6),
-      lastTransitionTime: at(6),
-      reason: 'BackoffLimitExceeded',
-      message: 'Job has reached the specified backoff limit',
-    };
-    assert.deepEqual(j.job.status, {
-      ...running,
-      failed: 3,
-      conditions: [{ ...failed, type: 'FailureTarget' }, failed],
-    });
-    assert.deepEqual(
-      j.eventLines(),
-      [1, 2, 3]
-        .flatMap((n) => [
-          `SuccessfulCreate: Created pod: ${podName('migrate', n)}`,
-          `Failed: Error: container migrate in pod ${podName('migrate', n)} exited: relation "users" does not exist`,
-        ])
-        .concat('BackoffLimitExceeded: Job has reached the specified backoff limit'),
-    );
-    assert.deepEqual(
-      j.events.filter((e) => e.reason === 'Failed').map((e) => e.source),
-      ['kubelet', 'kubelet', 'kubelet'],
-    );
-  });
+  it(
+    'a failing Job: pods fail, replacements after back-off, Failed ' +
+      'BackoffLimitExceeded once failures exceed backoffLimit (2)',
+    () => {
+      const j = new FakeJob(fixture('migrate-job'));
+      j.faults = [
+        {
+          name: 'schema',
+          job: 'migrate',
+          env: { name: 'DB_HOST', mustEqual: 'db-prod-2.internal' },
+          message: 'relation "users" does not exist',
+        },
+      ];
+      j.run(1);
+      assert.deepEqual(j.job.status, { ...running, failed: 1 });
+      j.run(1);
+      assert.deepEqual(j.job.status, { ...running, active: 1, failed: 1 }, 'replacement after 1 s (10 s × 0.1)');
+      j.run(4);
+      const failed = {
+        type: 'Failed',
+        status: 'True',
+        lastProbeTime: at(6),
+        lastTransitionTime: at(6),
+        reason: 'BackoffLimitExceeded',
+        message: 'Job has reached the specified backoff limit',
+      };
+      assert.deepEqual(j.job.status, {
+        ...running,
+        failed: 3,
+        conditions: [{ ...failed, type: 'FailureTarget' }, failed],
+      });
+      assert.deepEqual(
+        j.eventLines(),
+        [1, 2, 3]
+          .flatMap((n) => [
+            `SuccessfulCreate: Created pod: ${podName('migrate', n)}`,
+            `Failed: Error: container migrate in pod ${podName('migrate', n)} exited: relation "users" does not exist`,
+          ])
+          .concat('BackoffLimitExceeded: Job has reached the specified backoff limit'),
+      );
+      assert.deepEqual(
+        j.events.filter((e) => e.reason === 'Failed').map((e) => e.source),
+        ['kubelet', 'kubelet', 'kubelet'],
+      );
+    },
+  );
 
   it('activeDeadlineSeconds fails a Job that runs too long', () => {
     const j = new FakeJob(fixture('migrate-job'));

@@ -76,21 +76,25 @@ describe('pods (the kubelet)', () => {
     );
   });
 
-  it('a matching pod crash-loops with back-off 10 s, 20 s, 40 s…; each restart re-reads env; a fixed value heals it at the next restart', () => {
-    const bad = kubelet({ DB_HOST: 'db-staging.internal' }, [needsPrimary]);
-    let { pod, events } = runTo(newPod('web-1', 0, bad), 60_000, bad);
-    // Crashes at 1 s (start), restarts at 11 s, 31 s: back-off 10 s then 20 s; next at 71 s.
-    assert.deepEqual(events, ['1s BackOff', '11s BackOff', '31s BackOff']);
-    assert.deepEqual([pod.phase, pod.restartCount, pod.startAt, pod.readyAt], ['BackOff', 2, 71_000, undefined]);
-    const good = kubelet({ DB_HOST: 'db-prod.internal' }, [needsPrimary]);
-    ({ pod } = runTo(pod, 70_000, good, 61_000));
-    assert.equal(pod.phase, 'BackOff', 'the fix waits for the restart');
-    ({ pod } = runTo(pod, 71_000, good, 71_000));
-    assert.deepEqual(
-      [pod.phase, pod.restartCount, pod.readyAt, pod.env],
-      ['Running', 3, 71_000, [{ DB_HOST: 'db-prod.internal' }]],
-    );
-  });
+  it(
+    'a matching pod crash-loops with back-off 10 s, 20 s, 40 s…; each ' +
+      'restart re-reads env; a fixed value heals it at the next restart',
+    () => {
+      const bad = kubelet({ DB_HOST: 'db-staging.internal' }, [needsPrimary]);
+      let { pod, events } = runTo(newPod('web-1', 0, bad), 60_000, bad);
+      // Crashes at 1 s (start), restarts at 11 s, 31 s: back-off 10 s then 20 s; next at 71 s.
+      assert.deepEqual(events, ['1s BackOff', '11s BackOff', '31s BackOff']);
+      assert.deepEqual([pod.phase, pod.restartCount, pod.startAt, pod.readyAt], ['BackOff', 2, 71_000, undefined]);
+      const good = kubelet({ DB_HOST: 'db-prod.internal' }, [needsPrimary]);
+      ({ pod } = runTo(pod, 70_000, good, 61_000));
+      assert.equal(pod.phase, 'BackOff', 'the fix waits for the restart');
+      ({ pod } = runTo(pod, 71_000, good, 71_000));
+      assert.deepEqual(
+        [pod.phase, pod.restartCount, pod.readyAt, pod.env],
+        ['Running', 3, 71_000, [{ DB_HOST: 'db-prod.internal' }]],
+      );
+    },
+  );
 
   it("the BackOff event names the container, the pod and the rule's message", () => {
     const bad = kubelet({ DB_HOST: 'x' }, [needsPrimary]);
@@ -133,18 +137,22 @@ describe('pods (the kubelet)', () => {
     );
   });
 
-  it("a rule that starts matching a running pod's snapshot crashes it (the world changed); removing it before the crash spares it", () => {
-    const ok = kubelet({ DB_HOST: 'db-prod.internal' });
-    const running = advancePod(newPod('web-1', 0, ok), spec, ok, 1000).pod;
-    const moved = kubelet({ DB_HOST: 'db-prod.internal' }, [
-      { name: 'moved', env: { name: 'DB_HOST', mustEqual: 'db-prod-2.internal' }, message: 'read-only' },
-    ]);
-    assert.equal(advancePod(running, spec, moved, 20_000).pod.phase, 'BackOff');
-    const later = kubelet({}, [{ name: 'db', crashAfterReadyMs: 30_000, message: 'x' }]);
-    const doomed = advancePod(running, spec, later, 2000).pod;
-    assert.equal(doomed.crashAt, 31_000);
-    assert.equal(advancePod(doomed, spec, ok, 3000).pod.crashAt, undefined);
-  });
+  it(
+    "a rule that starts matching a running pod's snapshot crashes " +
+      'it (the world changed); removing it before the crash spares it',
+    () => {
+      const ok = kubelet({ DB_HOST: 'db-prod.internal' });
+      const running = advancePod(newPod('web-1', 0, ok), spec, ok, 1000).pod;
+      const moved = kubelet({ DB_HOST: 'db-prod.internal' }, [
+        { name: 'moved', env: { name: 'DB_HOST', mustEqual: 'db-prod-2.internal' }, message: 'read-only' },
+      ]);
+      assert.equal(advancePod(running, spec, moved, 20_000).pod.phase, 'BackOff');
+      const later = kubelet({}, [{ name: 'db', crashAfterReadyMs: 30_000, message: 'x' }]);
+      const doomed = advancePod(running, spec, later, 2000).pod;
+      assert.equal(doomed.crashAt, 31_000);
+      assert.equal(advancePod(doomed, spec, ok, 3000).pod.crashAt, undefined);
+    },
+  );
 
   it('a missing ConfigMap keeps the container from starting (CreateContainerConfigError) until it exists', () => {
     const none = kubelet(undefined);

@@ -39,4 +39,5 @@ export function abortDrillAction(deps: ListenerDeps) {
 }
 
 export const abortedText = (name: string, workflowId: string): string =>
-  `:octagonal_sign: Abort requested for drill *${name}* (\`${workflowId}\`). Its cleanup runs, then the scorecard (outcome aborted) is posted to the drill's channel.`;
+  `:octagonal_sign: Abort requested for drill *${name}* (\`${workflowId}\`). Its ` +
+  `cleanup runs, then the scorecard (outcome aborted) is posted to the drill's channel.`;

@@ -58,7 +58,8 @@ export const rollbackPromotionAction =
       const v = await verdictOf(deps, app, env, promotion);
       if (v?.state === 'superseded')
         throw new RefusedError(
-          `The verdict on ${promotion.slice(0, 7)} was dropped: ${v.message}. Roll back with /rollback ${app} ${env} if it is still needed.`,
+          `The verdict on ${promotion.slice(0, 7)} was dropped: ${v.message}. ` +
+            `Roll back with /rollback ${app} ${env} if it is still needed.`,
           'busy',
         );
       const trigger: PromotionTrigger | undefined =
@@ -91,7 +92,10 @@ export const rollbackPromotionAction =
         deps,
         respond,
         ephemeral(
-          `:rewind: Started run \`${started.workflowId}\` to roll back \`${promotion.slice(0, 7)}\` of *${app}/${env}*. The plan will appear in ${started.target.channel ? `<#${started.target.channel}>` : 'no channel'}${link ? `; <${link}|in Temporal>` : ''}.`,
+          `:rewind: Started run \`${started.workflowId}\` to roll back ` +
+            `\`${promotion.slice(0, 7)}\` of *${app}/${env}*. The plan will appear ` +
+            `in ${started.target.channel ? `<#${started.target.channel}>` : 'no channel'}` +
+            `${link ? `; <${link}|in Temporal>` : ''}.`,
         ),
       );
     } catch (err) {

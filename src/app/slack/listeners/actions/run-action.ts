@@ -56,7 +56,9 @@ export function runButton(deps: ListenerDeps, what: string, act: RunAction) {
             deps,
             respond,
             ephemeral(
-              `:no_entry: This message belongs to an earlier run of ${current.app}/${current.env}. The current run (requested by ${current.requester}: ${current.reason}) has its own message${current.slackMessage?.channel ? ` in <#${current.slackMessage.channel}>` : ''}; use its buttons.`,
+              `:no_entry: This message belongs to an earlier run of ${current.app}/${current.env}. The ` +
+                `current run (requested by ${current.requester}: ${current.reason}) has its own message` +
+                `${current.slackMessage?.channel ? ` in <#${current.slackMessage.channel}>` : ''}; use its buttons.`,
             ),
           );
           return;

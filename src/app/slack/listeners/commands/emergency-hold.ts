@@ -40,8 +40,10 @@ export async function holdCommand(
   await ack(
     ephemeral(
       req.kind === 'resolve'
-        ? `:hourglass_flowing_sand: Checking that Git holds the live change of *${target.app}/${target.env}*, then resuming auto-sync…`
-        : `:hourglass_flowing_sand: Abandoning the live change of *${target.app}/${target.env}*: resuming auto-sync, Git wins…`,
+        ? `:hourglass_flowing_sand: Checking that Git holds the live ` +
+            `change of *${target.app}/${target.env}*, then resuming auto-sync…`
+        : `:hourglass_flowing_sand: Abandoning the live change of ` +
+            `*${target.app}/${target.env}*: resuming auto-sync, Git wins…`,
     ),
   );
   try {

@@ -94,7 +94,8 @@ async function startEmergency(deps: ListenerDeps, req: Start, { ack, command, re
   }
   await ack(
     ephemeral(
-      `:hourglass_flowing_sand: Starting an emergency change of *${target.app}/${target.env}* for ${who.person.handle}…`,
+      `:hourglass_flowing_sand: Starting an emergency change of ` +
+        `*${target.app}/${target.env}* for ${who.person.handle}…`,
     ),
   );
 
@@ -121,11 +122,16 @@ async function startEmergency(deps: ListenerDeps, req: Start, { ack, command, re
 function startedText(workflowId: string, target: TargetSnapshot): string {
   const where = target.channel ? `<#${target.channel}>` : 'no Slack channel (none configured for this app)';
   const approval = target.approval.required
-    ? ` Nothing is paused or changed until ${target.approval.minApprovers > 1 ? `${target.approval.minApprovers} of ` : ''}${target.approvers.map((p) => p.handle).join(', ') || '(no approvers configured)'} approve${target.approval.minApprovers > 1 ? '' : 's'}.`
+    ? ` Nothing is paused or changed ` +
+      `until ${target.approval.minApprovers > 1 ? `${target.approval.minApprovers} of ` : ''}` +
+      `${target.approvers.map((p) => p.handle).join(', ') || '(no approvers configured)'}` +
+      ` approve${target.approval.minApprovers > 1 ? '' : 's'}.`
     : ' No approval is required in this environment.';
   const link = runLink(target, workflowId);
   return (
-    `:rotating_light: Started run \`${workflowId}\`: pause auto-sync of *${target.app}/${target.env}*, change it live, commit the same change to Git, resume.${approval}\n` +
-    `The plan (each field before → after, and the Git files) will appear in ${where}; follow it there, with \`rewind status ${target.app}\`${link ? `, or <${link}|in Temporal>` : ''}.`
+    `:rotating_light: Started run \`${workflowId}\`: pause auto-sync of ` +
+    `*${target.app}/${target.env}*, change it live, commit the same change to Git, resume.${approval}\n` +
+    `The plan (each field before → after, and the Git files) will appear in ${where}; follow ` +
+    `it there, with \`rewind status ${target.app}\`${link ? `, or <${link}|in Temporal>` : ''}.`
   );
 }

@@ -95,7 +95,9 @@ async function act(deps: ListenerDeps, req: Act, { ack, command, respond }: Args
   const where = `*${drill.name}* (${drill.kind} on ${drillTargetText(drill)})`;
   await ack(
     ephemeral(
-      `:hourglass_flowing_sand: ${req.kind === 'run' ? 'Starting' : req.kind === 'abort' ? 'Aborting' : req.kind === 'pause' ? 'Pausing the schedule of' : 'Resuming the schedule of'} drill ${where} for ${who.person.handle}…`,
+      `:hourglass_flowing_sand: ` +
+        `${req.kind === 'run' ? 'Starting' : req.kind === 'abort' ? 'Aborting' : req.kind === 'pause' ? 'Pausing the schedule of' : 'Resuming the schedule of'}` +
+        ` drill ${where} for ${who.person.handle}…`,
     ),
   );
   try {
@@ -111,7 +113,8 @@ async function act(deps: ListenerDeps, req: Act, { ack, command, respond }: Args
           deps,
           respond,
           ephemeral(
-            `:double_vertical_bar: Paused the schedule of drill ${where}. \`/gameday resume ${drill.name}\` resumes it.`,
+            `:double_vertical_bar: Paused the schedule of ` +
+              `drill ${where}. \`/gameday resume ${drill.name}\` resumes it.`,
           ),
         );
         return;
@@ -148,9 +151,11 @@ function scorecardChannel(cfg: RewindConfig, drill: DrillConfig): string | undef
 function startedMessage(cfg: RewindConfig, drill: DrillConfig, launcherId: string, by: string) {
   const channel = scorecardChannel(cfg, drill);
   const text =
-    `:test_tube: Drill started: *${drill.name}* (${drill.kind} on ${drillTargetText(drill)}) for ${by}, as \`${launcherId}\`. ` +
+    `:test_tube: Drill started: *${drill.name}* ` +
+    `(${drill.kind} on ${drillTargetText(drill)}) for ${by}, as \`${launcherId}\`. ` +
     `It runs under \`${drillRunId(drill)}\`${drill.app ? ', and is skipped if an incident holds it' : ''}. ` +
-    `The scorecard will be posted to ${channel ? `<#${channel}>` : 'no Slack channel (none configured for this drill); read it with `/gameday report`'}.`;
+    `The scorecard will be posted to ` +
+    `${channel ? `<#${channel}>` : 'no Slack channel (none configured for this drill); read it with `/gameday report`'}.`;
   return {
     ...ephemeral(text),
     blocks: [
@@ -169,7 +174,9 @@ function startedMessage(cfg: RewindConfig, drill: DrillConfig, launcherId: strin
               title: { type: 'plain_text', text: 'Abort the drill?' },
               text: {
                 type: 'mrkdwn',
-                text: `Stop drill *${drill.name}* now. Its cleanup still runs and the target is verified; the scorecard says aborted.`,
+                text:
+                  `Stop drill *${drill.name}* now. Its cleanup still runs ` +
+                  `and the target is verified; the scorecard says aborted.`,
               },
               confirm: { type: 'plain_text', text: 'Abort' },
               deny: { type: 'plain_text', text: 'Keep running' },
@@ -191,8 +198,10 @@ export function formatDrillList(rows: DrillRow[]): string {
         r.schedule === 'on demand'
           ? 'on demand'
           : !r.scheduled
-            ? `\`${r.schedule}\`, schedule not applied (\`rewind drills apply\`)${times ? `; it would run ${times}` : ''}`
-            : `\`${r.schedule}\`${r.paused ? ', *paused*' : ''}${!r.paused && (times ?? r.nextRun) ? `, next runs ${times ?? r.nextRun}` : ''}`;
+            ? `\`${r.schedule}\`, schedule not applied (\`rewind ` +
+              `drills apply\`)${times ? `; it would run ${times}` : ''}`
+            : `\`${r.schedule}\`${r.paused ? ', *paused*' : ''}` +
+              `${!r.paused && (times ?? r.nextRun) ? `, next runs ${times ?? r.nextRun}` : ''}`;
       return `• *${r.name}* (${r.kind} on ${r.target}): ${when}`;
     })
     .join('\n');
@@ -212,9 +221,12 @@ export function formatReport(rows: ReportRow[], since?: string): string {
     const outcome = r.outcome ?? 'running';
     const failed = r.checks.filter((c) => !c.passed).map((c) => c.name);
     return (
-      `• ${r.startedAt.replace('T', ' ').slice(0, 16)} *${r.drill}* (${r.kind} on ${r.app ? `${r.app}/${r.env}` : 'cluster'}): ${ICON[outcome] ?? ''} ${outcome}` +
-      ` · detect ${secs(r.timeToDetectMs)} / ${secs(r.targets.timeToDetectMs)} · restore ${secs(r.timeToRestoreMs)} / ${secs(r.targets.timeToRestoreMs)}` +
-      ` · cleanup ${r.cleanup.verified ? 'verified' : '*NOT verified*'}${failed.length ? ` · failed: ${failed.join('; ')}` : r.reason ? ` · ${r.reason}` : ''}`
+      `• ${r.startedAt.replace('T', ' ').slice(0, 16)} *${r.drill}* ` +
+      `(${r.kind} on ${r.app ? `${r.app}/${r.env}` : 'cluster'}): ${ICON[outcome] ?? ''} ${outcome}` +
+      ` · detect ${secs(r.timeToDetectMs)} / ${secs(r.targets.timeToDetectMs)} · ` +
+      `restore ${secs(r.timeToRestoreMs)} / ${secs(r.targets.timeToRestoreMs)}` +
+      ` · cleanup ${r.cleanup.verified ? 'verified' : '*NOT verified*'}` +
+      `${failed.length ? ` · failed: ${failed.join('; ')}` : r.reason ? ` · ${r.reason}` : ''}`
     );
   });
   const older = rows.length - shown.length;

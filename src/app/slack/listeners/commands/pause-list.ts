@@ -14,7 +14,8 @@ export function formatPauseList(rows: PauseRow[]): string {
       if (r.error) return `${head}: :warning: could not read it: ${r.error}`;
       const l = r.lease;
       const lease = l
-        ? `: paused by ${l.by} since ${l.pausedAt}${l.incidentId ? ` for ${l.incidentId}` : ''} (${l.reason}), lease until ${l.expiresAt}`
+        ? `: paused by ${l.by} since ${l.pausedAt}${l.incidentId ? ` for ${l.incidentId}` : ''}` +
+          ` (${l.reason}), lease until ${l.expiresAt}`
         : '';
       return `${head}${lease}${r.flag ? ` ${FLAG[r.flag]}` : ''}`;
     })

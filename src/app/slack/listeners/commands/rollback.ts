@@ -92,11 +92,16 @@ function startedText(
 ): string {
   const where = target.channel ? `<#${target.channel}>` : 'no Slack channel (none configured for this app)';
   const approval = target.approval.required
-    ? ` It needs approval from ${target.approval.minApprovers > 1 ? `${target.approval.minApprovers} of ` : ''}${target.approvers.map((p) => p.handle).join(', ') || '(no approvers configured)'} before anything changes.`
+    ? ` It needs approval from ${target.approval.minApprovers > 1 ? `${target.approval.minApprovers} of ` : ''}` +
+      `${target.approvers.map((p) => p.handle).join(', ') || '(no approvers configured)'}` +
+      ` before anything changes.`
     : ' No approval is required in this environment.';
   const link = runLink(target, workflowId);
   return (
-    `:rewind: Started run \`${workflowId}\` to roll back ${req.commit ? `commit \`${req.commit}\` of ` : 'the last promotion of '}*${target.app}/${target.env}*.${approval}\n` +
-    `The plan will appear in ${where}; follow it there, with \`rewind status ${target.app}\`${link ? `, or <${link}|in Temporal>` : ''}.`
+    `:rewind: Started run \`${workflowId}\` to roll ` +
+    `back ${req.commit ? `commit \`${req.commit}\` of ` : 'the last promotion of '}` +
+    `*${target.app}/${target.env}*.${approval}\n` +
+    `The plan will appear in ${where}; follow it there, with \`rewind ` +
+    `status ${target.app}\`${link ? `, or <${link}|in Temporal>` : ''}.`
   );
 }

@@ -21,7 +21,8 @@ type Args = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
 const unescape = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 export const TIMELINE_USAGE =
-  'Usage: `/timeline <incident-id>` (every run of the incident) or `/timeline <app> [env]` (its latest run). Example: `/timeline INC-42`';
+  'Usage: `/timeline <incident-id>` (every run of the incident) or ' +
+  '`/timeline <app> [env]` (its latest run). Example: `/timeline INC-42`';
 
 /** The command text as a timeline target; app and env may be separated by a space or a slash. */
 export function parseTimelineText(cfg: ListenerDeps['rewind']['cfg'], text: string): TimelineTarget {
@@ -63,7 +64,9 @@ export function timelineCommand(deps: ListenerDeps) {
       const gaps = doc.sources.filter((s) => !s.ok).length;
       await client.files.uploadV2({
         channel_id: command.channel_id,
-        initial_comment: `Timeline of ${doc.title}, asked for by ${who.person.handle}: ${doc.summary}${gaps ? ` (${gaps} source(s) could not be read; see the file)` : ''}`,
+        initial_comment:
+          `Timeline of ${doc.title}, asked for by ${who.person.handle}: ${doc.summary}` +
+          `${gaps ? ` (${gaps} source(s) could not be read; see the file)` : ''}`,
         file_uploads: [
           { file: Buffer.from(exportTimeline(doc, 'md')), filename: `${stem}.md`, title: `${doc.title} (Markdown)` },
           { file: Buffer.from(exportTimeline(doc, 'svg')), filename: `${stem}.svg`, title: `${doc.title} (SVG)` },
@@ -73,7 +76,8 @@ export function timelineCommand(deps: ListenerDeps) {
         deps,
         respond,
         ephemeral(
-          `:page_facing_up: Posted the timeline of ${name} (${doc.events.length} events, ${doc.runs.length} run(s)) to <#${command.channel_id}>.`,
+          `:page_facing_up: Posted the timeline of ${name} (${doc.events.length}` +
+            ` events, ${doc.runs.length} run(s)) to <#${command.channel_id}>.`,
         ),
       );
     } catch (err) {
