@@ -418,10 +418,13 @@ try {
         `trailer search: first look ${firstLookMs} ms, whole range ${wholeRangeMs} ms`,
     );
     console.log(
-      `       one traced revertPromotion: ${trace.wallMs} ms wall, ${trace.processes} git processes totalling ${trace.gitMs} ms, ${trace.gapsOver40Ms.count} waits ≥ 40 ms between them totalling ${trace.gapsOver40Ms.totalMs} ms; top: ${trace.rows
-        .slice(0, 4)
-        .map((x) => `${x.command} ${x.ms} ms ×${x.count}`)
-        .join(', ')}`,
+      `       one traced revertPromotion: ${trace.wallMs} ms wall, ` +
+        `${trace.processes} git processes totalling ${trace.gitMs} ms, ` +
+        `${trace.gapsOver40Ms.count} waits ≥ 40 ms between them totalling ${trace.gapsOver40Ms.totalMs} ms; ` +
+        `top: ${trace.rows
+          .slice(0, 4)
+          .map((x) => `${x.command} ${x.ms} ms ×${x.count}`)
+          .join(', ')}`,
     );
   }
 

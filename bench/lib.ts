@@ -80,7 +80,11 @@ export async function writeResult(name: string, body: Record<string, unknown>): 
   await mkdir(RESULTS_DIR, { recursive: true });
   await writeFile(
     out,
-    `${JSON.stringify({ benchmark: name, at: new Date().toISOString(), ...body, machine: await machine() }, null, 2)}\n`,
+    `${JSON.stringify(
+      { benchmark: name, at: new Date().toISOString(), ...body, machine: await machine() },
+      null,
+      2,
+    )}\n`,
   );
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
   return out;

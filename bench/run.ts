@@ -186,9 +186,9 @@ async function summary(): Promise<string> {
       '',
       `Outcome: ${Object.entries(fleet.outcome.phases)
         .map(([k, v]) => `${v} ${k}`)
-        .join(
-          ', ',
-        )}${fleet.outcome.errors.length ? `; errors: ${fleet.outcome.errors.join('; ')}` : ''}; all ${fleet.targets} ended within ${Math.round(fleet.outcome.wallMs / 1000)} s.`,
+        .join(', ')}${
+        fleet.outcome.errors.length ? `; errors: ${fleet.outcome.errors.join('; ')}` : ''
+      }; all ${fleet.targets} ended within ${Math.round(fleet.outcome.wallMs / 1000)} s.`,
       '',
       row(['', 'single run', 'fleet p50', 'fleet p99', 'fleet max']),
       row(['---', '---:', '---:', '---:', '---:']),

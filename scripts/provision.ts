@@ -179,7 +179,9 @@ async function buildEngine(engine: 'flux' | 'argocd'): Promise<void> {
   if (!(await have('go', ['version'])))
     throw new Error(
       `needs Go >= 1.24 to build ${engine} from Go modules (apt-get install golang-go or https://go.dev/dl); ` +
-        `${engine === 'argocd' ? 'Argo CD needs Go 1.27, which GOTOOLCHAIN=go1.27.4 fetches from the module proxy' : ''}`,
+        `${
+          engine === 'argocd' ? 'Argo CD needs Go 1.27, which GOTOOLCHAIN=go1.27.4 fetches from the module proxy' : ''
+        }`,
     );
   console.log(
     `[provision] building ${engine} from Go modules: about ${engine === 'argocd' ? 6 : 8} min ` +

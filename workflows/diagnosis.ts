@@ -87,7 +87,11 @@ export function environmentFindings(input: {
             `${JSON.stringify(`restore the live value the sync${rev ? ` of ${rev}` : ''} overwrote`)}`
         : `rewind emergency ${target.app} --env ${target.env} --change ` +
             `"${o.object} {…}" --reason "…"   (set ${o.path} back to its live value` +
-            `${typeof o.liveBefore === 'string' && o.liveBefore.startsWith('(secret value') ? ', which rewind does not record for Secrets' : ''})`,
+            `${
+              typeof o.liveBefore === 'string' && o.liveBefore.startsWith('(secret value')
+                ? ', which rewind does not record for Secrets'
+                : ''
+            })`,
     );
   }
   // With a watch running its journal is the authority (every sync write that changed a value is in it);

@@ -186,7 +186,9 @@ export async function waitForGitToMatchLive(step: RunbookStep, ctx: StepContext)
     if (Date.now() >= deadline) {
       throw ApplicationFailure.nonRetryable(
         `Git still renders ` +
-          `${res.remaining.map((r) => `${r.object}${r.path}=${JSON.stringify(r.desired)} (live ${JSON.stringify(r.live)})`).join(', ')}`,
+          `${res.remaining
+            .map((r) => `${r.object}${r.path}=${JSON.stringify(r.desired)} (live ${JSON.stringify(r.live)})`)
+            .join(', ')}`,
         FailureType.BadInput,
       );
     }

@@ -111,7 +111,11 @@ export async function holdPaused(
       state.recordReminder(
         reminder,
         `reminded the channel ${reminder} time(s), every ` +
-          `${remindEveryMs >= 60_000 ? `${Math.round(remindEveryMs / 60_000)} min` : `${Math.round(remindEveryMs / 1000)} s`}` +
+          `${
+            remindEveryMs >= 60_000
+              ? `${Math.round(remindEveryMs / 60_000)} min`
+              : `${Math.round(remindEveryMs / 1000)} s`
+          }` +
           `: auto-sync of ${target.app}/${target.env} paused since ${since}`,
       );
       // The run still holds the pause: keep its lease current so `rewind pauses` does not call it expired.

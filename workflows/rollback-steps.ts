@@ -104,7 +104,9 @@ export async function planRollback(_step: RunbookStep, ctx: StepContext): Promis
   if (promotion.config.length > 0) {
     warnings.push(
       `This promotion also changed config (` +
-        `${promotion.config.map((c) => `${objectLabel(c.object)} ${c.key}: ${shownValue(c.from)} → ${shownValue(c.to)}`).join(', ')}` +
+        `${promotion.config
+          .map((c) => `${objectLabel(c.object)} ${c.key}: ${shownValue(c.from)} → ${shownValue(c.to)}`)
+          .join(', ')}` +
         `): the revert undoes those changes too.`,
     );
   }

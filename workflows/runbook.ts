@@ -358,10 +358,12 @@ async function finish(ctx: StepContext, stop: StepResult['stop']): Promise<RunRe
   const t = input.request.trigger;
   if (t?.policy && input.request.source === 'auto') {
     // The result says which pre-committed trigger fired, and when, whatever the outcome.
-    state.status.result = `${state.status.result} Started by the autoRollback policy of ${input.target.app}/${input.target.env}: ${t.failed
-      .filter((f) => t.policy!.fired.includes(f.name))
-      .map((f) => `${f.name} failed at ${f.at} (${f.message})`)
-      .join('; ')}, after promotion ${t.promotion.slice(0, 7)} synced at ${t.syncedAt}.`;
+    state.status.result =
+      `${state.status.result} Started by the autoRollback policy of ${input.target.app}/${input.target.env}: ` +
+      `${t.failed
+        .filter((f) => t.policy!.fired.includes(f.name))
+        .map((f) => `${f.name} failed at ${f.at} (${f.message})`)
+        .join('; ')}, after promotion ${t.promotion.slice(0, 7)} synced at ${t.syncedAt}.`;
   }
   state.record('run', 'rewind', state.status.result);
   await ctx.notifier.flush(60_000);

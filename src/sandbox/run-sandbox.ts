@@ -82,7 +82,11 @@ rewind sandbox is up (${((Date.now() - t0) / 1000).toFixed(1)}s). Everything run
   Config repo      ${world.repo.remote}   (bare; clone it to look around)
   Slack app        http://127.0.0.1:${slack?.port}/slack/events (Web API calls go to the stand-in \
 at ${world.slack.apiUrl})
-  Engines          ${opts.engines === 'real' ? 'real Argo CD v3.6.1 (poll 120 s) and Flux v1.9.6' : `the stand-in (${opts.why}; --engines real once built)`}
+  Engines          ${
+    opts.engines === 'real'
+      ? 'real Argo CD v3.6.1 (poll 120 s) and Flux v1.9.6'
+      : `the stand-in (${opts.why}; --engines real once built)`
+  }
   Apps             users-api dev/staging/prod (Argo CD), billing-worker dev/prod (Flux)
 
 An incident is in progress: ${bad.sha.slice(0, 7)} "promote users-api 1.43.0 to prod" crashes (Argo app users-api-prod \

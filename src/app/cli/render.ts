@@ -26,7 +26,13 @@ export function planLines(plan: RollbackPlan): string[] {
   if (env)
     lines.push(
       `Besides the promotion: ` +
-        `${env.lines.length ? env.lines.join(' ') : env.complete ? 'nothing; the last sync overwrote no live edit rewind saw' : 'unknown'}`,
+        `${
+          env.lines.length
+            ? env.lines.join(' ')
+            : env.complete
+              ? 'nothing; the last sync overwrote no live edit rewind saw'
+              : 'unknown'
+        }`,
     );
   for (const c of env?.nextCommands ?? []) lines.push(`  next: ${c}`);
   for (const w of plan.warnings) lines.push(`Warning: ${w}`);

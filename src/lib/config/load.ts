@@ -316,7 +316,12 @@ export function approvalShortfall(
     return {
       message:
         `${where} requires ${need} approval${need > 1 ? 's' : ''} per run but ` +
-        `${approvers.length ? `only ${approvers.join(', ')} ${approvers.length === 1 ? 'is' : 'are'} listed as approver${approvers.length === 1 ? '' : 's'}` : 'the app lists no approvers'}` +
+        `${
+          approvers.length
+            ? `only ${approvers.join(', ')} ${approvers.length === 1 ? 'is' : 'are'} ` +
+              `listed as approver${approvers.length === 1 ? '' : 's'}`
+            : 'the app lists no approvers'
+        }` +
         `: no run there could ever be approved`,
       fix:
         `list at least ${need} approver${need > 1 ? 's' : ''} under apps.${appName}.approvers, or ` +
@@ -331,7 +336,11 @@ export function approvalShortfall(
     message:
       `${where} requires ${need} approval${need > 1 ? 's' : ''} from ` +
       `someone other than the requester, but when ${stuck} (an owner) asks, ` +
-      `${others.length ? `only ${others.join(', ')} may approve` : `nobody may: ${stuck} is the only approver and may not approve their own run (allowSelfApproval: false)`}`,
+      `${
+        others.length
+          ? `only ${others.join(', ')} may approve`
+          : `nobody may: ${stuck} is the only approver and may not approve their own run (allowSelfApproval: false)`
+      }`,
     fix:
       `add an approver other than ${stuck} under apps.${appName}.approvers, lower ` +
       `minApprovers, or set allowSelfApproval: true for ${envName} if one person may act alone`,

@@ -70,5 +70,7 @@ export function liveChangeMessage(m: LiveChangeMessageInput): string {
         'the patched live state, so auto-sync can be resumed without undoing it.',
     ...(where.length > 0 ? [where.join('\n')] : []),
   ].join('\n\n');
-  return `${[subject, ...(reason ? [reason] : []), body, trailerBlock({ ...m, change: m.change ?? 'live-first' })].join('\n\n')}\n`;
+  return `${[subject, ...(reason ? [reason] : []), body, trailerBlock({ ...m, change: m.change ?? 'live-first' })].join(
+    '\n\n',
+  )}\n`;
 }

@@ -28,7 +28,12 @@ export interface RevertMessageInput {
  */
 export function revertMessage(m: RevertMessageInput): string {
   const reason = normalizeReason(m.reason);
-  return `${[`Revert "${m.subject}"`, `This reverts commit ${m.sha}.`, ...(reason ? [reason] : []), trailerBlock(m)].join('\n\n')}\n`;
+  return `${[
+    `Revert "${m.subject}"`,
+    `This reverts commit ${m.sha}.`,
+    ...(reason ? [reason] : []),
+    trailerBlock(m),
+  ].join('\n\n')}\n`;
 }
 
 export const normalizeReason = (reason: string): string => reason.replace(/\r\n?/g, '\n').trim();

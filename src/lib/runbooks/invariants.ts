@@ -93,7 +93,11 @@ export function invariantViolations(steps: readonly RunbookStep[]): InvariantVio
           step: resume,
           message:
             `step ${label(s)} resumes auto-sync without a ${gate} step between the pause and it; ` +
-            `${gate === 'waitForGitToMatchLive' ? 'Git must render the live state before the engine manages the app again' : 'the engine must have fetched the commit before it may act again'}`,
+            `${
+              gate === 'waitForGitToMatchLive'
+                ? 'Git must render the live state before the engine manages the app again'
+                : 'the engine must have fetched the commit before it may act again'
+            }`,
         });
     }
   }

@@ -43,7 +43,9 @@ export function promotionVerdictMessage(
         c?.subject
           ? `Promotion \`${(c.sha ?? '').slice(0, 7)}\` ` +
             `"${esc(c.subject)}"${c.author ? ` by ${esc(c.author)}` : ''}` +
-            `${c.alsoSynced ? ` (synced together with ${c.alsoSynced} earlier change${c.alsoSynced > 1 ? 's' : ''})` : ''}`
+            `${
+              c.alsoSynced ? ` (synced together with ${c.alsoSynced} earlier change${c.alsoSynced > 1 ? 's' : ''})` : ''
+            }`
           : '',
         `Synced ${v.syncedAt}; first failed verification ${v.detectedAt ?? '?'}.`,
         ...v.verdicts.map((x) => `${x.passed ? '✅' : '❌'} ${esc(x.message)}`),

@@ -111,7 +111,11 @@ export function runMessage(status: RunStatus, target: TargetSnapshot): { text: s
     blocks.push(
       text(
         `*${status.result}*` +
-          `${status.timeToRestoreMs !== undefined ? `\nTime to restore: ${Math.round(status.timeToRestoreMs / 1000)}s` : ''}`,
+          `${
+            status.timeToRestoreMs !== undefined
+              ? `\nTime to restore: ${Math.round(status.timeToRestoreMs / 1000)}s`
+              : ''
+          }`,
       ),
     );
   const link = runLink(target, status.workflowId);
@@ -185,7 +189,13 @@ function emergencyBlocks(e: EmergencyPlan, status: RunStatus): Block[] {
     ),
     text(
       `${git} ${files.map((f) => `\`${esc(f)}\``).join(', ') || '(no file)'}` +
-        `${e.gitDiff ? `\n\`\`\`\n${esc(e.gitDiff.length > 1800 ? `${e.gitDiff.slice(0, 1800)}\n…` : e.gitDiff.trimEnd())}\n\`\`\`` : ''}`,
+        `${
+          e.gitDiff
+            ? `\n\`\`\`\n${esc(
+                e.gitDiff.length > 1800 ? `${e.gitDiff.slice(0, 1800)}\n…` : e.gitDiff.trimEnd(),
+              )}\n\`\`\``
+            : ''
+        }`,
     ),
     text(
       `*Engine* at plan time: ${e.engine.syncStatus}, ` +
@@ -204,7 +214,9 @@ function abandonConfirm(status: RunStatus): Record<string, unknown> {
       type: 'mrkdwn',
       text: (
         `Auto-sync of *${status.app}/${status.env}* resumes now and Git wins: the engine undoes the live change` +
-        `${status.emergency ? ` to ${status.emergency.changes.map((c) => esc(objectLabel(c.object))).join(', ')}` : ''}` +
+        `${
+          status.emergency ? ` to ${status.emergency.changes.map((c) => esc(objectLabel(c.object))).join(', ')}` : ''
+        }` +
         `. Use Resolve instead if the fix is in Git.`
       ).slice(0, 300),
     },

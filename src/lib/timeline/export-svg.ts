@@ -164,7 +164,10 @@ export function exportSvg(doc: TimelineDocument): string {
       const w = x2 - x1;
       parts.push(
         `<g class="step"><title>` +
-          `${esc(`${s.step} (${s.kind}) ${s.state}${s.durationMs !== undefined ? ` in ${duration(s.durationMs)}` : ''}${s.summary ? `: ${s.summary}` : ''}`)}</title>` +
+          `${esc(
+            `${s.step} (${s.kind}) ${s.state}${s.durationMs !== undefined ? ` in ${duration(s.durationMs)}` : ''}` +
+              `${s.summary ? `: ${s.summary}` : ''}`,
+          )}</title>` +
           `<rect class="step-span" x="${x1}" y="${y + 3}" width="${n1(w)}" height="${ROW - 6}" ` +
           `fill="${STATE_COLOUR[s.state]}" stroke="${s.state === 'failed' ? '#dc2626' : '#93c5fd'}"/>` +
           (textWidth(s.step, 10) + 4 <= w ? text(x1 + 2, y + 15, s.step, 'class="span-label"') : '') +
@@ -221,11 +224,14 @@ export function exportSvg(doc: TimelineDocument): string {
 
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${SVG_WIDTH}" height="${height}" viewBox="0 ` +
-      `0 ${SVG_WIDTH} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${SVG_WIDTH}" height="${height}"` +
+      ` viewBox="0 0 ${SVG_WIDTH} ${height}"` +
+      ` font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="11">`,
     `<title>${esc(doc.title)}</title>`,
-    '<style>.title{font-size:16px;font-weight:600;fill:#111827}.sub{fill:#374151}.section{font-weight:600;fill:#111827}.row-label{fill:#374151}' +
-      '.tick-label{fill:#4b5563;font-size:10px}.axis{stroke:#9ca3af}.tick{stroke:#6b7280}.grid{stroke:#f3f4f6}.muted{fill:#9ca3af;font-style:italic}' +
+    '<style>.title{font-size:16px;font-weight:600;fill:#111827}.sub{fill:#374151}' +
+      '.section{font-weight:600;fill:#111827}.row-label{fill:#374151}' +
+      '.tick-label{fill:#4b5563;font-size:10px}.axis{stroke:#9ca3af}.tick{stroke:#6b7280}' +
+      '.grid{stroke:#f3f4f6}.muted{fill:#9ca3af;font-style:italic}' +
       '.bar-label{fill:#111827}.span-label{fill:#1e3a8a;font-size:10px}.leader{stroke:#d1d5db}' +
       '.event-label{paint-order:stroke;stroke:#ffffff;stroke-width:3px;stroke-linejoin:round}</style>',
     `<rect x="0" y="0" width="${SVG_WIDTH}" height="${height}" fill="#ffffff"/>`,

@@ -136,7 +136,9 @@ export async function startKube(opts: KubeWorldOptions): Promise<KubeWorld> {
     const tokenFile = path.join(dir, 'tokens.csv');
     await writeFile(
       tokenFile,
-      `${(opts.tokenUsers ?? []).map((u) => `${u.token},${u.user},${u.uid},"${(u.groups ?? []).join(',')}"`).join('\n')}\n`,
+      `${(opts.tokenUsers ?? [])
+        .map((u) => `${u.token},${u.user},${u.uid},"${(u.groups ?? []).join(',')}"`)
+        .join('\n')}\n`,
     );
     const server = `https://127.0.0.1:${apiPort}`;
     const apiArgs = [

@@ -285,7 +285,12 @@ export async function runStep(world: World, step: Step, vars: StoryVars, faults:
           if (available === step.available) return true;
           throw new Error(
             `generation ${d?.metadata?.generation}, status ` +
-              `${JSON.stringify({ ...d?.status, conditions: d?.status?.conditions?.map((c: { type: string; status: string; reason: string }) => `${c.type}=${c.status} (${c.reason})`) })}`,
+              `${JSON.stringify({
+                ...d?.status,
+                conditions: d?.status?.conditions?.map(
+                  (c: { type: string; status: string; reason: string }) => `${c.type}=${c.status} (${c.reason})`,
+                ),
+              })}`,
           );
         },
         120_000,

@@ -481,7 +481,13 @@ describe('cancel during every step of emergency-change', () => {
       const pausedNothingPatched = !beforePause && ['pause', 'patch'].includes(point.step);
       it(
         `during ${nameOf(point)}: ends cancelled, ` +
-          `${beforePause ? 'nothing changed' : pausedNothingPatched ? 'auto-sync resumed as it was' : 'says what is already changed'}` +
+          `${
+            beforePause
+              ? 'nothing changed'
+              : pausedNothingPatched
+                ? 'auto-sync resumed as it was'
+                : 'says what is already changed'
+          }` +
           `, no later step runs`,
         T,
         async () => {

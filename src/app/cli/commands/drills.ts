@@ -78,13 +78,15 @@ export function addDrills(program: Command, env: CommandEnv): void {
       'pause',
       'pauseDrill',
       (d: DrillConfig) =>
-        `Paused the schedule of drill ${d.name} (${SCHEDULE_PREFIX}${d.name}); resume it with: rewind drills resume ${d.name}`,
+        `Paused the schedule of drill ${d.name} (${SCHEDULE_PREFIX}${d.name}); ` +
+        `resume it with: rewind drills resume ${d.name}`,
     ],
     [
       'resume',
       'resumeDrill',
       (d: DrillConfig) =>
-        `Resumed the schedule of drill ${d.name} (${SCHEDULE_PREFIX}${d.name}); it runs at its next scheduled time (rewind drills list).`,
+        `Resumed the schedule of drill ${d.name} (${SCHEDULE_PREFIX}${d.name}); ` +
+        `it runs at its next scheduled time (rewind drills list).`,
     ],
   ] as const) {
     identityOptions(

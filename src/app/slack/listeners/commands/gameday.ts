@@ -96,7 +96,15 @@ async function act(deps: ListenerDeps, req: Act, { ack, command, respond }: Args
   await ack(
     ephemeral(
       `:hourglass_flowing_sand: ` +
-        `${req.kind === 'run' ? 'Starting' : req.kind === 'abort' ? 'Aborting' : req.kind === 'pause' ? 'Pausing the schedule of' : 'Resuming the schedule of'}` +
+        `${
+          req.kind === 'run'
+            ? 'Starting'
+            : req.kind === 'abort'
+              ? 'Aborting'
+              : req.kind === 'pause'
+                ? 'Pausing the schedule of'
+                : 'Resuming the schedule of'
+        }` +
         ` drill ${where} for ${who.person.handle}…`,
     ),
   );
@@ -137,7 +145,13 @@ async function act(deps: ListenerDeps, req: Act, { ack, command, respond }: Args
       deps,
       respond,
       err,
-      `${req.kind === 'run' ? 'starting' : req.kind === 'abort' ? 'aborting' : `${req.kind === 'pause' ? 'pausing' : 'resuming'} the schedule of`} the drill`,
+      `${
+        req.kind === 'run'
+          ? 'starting'
+          : req.kind === 'abort'
+            ? 'aborting'
+            : `${req.kind === 'pause' ? 'pausing' : 'resuming'} the schedule of`
+      } the drill`,
     );
   }
 }
@@ -155,7 +169,9 @@ function startedMessage(cfg: RewindConfig, drill: DrillConfig, launcherId: strin
     `(${drill.kind} on ${drillTargetText(drill)}) for ${by}, as \`${launcherId}\`. ` +
     `It runs under \`${drillRunId(drill)}\`${drill.app ? ', and is skipped if an incident holds it' : ''}. ` +
     `The scorecard will be posted to ` +
-    `${channel ? `<#${channel}>` : 'no Slack channel (none configured for this drill); read it with `/gameday report`'}.`;
+    `${
+      channel ? `<#${channel}>` : 'no Slack channel (none configured for this drill); read it with `/gameday report`'
+    }.`;
   return {
     ...ephemeral(text),
     blocks: [
