@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createKeyedMutex } from './keyed-mutex.js';
+import { OWNER, sweepLeftovers } from './leftovers.js';
 import type { ReadView } from './read-view.js';
 import { gitAt as gitIn, type Git } from './run-git.js';
 import { isShaPrefix } from './sha.js';
@@ -153,7 +154,7 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
     const reposDir = path.dirname(dir);
     await mkdir(reposDir, { recursive: true });
     // Clone beside the final path and rename, so a crash never leaves a partial clone in place.
-    const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const tmp = `${dir}.tmp-${OWNER}-${randomBytes(4).toString('hex')}`;
     try {
       await gitAt(reposDir).raw(['clone', '--no-tags', '--', url, tmp]);
       await rm(dir, { recursive: true, force: true });
@@ -206,7 +207,7 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
         if (!isShaPrefix(sha)) throw new UnsafeGitInputError('sha', `"${sha}" is not a commit sha`);
         const root = path.join(cacheDir, 'worktrees');
         await mkdir(root, { recursive: true });
-        const wt = await mkdtemp(path.join(root, 'wt-'));
+        const wt = await mkdtemp(path.join(root, `wt-${OWNER}-`));
         try {
           await git.raw(['worktree', 'add', '--detach', '--quiet', wt, sha]);
           return await fn(wt);
@@ -229,6 +230,8 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
       return mutex.run(dir, async () => {
         clearInterval(beat);
         wait.signal?.throwIfAborted();
+        // What a killed process left half-made: a clone being made, worktrees it never removed.
+        await Promise.all([path.dirname(dir), path.join(cacheDir, 'worktrees')].map(sweepLeftovers));
         await ensureClone(url, dir);
         const clone = cachedClone(url, dir);
         try {
