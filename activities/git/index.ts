@@ -2,8 +2,9 @@
  * The git activities: find and describe the promotion to roll back, and revert it as the
  * requester; for the emergency path, plan and commit a live change into Git. Questions that only
  * read history go to the worker's mirror of the repo (src/lib/gitops/git-source.ts), side by side;
- * what writes (the revert, its dry run, the emergency commit and its plan, which edits files) takes
- * the one writable clone per repository URL (src/lib/git/cached-clone.ts).
+ * what writes (the revert, the emergency commit and its plan, which edits files) takes
+ * the one writable clone per repository URL (src/lib/git/cached-clone.ts), made from the mirror and
+ * fetched through it, so the host is fetched once per repo and worker.
  */
 import path from 'node:path';
 import { createCloneStore, type GitIdentity } from '../../src/lib/git/cached-clone.js';
@@ -37,8 +38,12 @@ export interface GitActivityDeps {
 }
 
 export function createGitActivities(deps: GitActivityDeps) {
-  const store = createCloneStore({ cacheDir: deps.cacheDir, ...(deps.committer ? { committer: deps.committer } : {}) });
   const sources = deps.sources ?? new GitSourceCache(path.join(deps.cacheDir, 'sources'));
+  const store = createCloneStore({
+    cacheDir: deps.cacheDir,
+    ...(deps.committer ? { committer: deps.committer } : {}),
+    mirror: (url) => sources.get(url),
+  });
   return {
     findPromotion: createFindPromotion(sources, deps.find),
     revertPromotion: createRevertPromotion(store, deps.revert),
