@@ -11,11 +11,13 @@ import { createCloneStore, type GitIdentity } from '../../src/lib/git/cached-clo
 import { isAncestor } from '../../src/lib/git/git-read.js';
 import { isFullSha } from '../../src/lib/git/sha.js';
 import { GitSourceCache } from '../../src/lib/gitops/git-source.js';
+import { createCommitFile } from './commit-file.js';
 import { createCommitLiveChange, createPlanGitEdits, type LiveChangeOptions } from './commit-live-change.js';
 import { createFindPromotion, type FindPromotionOptions } from './find-promotion.js';
 import { createCheckRevert, createRevertPromotion, type RevertPromotionOptions } from './revert-promotion.js';
 import { createClassifySync } from './classify-sync.js';
 
+export type { CommitFileInput, CommitFileResult } from './commit-file.js';
 export type { FindPromotionInput } from './find-promotion.js';
 export type { RevertPromotionInput, RevertPromotionResult } from './revert-promotion.js';
 export type {
@@ -50,6 +52,7 @@ export function createGitActivities(deps: GitActivityDeps) {
     checkRevert: createCheckRevert(sources),
     planGitEdits: createPlanGitEdits(store, deps.liveChange),
     commitLiveChange: createCommitLiveChange(store, deps.liveChange),
+    commitFile: createCommitFile(store),
     ...createClassifySync(sources),
     /** Whether `descendant` contains `ancestor` on the remote: a foreign commit pushed after the revert still carries it. */
     async commitContains({
