@@ -51,6 +51,8 @@ export interface TargetSnapshot {
   verification?: TargetVerification;
   /** Registries the rollback plan asks whether an image still exists, by image host (rewind.yaml `registries:`). */
   registries?: Record<string, RegistryRef>;
+  /** Where the run's timeline is committed as Markdown when it ends (rewind.yaml `postmortems:`). */
+  postmortems?: { repo: RepoRef; path: string };
 }
 
 /** How to reach one registry: its API base URL and the names of the worker's env vars that hold credentials (never the values). */
