@@ -12,6 +12,7 @@ import { createWatchActivities } from './watch/index.js';
 import { createVerificationActivities } from './verification/index.js';
 import { createPromotionActivities } from './promotion/index.js';
 import { createRegistryActivities } from './registry/index.js';
+import { createTimelineActivities } from './timeline/index.js';
 import { withKubeAuthFailures } from './kube-failures.js';
 import { instrumentActivities, type ActivityMetricsSink } from '../src/lib/metrics/instrument-activities.js';
 
@@ -44,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createVerificationActivities(deps),
       ...createPromotionActivities(deps),
       ...createRegistryActivities(),
+      ...createTimelineActivities({ ...deps, commitFile: (input) => git.commitFile(input) }),
     }),
     deps.metrics,
   );

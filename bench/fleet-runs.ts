@@ -2,8 +2,8 @@
  * Many concurrent rollbacks on one worker: a fleet of N extra targets (kustomize overlays of the
  * users-api base, one real Argo CD Application each) in one world, each hit by its own bad
  * promotion (1.43.0, which the workload simulator crashes), then N rollbacks started at once
- * against a single worker in its own process (test/support/worker-process.ts, the SDK's default
- * slots and pollers, as src/worker.ts sets them).
+ * against a single worker in its own process (test/support/worker-process.ts, with the activity
+ * slots src/app/worker.ts sets, REWIND_ACTIVITY_SLOTS if given, and the SDK's default pollers).
  *
  * Baseline in the same run: one rollback of one fleet target alone on the same worker.
  * Reported: each run's time to restore (restoredAt − startedAt), the worker's share of it from the
@@ -26,6 +26,7 @@ import { parseConfig } from '../src/lib/config/load.js';
 import { ARGO_REFRESH } from '../src/lib/gitops/tracking.js';
 import { person, startRun, type Rewind } from '../src/lib/runs.js';
 import { argoApplication, SANDBOX_ARGO_NAMESPACE } from '../src/sandbox/bootstrap.js';
+import { activitySlots } from '../src/app/worker.js';
 import { CONFIG_REPO_PEOPLE } from '../src/sandbox/world/config-repo.js';
 import { startWorld, type World } from '../src/sandbox/world/index.js';
 import { mergePatch } from '../test/support/kube.js';
@@ -333,8 +334,8 @@ try {
   const gitDirs = await readdir(workerDir).catch(() => [] as string[]);
   const result = {
     description:
-      `${N} rollbacks started at once, one per target, on one worker process ` +
-      `(SDK default slots and pollers), each target a real Argo CD Application ` +
+      `${N} rollbacks started at once, one per target, on one worker process (${activitySlots()} activity ` +
+      `slots, the SDK's default pollers), each target a real Argo CD Application ` +
       `(kustomize overlay of users-api) in one world with one config ` +
       `repo; baseline: one rollback alone on the same worker, same world. ` +
       "Time to restore = the run's restoredAt − startedAt. Worker share " +
@@ -342,6 +343,7 @@ try {
       'from each history: what the worker and Temporal add (task ' +
       'dispatch, workflow tasks, activity queueing for a free slot).',
     targets: N,
+    activitySlots: activitySlots(),
     health: HEALTH,
     loadAverage: { atStart: loadAtStart, atEnd: loadavg().map(r1) },
     outcome: { phases, errors: failures.slice(0, 10), notRestored: notRestored.slice(0, 10), wallMs },

@@ -141,8 +141,9 @@ async function summary(): Promise<string> {
     out.push(
       `## Slack ack latency (${slack.at.slice(0, 10)})`,
       '',
-      `${slack.requestsPerRow} signed \`/rollback\` requests per row ` +
-        `after ${slack.warmup} warm-up; ms from sending to the end of the HTTP response.`,
+      `${slack.requestsPerRow} signed \`/rollback\` requests per row after ${slack.warmup}` +
+        ` warm-up${slack.rounds ? `, the rows taking turns in ${slack.rounds} rounds` : ''}; ` +
+        `ms from sending to the end of the HTTP response.`,
       '',
     );
     out.push(

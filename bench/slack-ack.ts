@@ -11,7 +11,8 @@
  * to the response_url answer is reported too.
  *
  * The load generator runs in a worker thread (its own event loop), sequentially and with a
- * fixed number of requests in flight, over keep-alive connections.
+ * fixed number of requests in flight, over keep-alive connections. The rows take turns in ten
+ * rounds, so a burst of background load costs every row alike.
  *
  *   node --import tsx bench/slack-ack.ts [requests=1000] [concurrency=8]
  */
@@ -29,6 +30,7 @@ import { r2, stats, writeResult, type Stats } from './lib.js';
 
 const requests = Number(process.argv[2] ?? 1000);
 const concurrency = Number(process.argv[3] ?? 8);
+const rounds = 10;
 const startBatch = 50;
 const warmup = 200;
 
@@ -194,24 +196,42 @@ try {
   await drive(realPort, help(warmup), concurrency);
   await drive(realPort, unknownApp(warmup), concurrency);
 
-  console.log(`${requests} requests per row; concurrency ${concurrency} keeps that many in flight`);
+  console.log(
+    `${requests} requests per row in ${rounds} interleaved ` +
+      `rounds; concurrency ${concurrency} keeps that many in flight`,
+  );
+  const rows = {
+    bare: { port: barePort, make: help },
+    rewindHelp: { port: realPort, make: help },
+    rewindUnknownApp: { port: realPort, make: unknownApp },
+  };
+  const labels = {
+    bare: 'bare Bolt      /rollback',
+    rewindHelp: 'rewind Bolt    /rollback help',
+    rewindUnknownApp: 'rewind Bolt    unknown app',
+  };
+  /**
+   * Each row's requests are sent in rounds, the rows taking turns within each round, so load from
+   * the world beside them (the worker's watches, Temporal) falls on every row alike instead of on
+   * whichever row happened to run while it lasted.
+   */
+  async function interleaved(lanes: number): Promise<Record<keyof typeof rows, Sample[]>> {
+    const out = { bare: [] as Sample[], rewindHelp: [] as Sample[], rewindUnknownApp: [] as Sample[] };
+    const perRound = Math.ceil(requests / rounds);
+    for (let r = 0; r < rounds; r++)
+      for (const key of Object.keys(rows) as Array<keyof typeof rows>)
+        out[key].push(...(await drive(rows[key].port, rows[key].make(perRound), lanes)));
+    return out;
+  }
+  const sequential = await interleaved(1);
+  const loaded = await interleaved(concurrency);
   const results = {
-    sequential: {
-      bare: check('bare Bolt      /rollback (seq)', await drive(barePort, help(requests), 1)),
-      rewindHelp: check('rewind Bolt    /rollback help (seq)', await drive(realPort, help(requests), 1)),
-      rewindUnknownApp: check('rewind Bolt    unknown app (seq)', await drive(realPort, unknownApp(requests), 1)),
-    },
-    [`concurrency${concurrency}`]: {
-      bare: check(`bare Bolt      /rollback (c=${concurrency})`, await drive(barePort, help(requests), concurrency)),
-      rewindHelp: check(
-        `rewind Bolt    /rollback help (c=${concurrency})`,
-        await drive(realPort, help(requests), concurrency),
-      ),
-      rewindUnknownApp: check(
-        `rewind Bolt    unknown app (c=${concurrency})`,
-        await drive(realPort, unknownApp(requests), concurrency),
-      ),
-    },
+    sequential: Object.fromEntries(
+      Object.entries(sequential).map(([k, v]) => [k, check(`${labels[k as keyof typeof rows]} (seq)`, v)]),
+    ),
+    [`concurrency${concurrency}`]: Object.fromEntries(
+      Object.entries(loaded).map(([k, v]) => [k, check(`${labels[k as keyof typeof rows]} (c=${concurrency})`, v)]),
+    ),
   };
 
   // Requests that start work: acked first, then the listener calls Temporal and answers on response_url.
@@ -254,6 +274,7 @@ try {
       '"ok". Load from a worker thread over keep-alive connections; ' +
       "the apps share one Node process with the world's Temporal client and worker.",
     requestsPerRow: requests,
+    rounds,
     concurrency,
     warmup,
     unit: 'ms',

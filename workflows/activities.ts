@@ -67,3 +67,14 @@ export const guardActs = proxyActivities<Activities>({
   cancellationType: ActivityCancellationType.TRY_CANCEL,
   retry: { initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes },
 });
+
+/**
+ * The postmortem commit at the end of a run: a git write like gitActs, but bounded tighter, since
+ * the run waits for it before it closes and a repository that keeps refusing must not hold it long.
+ */
+export const postmortemActs = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '2s', maximumInterval: '10s', nonRetryableErrorTypes },
+});

@@ -3,7 +3,7 @@
  * taken when the run started (editing YAML never changes a run in flight).
  */
 import { CancellationScope, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
-import { gitActs } from './activities.js';
+import { gitActs, postmortemActs } from './activities.js';
 import { awaitApproval, validateDecision } from './approval.js';
 import {
   awaitEngineRevision,
@@ -367,5 +367,33 @@ async function finish(ctx: StepContext, stop: StepResult['stop']): Promise<RunRe
   }
   state.record('run', 'rewind', state.status.result);
   await ctx.notifier.flush(60_000);
+  // A drill's run is a rehearsal: its scorecard is its record, not a postmortem.
+  if (input.target.postmortems && input.request.source !== 'drill') await commitPostmortem(ctx);
   return { ...state.status, timeline: [...state.timeline] };
+}
+
+/**
+ * Commits the ended run's timeline as Markdown to the postmortems repository. Also after a cancel
+ * (the record matters most then); a failure is noted in the timeline and never changes the outcome.
+ */
+async function commitPostmortem(ctx: StepContext): Promise<void> {
+  const { input, state } = ctx;
+  const repo = input.target.postmortems!.repo.name;
+  try {
+    const pm = await CancellationScope.nonCancellable(() =>
+      postmortemActs.commitPostmortem({
+        workflowId: workflowInfo().workflowId,
+        runKey: ctx.runKey,
+        result: { ...state.status, timeline: [...state.timeline] },
+        target: input.target,
+      }),
+    );
+    state.status.postmortem = { repo, file: pm.file, sha: pm.sha, ...(pm.url ? { url: pm.url } : {}) };
+    state.record('note', 'rewind', `Postmortem committed to ${repo}: ${pm.file} (${pm.sha.slice(0, 7)})`, {
+      postmortemSha: pm.sha,
+      postmortemFile: pm.file,
+    });
+  } catch (err) {
+    state.record('note', 'rewind', `Postmortem not committed to ${repo}: ${failureMessage(err)}`);
+  }
 }

@@ -2,19 +2,22 @@
  * The git activities: find and describe the promotion to roll back, and revert it as the
  * requester; for the emergency path, plan and commit a live change into Git. Questions that only
  * read history go to the worker's mirror of the repo (src/lib/gitops/git-source.ts), side by side;
- * what writes (the revert, its dry run, the emergency commit and its plan, which edits files) takes
- * the one writable clone per repository URL (src/lib/git/cached-clone.ts).
+ * what writes (the revert, the emergency commit and its plan, which edits files) takes
+ * the one writable clone per repository URL (src/lib/git/cached-clone.ts), made from the mirror and
+ * fetched through it, so the host is fetched once per repo and worker.
  */
 import path from 'node:path';
 import { createCloneStore, type GitIdentity } from '../../src/lib/git/cached-clone.js';
 import { isAncestor } from '../../src/lib/git/git-read.js';
 import { isFullSha } from '../../src/lib/git/sha.js';
 import { GitSourceCache } from '../../src/lib/gitops/git-source.js';
+import { createCommitFile } from './commit-file.js';
 import { createCommitLiveChange, createPlanGitEdits, type LiveChangeOptions } from './commit-live-change.js';
 import { createFindPromotion, type FindPromotionOptions } from './find-promotion.js';
 import { createCheckRevert, createRevertPromotion, type RevertPromotionOptions } from './revert-promotion.js';
 import { createClassifySync } from './classify-sync.js';
 
+export type { CommitFileInput, CommitFileResult } from './commit-file.js';
 export type { FindPromotionInput } from './find-promotion.js';
 export type { RevertPromotionInput, RevertPromotionResult } from './revert-promotion.js';
 export type {
@@ -39,14 +42,19 @@ export interface GitActivityDeps {
 }
 
 export function createGitActivities(deps: GitActivityDeps) {
-  const store = createCloneStore({ cacheDir: deps.cacheDir, ...(deps.committer ? { committer: deps.committer } : {}) });
   const sources = deps.sources ?? new GitSourceCache(path.join(deps.cacheDir, 'sources'));
+  const store = createCloneStore({
+    cacheDir: deps.cacheDir,
+    ...(deps.committer ? { committer: deps.committer } : {}),
+    mirror: (url) => sources.get(url),
+  });
   return {
     findPromotion: createFindPromotion(sources, deps.find),
     revertPromotion: createRevertPromotion(store, deps.revert),
     checkRevert: createCheckRevert(sources),
     planGitEdits: createPlanGitEdits(store, deps.liveChange),
     commitLiveChange: createCommitLiveChange(store, deps.liveChange),
+    commitFile: createCommitFile(store),
     ...createClassifySync(sources),
     /**
      * Whether `descendant` contains `ancestor` on the remote: a foreign commit pushed after the

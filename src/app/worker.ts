@@ -38,6 +38,23 @@ export function slackWebClient(token: string | undefined, apiUrl?: string): WebC
   });
 }
 
+/**
+ * Activity slots: the SDK's default is 100. rewind's activities mostly wait (on the API server, on
+ * Git, on the one writable clone per repo that serializes pushes), so a slot is cheap; at 200
+ * concurrent rollbacks on 100 slots, reverts queued behind the push lock held every slot and a
+ * Slack message waited 82 s for one (bench/results/fleet-runs.json). REWIND_ACTIVITY_SLOTS overrides.
+ */
+export const DEFAULT_ACTIVITY_SLOTS = 400;
+
+export function activitySlots(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.REWIND_ACTIVITY_SLOTS;
+  if (raw === undefined || raw === '') return DEFAULT_ACTIVITY_SLOTS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000)
+    throw new Error(`REWIND_ACTIVITY_SLOTS must be a whole number from 1 to 10000; got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 export async function createWorker(setup: WorkerSetup): Promise<Worker> {
   const activities = createActivities({
     ...setup.deps,
@@ -50,6 +67,7 @@ export async function createWorker(setup: WorkerSetup): Promise<Worker> {
     taskQueue: setup.taskQueue,
     ...workflowSource(),
     activities,
+    maxConcurrentActivityTaskExecutions: activitySlots(),
     // Stop taking work at once on shutdown, but let running activities finish or heartbeat-cancel.
     shutdownGraceTime: '20s',
   });

@@ -120,6 +120,14 @@ export function targetSnapshot(cfg: RewindConfig, app: string, env?: string): Ta
     temporalUiUrl: cfg.temporal.uiUrl,
     ...(verification ? { verification } : {}),
     ...(Object.keys(cfg.registries).length ? { registries: { ...cfg.registries } } : {}),
+    ...(cfg.postmortems
+      ? {
+          postmortems: {
+            repo: { name: cfg.postmortems.repo, ...own(cfg.repos, cfg.postmortems.repo)! },
+            path: cfg.postmortems.path,
+          },
+        }
+      : {}),
   };
 }
 

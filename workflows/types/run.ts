@@ -119,6 +119,8 @@ export interface RunStatus {
   timeToRestoreMs?: number;
   result?: string;
   slackMessage?: { channel: string; ts: string };
+  /** The run's timeline as committed to the postmortems repository when it ended (rewind.yaml `postmortems:`). */
+  postmortem?: { repo: string; file: string; sha: string; url?: string };
 }
 
 /**

@@ -53,6 +53,8 @@ export interface TargetSnapshot {
   verification?: TargetVerification;
   /** Registries the rollback plan asks whether an image still exists, by image host (rewind.yaml `registries:`). */
   registries?: Record<string, RegistryRef>;
+  /** Where the run's timeline is committed as Markdown when it ends (rewind.yaml `postmortems:`). */
+  postmortems?: { repo: RepoRef; path: string };
 }
 
 /**

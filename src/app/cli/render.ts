@@ -90,6 +90,8 @@ export function outcomeLines(status: RunStatus): string[] {
   if (status.commitSha) lines.push(`Git commit: ${status.commitSha}`);
   if (status.timeToRestoreMs !== undefined)
     lines.push(`Time to restore: ${Math.round(status.timeToRestoreMs / 1000)}s`);
+  const pm = status.postmortem;
+  if (pm) lines.push(`Postmortem: ${pm.file} in ${pm.repo} (${pm.url ?? pm.sha.slice(0, 12)})`);
   return lines;
 }
 

@@ -156,6 +156,13 @@ function crossCheck(cfg: RewindConfig, file: string): ConfigProblem[] {
       if (shortfall) problems.push({ file, path: `apps.${appName}.approvers`, ...shortfall });
     }
   }
+  if (cfg.postmortems && !own(cfg.repos, cfg.postmortems.repo))
+    problems.push({
+      file,
+      path: 'postmortems.repo',
+      message: `unknown repo "${cfg.postmortems.repo}"`,
+      fix: `define it under repos: or use one of: ${known(cfg.repos)}`,
+    });
   // A Kubernetes user proves one person on the CLI: mapped to two, it would prove neither.
   const kubeOwners = new Map<string, string>();
   for (const [handle, p] of Object.entries(cfg.people)) {

@@ -387,6 +387,21 @@ export const configSchema = z.strictObject({
       'Registries, by image host, that the rollback plan asks (OCI distribution API) whether ' +
         'the images a revert brings back still exist; images of other hosts are not checked',
     ),
+  postmortems: z
+    .strictObject({
+      repo: z.string().min(1).describe('Key under repos: the repository the postmortems are committed to'),
+      path: z
+        .string()
+        .min(1)
+        .superRefine(checked(repoPathFailure))
+        .default('postmortems')
+        .describe('Directory in that repository, relative to its root'),
+    })
+    .optional()
+    .describe(
+      "When set, the worker commits each ended run's timeline as Markdown to <path>/<date>-<app>-<env>-<run>.md " +
+        '(a repository other than the config repo keeps these commits out of what the engines sync)',
+    ),
   people: z.record(handle, personSchema).default({}),
   cli: z
     .strictObject({

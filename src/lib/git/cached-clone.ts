@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createKeyedMutex } from './keyed-mutex.js';
+import { OWNER, sweepLeftovers } from './leftovers.js';
 import type { ReadView } from './read-view.js';
 import { gitAt as gitIn, type Git } from './run-git.js';
 import { isShaPrefix } from './sha.js';
@@ -27,6 +28,19 @@ export interface CloneStoreOptions {
   cacheDir: string;
   /** Committer of every commit rewind makes; the author is set per commit. @default DEFAULT_COMMITTER */
   committer?: GitIdentity;
+  /**
+   * The worker's read-only mirror of a URL (src/lib/gitops/git-source.ts). Given, the writable clone
+   * is made from it and fetches from it, so each repo is fetched from its host once per worker (by
+   * the mirror, whose fetches are shared), not again by the clone; pushes still go to the URL.
+   */
+  mirror?: (url: string) => Mirror;
+}
+
+/** What the writable clone needs of a mirror: a fetch from the host, and where the mirror is. */
+export interface Mirror {
+  /** Fetches the host into the mirror (cloning it first if needed); sees every commit pushed before the call. */
+  fetch(): Promise<void>;
+  readonly mirrorDir: string;
 }
 
 /** The writable clone; as a ReadView its branches are `refs/remotes/origin/…` and trees are worktrees. */
@@ -35,7 +49,7 @@ export interface CachedClone extends ReadView {
   readonly dir: string;
   /** git bound to the clone (src/lib/git/run-git.ts), with the committer identity and safe defaults as `-c` config. */
   readonly git: Git;
-  /** `git fetch --prune origin`. */
+  /** Brings `refs/remotes/origin/*` up to the host: `git fetch --prune origin`, or through the mirror. */
   fetch(): Promise<void>;
   /** Runs `fn` in a detached worktree checked out at `sha` (e.g. to render it), removed afterwards. */
   withWorktree<T>(sha: string, fn: (dir: string) => Promise<T>): Promise<T>;
@@ -136,16 +150,17 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
       .catch(() => undefined);
   }
 
-  async function ensureClone(url: string, dir: string): Promise<void> {
+  /** Makes the clone unless it is on disk; true when it was made just now (so it needs no fetch). */
+  async function ensureClone(url: string, dir: string, mirror: Mirror | undefined): Promise<boolean> {
     if (existsSync(path.join(dir, '.git'))) {
-      if (checked.get(dir) === url) return;
+      if (checked.get(dir) === url) return false;
       const origin = await gitAt(dir)
         .raw(['config', '--get', 'remote.origin.url'])
         .catch(() => '');
       if (origin.trim() === url) {
         await writeCommitGraph(dir);
         checked.set(dir, url);
-        return;
+        return false;
       }
       // A half-made or foreign directory (crash during clone, hash collision): start over.
       await rm(dir, { recursive: true, force: true });
@@ -153,9 +168,14 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
     const reposDir = path.dirname(dir);
     await mkdir(reposDir, { recursive: true });
     // Clone beside the final path and rename, so a crash never leaves a partial clone in place.
-    const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const tmp = `${dir}.tmp-${OWNER}-${randomBytes(4).toString('hex')}`;
     try {
-      await gitAt(reposDir).raw(['clone', '--no-tags', '--', url, tmp]);
+      if (mirror) {
+        // A local clone of the mirror hard-links its objects; origin then points at the host for pushes.
+        await mirror.fetch();
+        await gitAt(reposDir).raw(['clone', '--no-tags', '--', mirror.mirrorDir, tmp]);
+        await gitAt(tmp).raw(['remote', 'set-url', 'origin', url]);
+      } else await gitAt(reposDir).raw(['clone', '--no-tags', '--', url, tmp]);
       await rm(dir, { recursive: true, force: true });
       await rename(tmp, dir);
     } finally {
@@ -163,9 +183,10 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
     }
     await writeCommitGraph(dir);
     checked.set(dir, url);
+    return true;
   }
 
-  function cachedClone(url: string, dir: string): CachedClone {
+  function cachedClone(url: string, dir: string, mirror: Mirror | undefined): CachedClone {
     const bare = gitAt(dir);
     const git: Git = {
       dir,
@@ -187,7 +208,12 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
         knownClean.add(dir);
       },
       async fetch() {
-        await git.raw(['fetch', '--prune', '--no-tags', 'origin']);
+        if (!mirror) {
+          await git.raw(['fetch', '--prune', '--no-tags', 'origin']);
+          return;
+        }
+        await mirror.fetch();
+        await git.raw(['fetch', '--prune', '--no-tags', mirror.mirrorDir, '+refs/heads/*:refs/remotes/origin/*']);
       },
       async clean() {
         // An abort runs only when its operation left state behind (the files git itself checks
@@ -206,7 +232,7 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
         if (!isShaPrefix(sha)) throw new UnsafeGitInputError('sha', `"${sha}" is not a commit sha`);
         const root = path.join(cacheDir, 'worktrees');
         await mkdir(root, { recursive: true });
-        const wt = await mkdtemp(path.join(root, 'wt-'));
+        const wt = await mkdtemp(path.join(root, `wt-${OWNER}-`));
         try {
           await git.raw(['worktree', 'add', '--detach', '--quiet', wt, sha]);
           return await fn(wt);
@@ -229,11 +255,14 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
       return mutex.run(dir, async () => {
         clearInterval(beat);
         wait.signal?.throwIfAborted();
-        await ensureClone(url, dir);
-        const clone = cachedClone(url, dir);
+        // What a killed process left half-made: a clone being made, worktrees it never removed.
+        await Promise.all([path.dirname(dir), path.join(cacheDir, 'worktrees')].map(sweepLeftovers));
+        const mirror = options.mirror?.(url);
+        const fresh = await ensureClone(url, dir, mirror);
+        const clone = cachedClone(url, dir, mirror);
         try {
           if (!knownClean.has(dir)) await clone.clean();
-          await clone.fetch();
+          if (!fresh) await clone.fetch();
           return await fn(clone);
         } finally {
           clone.git.close();

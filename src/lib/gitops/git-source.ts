@@ -17,6 +17,7 @@ import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ReadView } from '../git/read-view.js';
+import { OWNER, sweepLeftovers } from '../git/leftovers.js';
 import { gitAt, type Git } from '../git/run-git.js';
 import { isFullSha, isShaPrefix } from '../git/sha.js';
 import { assertCloneUrl } from '../git/validate.js';
@@ -77,6 +78,16 @@ export class GitSource {
     return path.join(this.workDir, 'trees', this.id);
   }
 
+  /** Where the dry runs' throwaway checkouts live. */
+  get scratchDir(): string {
+    return path.join(this.workDir, 'scratch', this.id);
+  }
+
+  /** Removes what a killed process left half-made here: a mirror clone, trees, scratch checkouts. */
+  private async sweep(): Promise<void> {
+    await Promise.all([path.dirname(this.mirrorDir), this.treesDir, this.scratchDir].map(sweepLeftovers));
+  }
+
   /** Fetches the remote (cloning the mirror on first use); joins a fetch that has not started yet. */
   fetch(): Promise<void> {
     if (this.queued) return this.queued;
@@ -108,12 +119,13 @@ export class GitSource {
   private async ensureMirror(): Promise<boolean> {
     let cloned = false;
     this.mirror ??= (async () => {
+      await this.sweep();
       if (await stat(path.join(this.mirrorDir, 'HEAD')).catch(() => undefined)) return;
       assertCloneUrl(this.url);
       const parent = path.dirname(this.mirrorDir);
       await mkdir(parent, { recursive: true });
       // Clone beside and rename, so a crash never leaves a partial mirror under the final name.
-      const tmp = `${this.mirrorDir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+      const tmp = `${this.mirrorDir}.tmp-${OWNER}-${randomBytes(4).toString('hex')}`;
       try {
         await gitAt(parent).raw(['clone', '--mirror', '--', this.url, tmp]);
         await rm(this.mirrorDir, { recursive: true, force: true });
@@ -234,7 +246,7 @@ export class GitSource {
     await this.removing.get(full)?.catch(() => undefined);
     if (await stat(dir).catch(() => undefined)) return dir;
     // Extract beside, then rename: a crash never leaves a half-written tree under the final name.
-    const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
+    const tmp = `${dir}.tmp-${OWNER}-${randomBytes(4).toString('hex')}`;
     await mkdir(tmp, { recursive: true });
     try {
       const tar = `${tmp}.tar`;
@@ -276,9 +288,9 @@ export class GitSource {
   async scratch<T>(sha: string, fn: (git: Git) => Promise<T>): Promise<T> {
     if (!isFullSha(sha)) throw new GitSourceError(`invalid commit sha ${JSON.stringify(sha)}`, this.url, sha);
     await this.ready();
-    const root = path.join(this.workDir, 'scratch', this.id);
+    const root = this.scratchDir;
     await mkdir(root, { recursive: true });
-    const dir = await mkdtemp(path.join(root, 'wt-'));
+    const dir = await mkdtemp(path.join(root, `wt-${OWNER}-`));
     const wt = gitAt(dir);
     try {
       await gitAt(root).raw(['clone', '--quiet', '--shared', '--no-checkout', '--no-tags', '--', this.mirrorDir, dir]);

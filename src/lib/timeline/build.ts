@@ -4,6 +4,7 @@
  * Kubernetes Events of the app's objects and the config repo's commits to the app's paths in the
  * incident's window. A context source that fails is recorded in `sources`, never fatal.
  */
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import path from 'node:path';
 import { own } from '../config/own-keys.js';
@@ -13,7 +14,7 @@ import { shown } from '../input-limits.js';
 import { clustersFromConfig, type Clusters } from '../kube/clusters.js';
 import { INCIDENT_ID_PATTERN, RefusedError, targetSnapshot, type Rewind } from '../runs.js';
 import { cacheDir } from '../tools/binaries.js';
-import type { RunResult, RunStatus, TimelineEvent } from '../../../workflows/types.js';
+import type { RunResult, RunStatus, TargetSnapshot, TimelineEvent } from '../../../workflows/types.js';
 import { statusQuery, timelineQuery } from '../../../workflows/messages.js';
 import { assembleDocument } from './assemble.js';
 import { runTimelineFromHistory } from './from-history.js';
@@ -214,8 +215,68 @@ export async function incidentTimelineDocument(
   return withContext(deps, runs, { kind: 'incident', incidentId }, opts, notes);
 }
 
-async function withContext(
+/** Where the context around runs is read from: the cluster and repo a run's target names. */
+export interface ContextReaders {
+  /** The cluster's client config; throws when the cluster is unknown. */
+  kube(cluster: string): KubeConfig;
+  /** The repo's clone URL and branch; throws when the repo is unknown. */
+  repo(name: string): { url: string; branch: string };
+  sources(): GitSourceCache;
+}
+
+function readersOf(deps: TimelineDeps): ContextReaders {
+  return {
+    kube(cluster) {
+      deps.clusters ??= clustersFromConfig(deps.rw.cfg);
+      const kc = deps.clusters.get(cluster);
+      if (!kc) throw new Error(`cluster "${cluster}" is not in rewind.yaml`);
+      return kc;
+    },
+    repo(name) {
+      const repo = own(deps.rw.cfg.repos, name);
+      if (!repo) throw new Error(`repo "${name}" is not in rewind.yaml`);
+      return repo;
+    },
+    sources: () => (deps.sources ??= new GitSourceCache(path.join(cacheDir(), 'timeline'))),
+  };
+}
+
+/**
+ * The document of one run that has ended, from the result it returned (its final status and
+ * timeline) and the target it ran on, with the same context as `rewind timeline`: what the worker
+ * commits as the run's postmortem.
+ */
+export function endedRunDocument(
+  readers: ContextReaders,
+  ended: { workflowId: string; runId: string; result: RunResult; target: TargetSnapshot; closedAt: string },
+  opts: TimelineOptions = {},
+): Promise<TimelineDocument> {
+  const { timeline, ...status } = ended.result;
+  const run = runTimelineFromQueries({
+    workflowId: ended.workflowId,
+    runId: ended.runId,
+    status,
+    timeline,
+    execution: 'completed',
+    closedAt: ended.closedAt,
+    target: ended.target,
+    from: 'result',
+  });
+  return documentWithContext(readers, [run], { kind: 'run', workflowId: ended.workflowId, runId: ended.runId }, opts);
+}
+
+function withContext(
   deps: TimelineDeps,
+  runs: RunTimeline[],
+  scope: TimelineScope,
+  opts: TimelineOptions,
+  notes: SourceNote[] = [],
+): Promise<TimelineDocument> {
+  return documentWithContext(readersOf(deps), runs, scope, opts, notes);
+}
+
+async function documentWithContext(
+  readers: ContextReaders,
   runs: RunTimeline[],
   scope: TimelineScope,
   opts: TimelineOptions,
@@ -234,10 +295,7 @@ async function withContext(
   for (const [name, run] of targets) {
     if (opts.kube !== false) {
       try {
-        deps.clusters ??= clustersFromConfig(deps.rw.cfg);
-        const kc = deps.clusters.get(run.target.cluster);
-        if (!kc) throw new Error(`cluster "${run.target.cluster}" is not in rewind.yaml`);
-        const found = await appKubeEvents(kc, run.target, from, to);
+        const found = await appKubeEvents(readers.kube(run.target.cluster), run.target, from, to);
         external.push(...found);
         notes.push({
           kind: 'kubernetes',
@@ -252,10 +310,8 @@ async function withContext(
     }
     if (opts.git !== false) {
       try {
-        const repo = own(deps.rw.cfg.repos, run.target.repo);
-        if (!repo) throw new Error(`repo "${run.target.repo}" is not in rewind.yaml`);
-        deps.sources ??= new GitSourceCache(path.join(cacheDir(), 'timeline'));
-        const found = await appCommits(deps.sources, {
+        const repo = readers.repo(run.target.repo);
+        const found = await appCommits(readers.sources(), {
           url: repo.url,
           branch: repo.branch,
           ...(run.target.webUrl ? { webUrl: run.target.webUrl } : {}),

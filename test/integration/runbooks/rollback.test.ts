@@ -5,9 +5,12 @@
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { cancelRun, decide, person, RefusedError } from '../../../src/lib/runs.js';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { outcomeLines } from '../../../src/app/cli/render.js';
+import { cancelRun, decide, person, RefusedError, startRun } from '../../../src/lib/runs.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
-import type { RunStatus } from '../../../workflows/types.js';
+import type { RunResult, RunStatus } from '../../../workflows/types.js';
 import { argoApp, deploymentImage, fluxKs, mergePatch } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
 import { gitLog, start, untilPhase } from '../../support/world-runs.js';
@@ -127,21 +130,88 @@ describe('rollback runbook', () => {
     assert.match(final.text ?? '', /rollback users-api\/prod: Restored/);
   });
 
-  it('reverts a bad Flux promotion and waits for lastAppliedRevision at the revert', async () => {
-    const bad = await world.repo.promote('billing-worker', 'prod', '2.5.0');
-    const run = await start(world, { app: 'billing-worker', env: 'prod', as: 'bob', reason: 'queue consumers crash' });
-    const waiting = await untilPhase(world, run.workflowId, 'awaiting-approval');
-    assert.equal(waiting.plan!.promotion.sha, bad.sha);
-    await decide(world.rewind(), run.workflowId, { decision: 'approve', by: person(world.rewind().cfg, 'carol') });
-    const result = (await run.handle.result()) as RunStatus;
-    assert.equal(result.phase, 'restored', result.result);
-    const ks = await fluxKs(world.kube.kc, 'billing-worker-prod');
-    assert.equal(ks.status?.lastAppliedRevision, `main@sha1:${result.revertSha}`);
-    assert.equal(
-      await deploymentImage(world.kube.kc, 'billing-worker-prod', 'billing-worker'),
-      'ghcr.io/acme/billing-worker:2.4.0',
-    );
-  });
+  it(
+    'reverts a bad Flux promotion, waits for lastAppliedRevision ' + 'at the revert, and commits the postmortem',
+    async () => {
+      // rewind.yaml `postmortems:` names a repository of its own, so the config repo gets the revert only.
+      const postmortems = path.join(world.dir, 'postmortems.git');
+      const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' });
+      git('init', '--quiet', '--bare', '--initial-branch=main', postmortems);
+      const seed = path.join(world.dir, 'postmortems-seed');
+      git('clone', '--quiet', postmortems, seed);
+      git(
+        '-C',
+        seed,
+        '-c',
+        'user.name=ops',
+        '-c',
+        'user.email=ops@acme.test',
+        'commit',
+        '--quiet',
+        '--allow-empty',
+        '-m',
+        'start',
+      );
+      git('-C', seed, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
+      const base = world.rewind();
+      const rw = {
+        ...base,
+        cfg: {
+          ...base.cfg,
+          repos: { ...base.cfg.repos, postmortems: { url: postmortems, branch: 'main' } },
+          postmortems: { repo: 'postmortems', path: 'incidents' },
+        },
+      };
+
+      const bad = await world.repo.promote('billing-worker', 'prod', '2.5.0');
+      const started = await startRun(rw, {
+        runbook: 'rollback',
+        source: 'cli',
+        requester: person(rw.cfg, 'bob'),
+        app: 'billing-worker',
+        env: 'prod',
+        reason: 'queue consumers crash',
+      });
+      const handle = rw.client.workflow.getHandle(started.workflowId, started.runId);
+      const waiting = await untilPhase(world, started.workflowId, 'awaiting-approval');
+      assert.equal(waiting.plan!.promotion.sha, bad.sha);
+      await decide(rw, started.workflowId, { decision: 'approve', by: person(rw.cfg, 'carol') });
+      const result = (await handle.result()) as RunResult;
+      assert.equal(result.phase, 'restored', result.result);
+      const ks = await fluxKs(world.kube.kc, 'billing-worker-prod');
+      assert.equal(ks.status?.lastAppliedRevision, `main@sha1:${result.revertSha}`);
+      assert.equal(
+        await deploymentImage(world.kube.kc, 'billing-worker-prod', 'billing-worker'),
+        'ghcr.io/acme/billing-worker:2.4.0',
+      );
+
+      // The postmortem: the run's Markdown timeline, committed once to incidents/ as rewind.
+      const pm = result.postmortem;
+      assert.ok(pm, 'the result names the postmortem');
+      assert.equal(pm.repo, 'postmortems');
+      assert.match(pm.file, /^incidents\/\d{4}-\d{2}-\d{2}-billing-worker-prod-[0-9a-f]{8}\.md$/);
+      assert.equal(git('--git-dir', postmortems, 'rev-parse', 'main').trim(), pm.sha);
+      const markdown = git('--git-dir', postmortems, 'show', `main:${pm.file}`);
+      assert.match(markdown, /^# .*billing-worker\/prod/m);
+      assert.match(markdown, /## Timeline/);
+      assert.ok(markdown.includes(result.revertSha!.slice(0, 7)), 'the document names the revert');
+      assert.match(markdown, /Restored: billing-worker\/prod is Synced and Healthy/);
+      assert.match(
+        git('--git-dir', postmortems, 'log', '-1', '--format=%an%n%s%n%b', 'main'),
+        new RegExp(
+          `^rewind\npostmortem: billing-worker/prod restored \\(rewind/billing-worker/prod\\)\n` +
+            `\nRewind-Run: rewind/billing-worker/prod/${started.runId}`,
+        ),
+      );
+      assert.equal(await world.repo.head(), result.revertSha, 'the config repo got the revert and nothing else');
+      assert.ok(
+        result.timeline.some(
+          (e) => e.summary === `Postmortem committed to postmortems: ${pm.file} (${pm.sha.slice(0, 7)})`,
+        ),
+      );
+      assert.ok(outcomeLines(result).includes(`Postmortem: ${pm.file} in postmortems (${pm.sha.slice(0, 12)})`));
+    },
+  );
 
   it('warns when the promotion also changed config', async () => {
     const overlay = await world.repo.show('apps/users-api/overlays/staging/kustomization.yaml');

@@ -263,6 +263,17 @@ describe('config semantics refused at load, each with file, line, path and fix',
     );
   });
 
+  it('postmortems: names a repo under repos: and a directory inside it', () => {
+    assert.deepEqual(parseConfig(example).postmortems, { repo: 'postmortems', path: 'incidents/rewind' });
+    const defaulted = parseConfig(example.replace('  path: incidents/rewind\n', ''));
+    assert.equal(defaulted.postmortems?.path, 'postmortems');
+    const unknown = one(example.replace('postmortems:\n  repo: postmortems', 'postmortems:\n  repo: notes'));
+    assert.equal(unknown.path, 'postmortems.repo');
+    assert.match(unknown.message, /unknown repo "notes"/);
+    assert.match(unknown.fix ?? '', /use one of: config, postmortems/);
+    assert.match(one(example.replace('path: incidents/rewind', 'path: ../elsewhere')).message, /leaves the repository/);
+  });
+
   it('names that reach the object prototype are unknown references or refused keys', () => {
     const p = one(
       example.replace(
