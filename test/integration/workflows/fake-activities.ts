@@ -109,9 +109,16 @@ export function fakeActivities(overrides: FakeActivities = {}): {
     verifyPauseHeld: async () => ({ held: true, message: 'auto-sync stayed off for 3s' }),
     settlePause: async () => ({ settled: true, waitedMs: 1, last: 'no operation running or queued' }),
     releaseLease: async () => ({ released: true }),
-    // Sees the pause hold and returns at once: an activity in flight would stop the time-skipping
-    // server from skipping time, and the workflow re-arms the guard no sooner than its period.
-    guardPause: async () => ({}),
+    // Sees the pause hold and returns soon: an activity in flight would stop the time-skipping
+    // server from skipping time, and the workflow re-arms the guard no sooner than its period. Not at
+    // once: a guard restarted in the workflow task that delivers its completion asks to cancel an
+    // activity the test server already closed, and the test server then wedges the run
+    // (temporalio/sdk-typescript#1058; the real server takes it). 200 ms of real time puts the
+    // restart, which follows the start within milliseconds, before the completion.
+    guardPause: async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      return {};
+    },
     patchLive: async () => ({ before: '10', after: '11', reused: false }),
     restartWorkloads: async () => [],
     commitLiveChange: async () => ({
