@@ -3,8 +3,8 @@
  * requester; for the emergency path, plan and commit a live change into Git. Questions that only
  * read history go to the worker's mirror of the repo (src/lib/gitops/git-source.ts), side by side;
  * what writes (the revert, the emergency commit and its plan, which edits files) takes
- * the one writable clone per repository URL (src/lib/git/cached-clone.ts), made from the mirror and
- * fetched through it, so the host is fetched once per repo and worker.
+ * the one writable clone per repository URL (src/lib/git/cached-clone.ts), made from the mirror (the
+ * host is cloned once per worker) and fetched from the host before each write.
  */
 import path from 'node:path';
 import { createCloneStore, type GitIdentity } from '../../src/lib/git/cached-clone.js';

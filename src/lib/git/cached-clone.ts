@@ -30,13 +30,13 @@ export interface CloneStoreOptions {
   committer?: GitIdentity;
   /**
    * The worker's read-only mirror of a URL (src/lib/gitops/git-source.ts). Given, the writable clone
-   * is made from it and fetches from it, so each repo is fetched from its host once per worker (by
-   * the mirror, whose fetches are shared), not again by the clone; pushes still go to the URL.
+   * is made from it (a local clone that hard-links the mirror's objects), so the host is cloned once
+   * per worker; the clone then fetches from and pushes to the host itself.
    */
   mirror?: (url: string) => Mirror;
 }
 
-/** What the writable clone needs of a mirror: a fetch from the host, and where the mirror is. */
+/** What the writable clone needs of a mirror to be made from it: a fetch from the host, and where it is. */
 export interface Mirror {
   /** Fetches the host into the mirror (cloning it first if needed); sees every commit pushed before the call. */
   fetch(): Promise<void>;
@@ -49,7 +49,7 @@ export interface CachedClone extends ReadView {
   readonly dir: string;
   /** git bound to the clone (src/lib/git/run-git.ts), with the committer identity and safe defaults as `-c` config. */
   readonly git: Git;
-  /** Brings `refs/remotes/origin/*` up to the host: `git fetch --prune origin`, or through the mirror. */
+  /** `git fetch --prune origin`. */
   fetch(): Promise<void>;
   /** Runs `fn` in a detached worktree checked out at `sha` (e.g. to render it), removed afterwards. */
   withWorktree<T>(sha: string, fn: (dir: string) => Promise<T>): Promise<T>;
@@ -186,7 +186,7 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
     return true;
   }
 
-  function cachedClone(url: string, dir: string, mirror: Mirror | undefined): CachedClone {
+  function cachedClone(url: string, dir: string): CachedClone {
     const bare = gitAt(dir);
     const git: Git = {
       dir,
@@ -208,12 +208,9 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
         knownClean.add(dir);
       },
       async fetch() {
-        if (!mirror) {
-          await git.raw(['fetch', '--prune', '--no-tags', 'origin']);
-          return;
-        }
-        await mirror.fetch();
-        await git.raw(['fetch', '--prune', '--no-tags', mirror.mirrorDir, '+refs/heads/*:refs/remotes/origin/*']);
+        // From the host, not through the mirror: a push must start from the host's tip, and one fetch
+        // is what plain git pays (through the mirror it was two, +15-20 ms a revert: bench/big-repo-revert.ts).
+        await git.raw(['fetch', '--prune', '--no-tags', 'origin']);
       },
       async clean() {
         // An abort runs only when its operation left state behind (the files git itself checks
@@ -259,7 +256,7 @@ export function createCloneStore(options: CloneStoreOptions): CloneStore {
         await Promise.all([path.dirname(dir), path.join(cacheDir, 'worktrees')].map(sweepLeftovers));
         const mirror = options.mirror?.(url);
         const fresh = await ensureClone(url, dir, mirror);
-        const clone = cachedClone(url, dir, mirror);
+        const clone = cachedClone(url, dir);
         try {
           if (!knownClean.has(dir)) await clone.clean();
           if (!fresh) await clone.fetch();
