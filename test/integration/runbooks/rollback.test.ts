@@ -200,7 +200,7 @@ describe('rollback runbook', () => {
         git('--git-dir', postmortems, 'log', '-1', '--format=%an%n%s%n%b', 'main'),
         new RegExp(
           `^rewind\npostmortem: billing-worker/prod restored \\(rewind/billing-worker/prod\\)\n` +
-            `\nRewind-Run: rewind/billing-worker/prod/${started.runId}`,
+            `Rewind-Run: rewind/billing-worker/prod/${started.runId}\n`,
         ),
       );
       assert.equal(await world.repo.head(), result.revertSha, 'the config repo got the revert and nothing else');
