@@ -119,15 +119,17 @@ export async function waitApplied(
     );
   } else {
     // Like `flux reconcile ks --with-source`: a Kustomization busy with a health wait (wait: true) can
-    // miss one request, so it is asked again every 30 s until it names the revision.
+    // miss one request, so it is asked again every 30 s until it has attempted the revision; never
+    // after: a request during its health wait starts the wait over, and it would never time out.
     let askedAt = Date.now();
     await waitFor(
       `${app}-${env} reconciled ${sha.slice(0, 7)}`,
       async () => {
         const k = await rest.get<Record<string, any>>(fluxKsPath(app, env));
         const ready = k?.status?.conditions?.find((c: { type: string }) => c.type === 'Ready');
-        if (k?.status?.lastAttemptedRevision === `main@sha1:${sha}` && ready && ready.status !== 'Unknown') return true;
-        if (Date.now() - askedAt > 30_000) {
+        const attempted = k?.status?.lastAttemptedRevision === `main@sha1:${sha}`;
+        if (attempted && ready && ready.status !== 'Unknown') return true;
+        if (!attempted && Date.now() - askedAt > 30_000) {
           askedAt = Date.now();
           await refresh(world, app, env);
         }
