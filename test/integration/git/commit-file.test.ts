@@ -2,20 +2,9 @@ import assert from 'node:assert/strict';
 import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { createGitActivities, type CommitFileInput } from '../../../activities/git/index.js';
 import { FailureType } from '../../../workflows/types.js';
-import { gitWorld, remoteLog, type GitWorld } from './fixtures.js';
-
-const failsWith =
-  (type: string, message: RegExp, nonRetryable = true) =>
-  (err: unknown) => {
-    assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
-    assert.equal(err.type, type, err.message);
-    assert.equal(err.nonRetryable, nonRetryable);
-    assert.match(err.message, message);
-    return true;
-  };
+import { gitWorld, remoteLog, type GitWorld, failsWith } from './fixtures.js';
 
 describe('commitFile (the postmortem commit)', () => {
   let world: GitWorld;

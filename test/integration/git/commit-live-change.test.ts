@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { simpleGit } from 'simple-git';
 import {
@@ -13,17 +12,7 @@ import {
 import { clonePath } from '../../../src/lib/git/cached-clone.js';
 import { renderManifests, type KubeObject } from '../../../src/lib/gitops/render.js';
 import { FailureType, type LiveChange } from '../../../workflows/types.js';
-import { alice, gitWorld, otherClone, remoteLog, target, type GitWorld } from './fixtures.js';
-
-const failsWith =
-  (type: string, message?: RegExp, nonRetryable = true) =>
-  (err: unknown) => {
-    assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
-    assert.equal(err.type, type, err.message);
-    assert.equal(err.nonRetryable, nonRetryable);
-    if (message) assert.match(err.message, message);
-    return true;
-  };
+import { alice, gitWorld, otherClone, remoteLog, target, type GitWorld, failsWith } from './fixtures.js';
 
 const PROD = 'apps/users-api/overlays/prod';
 const PATCH_FILE = `${PROD}/configmap-patch.yaml`;

@@ -3,19 +3,10 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { createGitActivities } from '../../../activities/git/index.js';
 import { GitSourceCache } from '../../../src/lib/gitops/git-source.js';
 import { FailureType } from '../../../workflows/types.js';
-import { gitWorld, target, type GitWorld } from './fixtures.js';
-
-const failsWith = (type: string, message?: RegExp) => (err: unknown) => {
-  assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
-  assert.equal(err.type, type, err.message);
-  assert.equal(err.nonRetryable, true);
-  if (message) assert.match(err.message, message);
-  return true;
-};
+import { gitWorld, target, type GitWorld, failsWith } from './fixtures.js';
 
 const IMAGE = 'ghcr.io/acme/users-api';
 const DEPLOYMENT = 'apps/Deployment/users-api-prod/users-api';

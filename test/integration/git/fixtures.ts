@@ -1,7 +1,9 @@
 /** A seeded config repo, a cache dir and a TargetSnapshot per app/env, for the git activity tests. */
+import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import {
   seedConfigRepo,
@@ -10,6 +12,17 @@ import {
   type PromotableApp,
 } from '../../../src/sandbox/world/config-repo.js';
 import type { PersonRef, TargetSnapshot } from '../../../workflows/types.js';
+
+/** For assert.rejects: an ApplicationFailure of `type`, not retried unless said, whose message matches. */
+export const failsWith =
+  (type: string, message?: RegExp, nonRetryable = true) =>
+  (err: unknown): true => {
+    assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
+    assert.equal(err.type, type, err.message);
+    assert.equal(err.nonRetryable, nonRetryable);
+    if (message) assert.match(err.message, message);
+    return true;
+  };
 
 export interface GitWorld {
   root: string;

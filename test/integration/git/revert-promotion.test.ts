@@ -3,21 +3,10 @@ import { existsSync } from 'node:fs';
 import { chmod, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createGitActivities, type RevertPromotionResult } from '../../../activities/git/index.js';
 import { FailureType } from '../../../workflows/types.js';
-import { alice, gitWorld, otherClone, remoteLog, target, type GitWorld } from './fixtures.js';
-
-const failsWith =
-  (type: string, message?: RegExp, nonRetryable = true) =>
-  (err: unknown) => {
-    assert.ok(err instanceof ApplicationFailure, `expected ApplicationFailure, got ${String(err)}`);
-    assert.equal(err.type, type, err.message);
-    assert.equal(err.nonRetryable, nonRetryable);
-    if (message) assert.match(err.message, message);
-    return true;
-  };
+import { alice, gitWorld, otherClone, remoteLog, target, type GitWorld, failsWith } from './fixtures.js';
 
 const OVERLAY = 'apps/users-api/overlays/prod/kustomization.yaml';
 const tagOf = (text: string) => /newTag: (\S+)/.exec(text)?.[1];
