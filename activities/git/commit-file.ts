@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CachedClone, CloneStore } from '../../src/lib/git/cached-clone.js';
+import { type CachedClone, type CloneStore, WORK_BRANCH } from '../../src/lib/git/cached-clone.js';
 import { resolveCommit } from '../../src/lib/git/git-read.js';
 import { pushHead, redactCredentials } from '../../src/lib/git/push.js';
 import { TRAILER } from '../../src/lib/git/revert-message.js';
@@ -38,7 +38,6 @@ export interface CommitFileResult {
   url?: string;
 }
 
-const WORK_BRANCH = 'rewind-work';
 const MAX_PUSH_ATTEMPTS = 5;
 
 export function createCommitFile(store: CloneStore) {

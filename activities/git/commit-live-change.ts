@@ -16,7 +16,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GitEdit, LiveChange, PersonRef, TargetSnapshot } from '../../workflows/types.js';
-import type { CachedClone, CloneStore } from '../../src/lib/git/cached-clone.js';
+import { type CachedClone, type CloneStore, WORK_BRANCH } from '../../src/lib/git/cached-clone.js';
 import { changedFiles, literal, resolveCommit } from '../../src/lib/git/git-read.js';
 import { liveChangeMessage } from '../../src/lib/git/live-change-message.js';
 import type { RemainingField } from '../../src/lib/git/live-render-check.js';
@@ -103,9 +103,6 @@ export interface LiveChangeOptions {
   /** Test seam: runs right before each push, e.g. to let another clone push first. */
   beforePush?: (info: { attempt: number; sha: string }) => Promise<void>;
 }
-
-/** Local branch the commit is built on, as revertPromotion's; the clone's other branches are never touched. */
-const WORK_BRANCH = 'rewind-work';
 
 function assertChanges(changes: unknown): asserts changes is LiveChange[] {
   if (!Array.isArray(changes) || changes.length === 0) throw badInput('there are no live changes to carry to Git');

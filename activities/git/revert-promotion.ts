@@ -20,7 +20,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PersonRef, TargetSnapshot } from '../../workflows/types.js';
-import type { CachedClone, CloneStore } from '../../src/lib/git/cached-clone.js';
+import { type CachedClone, type CloneStore, WORK_BRANCH } from '../../src/lib/git/cached-clone.js';
 import { changedFiles, commitChanges, literal, resolveCommit } from '../../src/lib/git/git-read.js';
 import { kustomizeSourcePaths } from '../../src/lib/git/kustomize-sources.js';
 import { pushHead, redactCredentials } from '../../src/lib/git/push.js';
@@ -71,9 +71,6 @@ export interface RevertPromotionOptions {
    */
   runSearchDepth?: number;
 }
-
-/** Local branch the revert is built on; the clone's other branches are never touched. */
-const WORK_BRANCH = 'rewind-work';
 
 /**
  * Applies the revert of `sha` to the index and work tree on a fresh work branch at `base`;

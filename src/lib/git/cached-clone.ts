@@ -20,6 +20,9 @@ export interface GitIdentity {
   email: string;
 }
 
+/** The local branch each commit rewind makes is built on (reset to the tip first); no other branch is touched. */
+export const WORK_BRANCH = 'rewind-work';
+
 /** @default { name: 'rewind', email: 'rewind@localhost' } */
 export const DEFAULT_COMMITTER: GitIdentity = { name: 'rewind', email: 'rewind@localhost' };
 
