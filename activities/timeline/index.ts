@@ -25,9 +25,12 @@ export interface CommitPostmortemInput {
   target: TargetSnapshot;
 }
 
+/** The first run id of the chain: the last segment of the run key. */
+const firstRunId = (runKey: string): string => runKey.split('/').at(-1) ?? '';
+
 /** `<path>/<start date>-<app>-<env>-<first 8 of the run id>.md`: fixed by the run, so a retry finds its own file. */
 export function postmortemFile(dir: string, result: RunResult, runKey: string): string {
-  const run = (runKey.split('/').at(-1) ?? '').slice(0, 8);
+  const run = firstRunId(runKey).slice(0, 8);
   return path.posix.join(dir, `${result.startedAt.slice(0, 10)}-${result.app}-${result.env}-${run}.md`);
 }
 
@@ -48,7 +51,7 @@ export function createTimelineActivities(deps: TimelineActivityDeps) {
           },
           sources: () => deps.sources,
         },
-        { workflowId: input.workflowId, runId: input.runKey.split('/').at(-1) ?? '', result, target, closedAt },
+        { workflowId: input.workflowId, runId: firstRunId(input.runKey), result, target, closedAt },
         { now: () => new Date(closedAt) },
       );
       return deps.commitFile({

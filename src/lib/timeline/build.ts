@@ -190,7 +190,7 @@ export async function runTimelineDocument(
 ): Promise<TimelineDocument> {
   const run = await readRun(deps.rw, workflowId, runId, opts);
   const scope: TimelineScope = { kind: 'run', workflowId, runId: run.run.runId };
-  return withContext(deps, [run], scope, opts);
+  return documentWithContext(readersOf(deps), [run], scope, opts);
 }
 
 export async function incidentTimelineDocument(
@@ -212,7 +212,7 @@ export async function incidentTimelineDocument(
   const notes: SourceNote[] = [
     { kind: 'visibility', detail: `${ids.length} run(s) with RewindIncident = ${incidentId}`, ok: true },
   ];
-  return withContext(deps, runs, { kind: 'incident', incidentId }, opts, notes);
+  return documentWithContext(readersOf(deps), runs, { kind: 'incident', incidentId }, opts, notes);
 }
 
 /** Where the context around runs is read from: the cluster and repo a run's target names. */
@@ -263,16 +263,6 @@ export function endedRunDocument(
     from: 'result',
   });
   return documentWithContext(readers, [run], { kind: 'run', workflowId: ended.workflowId, runId: ended.runId }, opts);
-}
-
-function withContext(
-  deps: TimelineDeps,
-  runs: RunTimeline[],
-  scope: TimelineScope,
-  opts: TimelineOptions,
-  notes: SourceNote[] = [],
-): Promise<TimelineDocument> {
-  return documentWithContext(readersOf(deps), runs, scope, opts, notes);
 }
 
 async function documentWithContext(
