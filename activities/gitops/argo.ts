@@ -15,7 +15,7 @@ import {
   type EngineState,
   type PauseLease,
 } from '../../workflows/types.js';
-import { PAUSE_LEASE_ANNOTATION, parseLease, type GitOpsEngine } from './engine.js';
+import { type EngineDeploymentRecord, PAUSE_LEASE_ANNOTATION, parseLease, type GitOpsEngine } from './engine.js';
 
 const GROUP = 'argoproj.io',
   VERSION = 'v1alpha1',
@@ -37,6 +37,7 @@ interface Application {
   spec: { syncPolicy?: { automated?: Automated | null; syncOptions?: string[] } };
   operation?: unknown;
   status?: {
+    history?: Array<{ revision?: string; deployedAt?: string }>;
     sync?: { status?: string; revision?: string };
     health?: { status?: string; message?: string };
     operationState?: {
@@ -190,6 +191,21 @@ export function argoEngine(kc: KubeConfig, ref: Extract<EngineRef, { kind: 'argo
         metadata: { resourceVersion: app.metadata.resourceVersion, annotations: { [PAUSE_LEASE_ANNOTATION]: null } },
       });
       return true;
+    },
+
+    async deployments() {
+      const app = await get();
+      // Argo CD appends to status.history, oldest first; a record is written when a sync finishes.
+      const records: EngineDeploymentRecord[] = (app.status?.history ?? []).flatMap((h) => {
+        const revision = shaOfRevision(h.revision);
+        return revision && h.deployedAt
+          ? [{ revision, at: h.deployedAt, source: 'argocd status.history' as const }]
+          : [];
+      });
+      records.reverse();
+      const current = shaOfRevision(toState(app).syncedRevision);
+      if (current) records.push({ revision: current, source: 'engine current revision' });
+      return records;
     },
 
     async lastSync() {

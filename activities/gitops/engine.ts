@@ -35,6 +35,12 @@ export interface GitOpsEngine {
   /** What the last sync changed, as the engine reports it; undefined when it has no record. */
   lastSync(): Promise<SyncReport | undefined>;
   /**
+   * The revisions the engine records having applied, newest first, with when (Argo CD
+   * `status.history`, Flux `status.history`; each keeps only its last few), then the revision it
+   * is at now.
+   */
+  deployments(): Promise<EngineDeploymentRecord[]>;
+  /**
    * A sync running or queued right now, or (Argo CD) a controller that has not yet reconciled since
    * the pause, described; undefined when the engine is idle and has seen the pause.
    */
@@ -52,6 +58,15 @@ export interface GitOpsEngine {
   resumeAutoSync(policy: AutoSyncPolicy): Promise<void>;
   /** The lease on the engine object, if any, and who owns the object (an ApplicationSet re-enables auto-sync). */
   pauseInfo(): Promise<{ lease?: PauseLease; owner?: string; autoSync: AutoSyncPolicy | null }>;
+}
+
+export interface EngineDeploymentRecord {
+  /** Full commit sha. */
+  revision: string;
+  at?: string;
+  /** Flux: whether that reconcile's health checks passed; Argo CD records no health (undefined). */
+  healthy?: boolean;
+  source: 'argocd status.history' | 'flux status.history' | 'engine current revision';
 }
 
 export type EngineFactory = (kc: KubeConfig, ref: EngineRef) => GitOpsEngine;

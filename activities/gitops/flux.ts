@@ -7,7 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { FLUX_REQUESTED_AT } from '../../src/lib/gitops/tracking.js';
 import { restFor } from '../../src/lib/kube/rest-pool.js';
 import type { AutoSyncPolicy, EngineRef, PauseLease } from '../../workflows/types.js';
-import { PAUSE_LEASE_ANNOTATION, parseLease, type GitOpsEngine } from './engine.js';
+import { type EngineDeploymentRecord, PAUSE_LEASE_ANNOTATION, parseLease, type GitOpsEngine } from './engine.js';
 
 const KS = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
 const GITREPO = { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'gitrepositories' };
@@ -52,7 +52,12 @@ interface Kustomization {
     lastAppliedRevision?: string;
     lastAttemptedRevision?: string;
     observedGeneration?: number;
-    history?: Array<{ metadata?: { revision?: string }; lastReconciledStatus?: string; lastReconciled?: string }>;
+    history?: Array<{
+      metadata?: { revision?: string };
+      firstReconciled?: string;
+      lastReconciledStatus?: string;
+      lastReconciled?: string;
+    }>;
   };
 }
 interface GitRepository {
@@ -186,6 +191,29 @@ export function fluxEngine(kc: KubeConfig, ref: Extract<EngineRef, { kind: 'flux
         metadata: { resourceVersion: ks.metadata.resourceVersion, annotations: { [PAUSE_LEASE_ANNOTATION]: null } },
       });
       return true;
+    },
+
+    async deployments() {
+      const ks = await get();
+      // Newest first. An entry is keyed by the digest of what was applied, and firstReconciled is
+      // when that content was first applied: a revert that brings back older content carries the
+      // older time. Readers must not date a commit by a record older than the commit.
+      const records: EngineDeploymentRecord[] = (ks.status?.history ?? []).flatMap((h) => {
+        const revision = shaOfRevision(h.metadata?.revision);
+        return revision && h.firstReconciled
+          ? [
+              {
+                revision,
+                at: h.firstReconciled,
+                healthy: h.lastReconciledStatus === 'ReconciliationSucceeded',
+                source: 'flux status.history' as const,
+              },
+            ]
+          : [];
+      });
+      const current = shaOfRevision(fluxAppliedRevision(ks.status));
+      if (current) records.push({ revision: current, source: 'engine current revision' });
+      return records;
     },
 
     async lastSync() {
