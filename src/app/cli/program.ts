@@ -5,6 +5,7 @@ import { addAbandon } from './commands/abandon.js';
 import { addApprove } from './commands/approve.js';
 import { addCancel } from './commands/cancel.js';
 import { addConfigSchema } from './commands/config-schema.js';
+import { addDora } from './commands/dora.js';
 import { addDrills } from './commands/drills.js';
 import { addEmergency } from './commands/emergency.js';
 import { addPauses } from './commands/pauses.js';
@@ -40,6 +41,7 @@ export async function runCli(argv: string[], io: Io = processIo, open?: CommandE
   addReject(program, env);
   addCancel(program, env);
   addTimeline(program, env);
+  addDora(program, env);
   addEmergency(program, env);
   addPauses(program, env);
   addResolve(program, env);
