@@ -50,6 +50,7 @@ export async function startProduction(file: string, log: Logger, opts: Productio
   const dataDir = opts.dataDir ?? process.env.REWIND_DATA_DIR ?? path.join(cacheDir(), 'worker');
   const clusters = clustersFromConfig(cfg);
   const metrics = new RewindMetrics();
+  const sources = new GitSourceCache(path.join(dataDir, 'sources'));
   const worker = await createWorker({
     connection,
     namespace: target.namespace,
@@ -57,7 +58,7 @@ export async function startProduction(file: string, log: Logger, opts: Productio
     logger: log,
     deps: {
       clusters,
-      sources: new GitSourceCache(path.join(dataDir, 'sources')),
+      sources,
       cacheDir: dataDir,
       slackToken: process.env.SLACK_BOT_TOKEN,
       metrics,
@@ -71,6 +72,8 @@ export async function startProduction(file: string, log: Logger, opts: Productio
     client,
     namespace: target.namespace,
     identity: worker.options.identity,
+    taskQueue: target.taskQueue,
+    sources,
     log,
     metrics,
     ...(opts.metricsIntervals ? { intervals: opts.metricsIntervals } : {}),

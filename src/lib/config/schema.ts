@@ -387,6 +387,20 @@ export const configSchema = z.strictObject({
       'Registries, by image host, that the rollback plan asks (OCI distribution API) whether ' +
         'the images a revert brings back still exist; images of other hosts are not checked',
     ),
+  cdevents: z
+    .strictObject({
+      url: link().describe('HTTP endpoint that takes CDEvents (CloudEvents binary mode), e.g. a CDviz collector'),
+      tokenEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')
+        .optional()
+        .describe('Worker env var holding a bearer token for it'),
+    })
+    .optional()
+    .describe(
+      'When set, the worker sends CDEvents for runs: incident detected (a run starts), incident resolved ' +
+        'and service rolled back (a run restores service); drill runs send none',
+    ),
   postmortems: z
     .strictObject({
       repo: z.string().min(1).describe('Key under repos: the repository the postmortems are committed to'),

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { RewindConfig } from '../config/schema.js';
 import type { Clusters } from '../kube/clusters.js';
 import { listPauses, type PauseRow } from '../pauses.js';
+import { every } from './every.js';
 import type { RewindMetrics } from './rewind-metrics.js';
 
 export interface PauseGaugeOptions {
@@ -38,23 +39,6 @@ export function startPauseGauge(opts: PauseGaugeOptions): PauseGauge {
         'pause metrics: some engine objects could not be read',
       );
   };
-  let stopped = false,
-    timer: NodeJS.Timeout | undefined,
-    current: Promise<void> | undefined;
-  const loop = () => {
-    current = refresh()
-      .catch((err: unknown) => opts.log?.warn({ err }, 'pause metrics: refresh failed'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(loop, intervalMs);
-      });
-  };
-  loop();
-  return {
-    refresh,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await current;
-    },
-  };
+  const timer = every(intervalMs, refresh, (err) => opts.log?.warn({ err }, 'pause metrics: refresh failed'));
+  return { refresh, stop: () => timer.stop() };
 }

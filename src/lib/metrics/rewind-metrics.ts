@@ -5,6 +5,7 @@
  * free text such as reasons or commit SHAs.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DoraReport } from '../dora/model.js';
 import type { PauseRow } from '../pauses.js';
 import type { RunRequest, RunStatus } from '../../../workflows/types.js';
 
@@ -124,6 +125,62 @@ export class RewindMetrics {
     registers: [this.registry],
   });
 
+  // DORA keys per app/env over a trailing window (src/lib/dora), recomputed on a timer.
+  private readonly doraDeployments = new Gauge({
+    name: 'rewind_dora_deployments',
+    help: 'Promotions committed in the DORA window that the engine applied (deployment frequency = this / window)',
+    labelNames: ['app', 'env'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly doraFailed = new Gauge({
+    name: 'rewind_dora_failed_deployments',
+    help:
+      'Deployed promotions of the DORA window that a rollback, emergency run ' +
+      'or revert followed within the failure window',
+    labelNames: ['app', 'env'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly doraFailureRate = new Gauge({
+    name: 'rewind_dora_change_failure_rate',
+    help: 'rewind_dora_failed_deployments / rewind_dora_deployments (absent without deployments)',
+    labelNames: ['app', 'env'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly doraLeadTime = new Gauge({
+    name: 'rewind_dora_lead_time_seconds',
+    help: "Lead time for changes, commit to the engine's deployment, by quantile (nearest rank) over the DORA window",
+    labelNames: ['app', 'env', 'quantile'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly doraRestore = new Gauge({
+    name: 'rewind_dora_time_to_restore_seconds',
+    help: "Time to restore of rewind's runs, detection (else request) to health held, by quantile over the DORA window",
+    labelNames: ['app', 'env', 'quantile'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly doraWindow = new Gauge({
+    name: 'rewind_dora_window_seconds',
+    help: 'The trailing window the rewind_dora_* gauges cover',
+    registers: [this.registry],
+  });
+
+  private readonly doraComputedAt = new Gauge({
+    name: 'rewind_dora_computed_timestamp_seconds',
+    help: 'When the DORA keys were last computed (alert when this stops moving)',
+    registers: [this.registry],
+  });
+
+  private readonly doraErrors = new Gauge({
+    name: 'rewind_dora_errors',
+    help: 'App environments whose DORA records could not be read at the last computation',
+    registers: [this.registry],
+  });
+
   constructor(opts: RewindMetricsOptions = {}) {
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'rewind_' });
   }
@@ -173,6 +230,32 @@ export class RewindMetrics {
     this.pausedByRewind.set(byRewind);
     this.pauseCheckErrors.set(errors);
     this.pausesCheckedAt.set(at.getTime() / 1000);
+  }
+
+  /** Replaces the DORA gauges with one computation over every configured target; `errors` could not be read. */
+  setDora(reports: readonly DoraReport[], windowMs: number, errors: number, at = new Date()): void {
+    for (const g of [this.doraDeployments, this.doraFailed, this.doraFailureRate, this.doraLeadTime, this.doraRestore])
+      g.reset();
+    for (const r of reports) {
+      const t = { app: r.app, env: r.env };
+      const k = r.keys;
+      this.doraDeployments.set(t, k.deploymentFrequency.deployed);
+      this.doraFailed.set(t, k.changeFailureRate.failed);
+      if (k.changeFailureRate.rate !== undefined) this.doraFailureRate.set(t, k.changeFailureRate.rate);
+      for (const [q, v] of [
+        ['0.5', k.leadTime.medianMs],
+        ['0.9', k.leadTime.p90Ms],
+      ] as const)
+        if (v !== undefined) this.doraLeadTime.set({ ...t, quantile: q }, v / 1000);
+      for (const [q, v] of [
+        ['0.5', k.timeToRestore.medianMs],
+        ['0.9', k.timeToRestore.p90Ms],
+      ] as const)
+        if (v !== undefined) this.doraRestore.set({ ...t, quantile: q }, v / 1000);
+    }
+    this.doraWindow.set(windowMs / 1000);
+    this.doraErrors.set(errors);
+    this.doraComputedAt.set(at.getTime() / 1000);
   }
 
   /** For game-day drills: the score of the drill that just ended. */

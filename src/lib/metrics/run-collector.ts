@@ -31,6 +31,13 @@ export function completingIdentity(events: readonly HistoryEventLike[]): string 
   return hit?.workflowTaskCompletedEventAttributes?.identity ?? undefined;
 }
 
+/** Hooks for what else follows a run's start and end (src/lib/cdevents). */
+export interface RunEvents {
+  /** `runKey` is `<workflow id>/<run id>` of the run's first execution. */
+  started(input: RunInput, runKey: string, startedAt: string): void;
+  finished(status: RunStatus, input: RunInput | undefined, runKey: string): void;
+}
+
 export interface RunCollectorOptions {
   client: Client;
   namespace: string;
@@ -44,6 +51,8 @@ export interface RunCollectorOptions {
   /** Runs started or closed before this are never counted (default: now). */
   since?: Date;
   workflowType?: string;
+  /** Told of each run this worker started and finished (CDEvents); never awaited for long. */
+  events?: RunEvents;
   /** Poll on a timer (default true); false leaves polling to pollOnce() (tests). */
   autoPoll?: boolean;
 }
@@ -120,11 +129,15 @@ export function startRunCollector(opts: RunCollectorOptions): RunCollector {
       const { owner, input } = await read(wf.workflowId, wf.runId, false);
       if (owner === undefined) continue; // no workflow task completed yet: look again next poll
       started.set(wf.runId, wf.startTime.getTime());
-      if (owner === identity)
+      if (owner === identity) {
         metrics.runStarted(
           input?.runbook?.name ?? wf.typedSearchAttributes.get(RewindRunbook) ?? 'unknown',
           sourceOf(input),
         );
+        // A held run that continued as new is the same incident: only its first execution reports it.
+        if (input && !input.resume)
+          opts.events?.started(input, `${wf.workflowId}/${wf.runId}`, wf.startTime.toISOString());
+      }
     }
 
     for await (const wf of client.workflow.list({ query: `WorkflowType = '${type}' AND CloseTime >= '${at}'` })) {
@@ -138,9 +151,12 @@ export function startRunCollector(opts: RunCollectorOptions): RunCollector {
       const runbook = input?.runbook?.name ?? wf.typedSearchAttributes.get(RewindRunbook) ?? 'unknown',
         source = sourceOf(input);
       switch (wf.status.name) {
-        case 'COMPLETED':
-          metrics.runFinished((await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as RunStatus, source);
+        case 'COMPLETED': {
+          const status = (await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as RunStatus;
+          metrics.runFinished(status, source);
+          opts.events?.finished(status, input, `${wf.workflowId}/${status.runId ?? wf.runId}`);
           break;
+        }
         case 'TERMINATED':
           metrics.runClosed(runbook, source, 'terminated');
           break;

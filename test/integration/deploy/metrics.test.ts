@@ -6,11 +6,15 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { chmod, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import YAML from 'yaml';
+import type { CDEvent } from '../../../src/lib/cdevents/events.js';
 import { parseChange } from '../../../src/lib/emergency/parse-change.js';
 import { createLogger } from '../../../src/lib/log.js';
 import { abandonRun, person } from '../../../src/lib/runs.js';
@@ -43,6 +47,9 @@ function parseExposition(text: string): Sample[] {
 
 let world: World;
 let prod: Production;
+/** The loopback CDEvents sink rewind.yaml names (`cdevents.url`): what it was sent, in order. */
+let sink: Server;
+const sunk: Array<{ headers: IncomingHttpHeaders; event: CDEvent }> = [];
 let running: Promise<void>;
 /** Every run the tests finished, for the replay check at the end. */
 const finished: WorkflowHandle[] = [];
@@ -79,12 +86,28 @@ async function until(name: string, labels: Record<string, string>, expected: num
 describe('metrics: /metrics of the production entry point', () => {
   before(async () => {
     world = await startWorld({ temporal: 'dev', health: { window: '2s', timeout: '75s' } });
-    // No world worker: the production entry point (src/app/serve.ts) runs the only one, from the world's rewind.yaml.
-    prod = await startProduction(world.configPath, createLogger('metrics-test', 'warn'), {
+    sink = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        sunk.push({ headers: req.headers, event: JSON.parse(body) as CDEvent });
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+    // The world's rewind.yaml, plus the CDEvents sink.
+    const config = YAML.parse(await readFile(world.configPath, 'utf8'));
+    config.cdevents = { url: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/cdevents` };
+    const configPath = path.join(world.dir, 'rewind-with-cdevents.yaml');
+    await writeFile(configPath, YAML.stringify(config));
+    // No world worker: the production entry point (src/app/serve.ts) runs the only one, from that rewind.yaml.
+    prod = await startProduction(configPath, createLogger('metrics-test', 'warn'), {
       probePort: 0,
       installRuntime: false,
       dataDir: path.join(world.dir, 'prod-data'),
-      metricsIntervals: { runsMs: 300, pausesMs: 300 },
+      metricsIntervals: { runsMs: 300, pausesMs: 300, doraMs: 1000 },
     });
     running = prod.run();
     await waitFor(
@@ -97,6 +120,7 @@ describe('metrics: /metrics of the production entry point', () => {
   after(async () => {
     prod?.shutdown();
     await running?.catch(() => undefined);
+    sink?.close();
     await world?.stop();
   });
 
@@ -115,6 +139,10 @@ describe('metrics: /metrics of the production entry point', () => {
       'rewind_autosync_paused_by_rewind',
       'rewind_drill_score',
       'rewind_drill_last_run_timestamp_seconds',
+      'rewind_dora_deployments',
+      'rewind_dora_change_failure_rate',
+      'rewind_dora_lead_time_seconds',
+      'rewind_dora_time_to_restore_seconds',
     ]) {
       assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), `${family} is defined`);
     }
@@ -158,6 +186,56 @@ describe('metrics: /metrics of the production entry point', () => {
         1,
       );
       assert.equal(value(samples, 'rewind_time_to_restore_seconds_count', { runbook: 'rollback', source: 'cli' }), 1);
+      // The DORA gauges: the rolled-back promotion is staging's one failed deployment, and its time to
+      // restore is the run's own, request to health held.
+      const staging = { app: 'users-api', env: 'staging' };
+      const dora = await until('rewind_dora_failed_deployments', staging, 1);
+      assert.equal(
+        value(dora, 'rewind_dora_time_to_restore_seconds', { ...staging, quantile: '0.5' }),
+        (Date.parse(result.restoredAt!) - Date.parse(result.startedAt)) / 1000,
+      );
+      assert.equal(value(dora, 'rewind_dora_window_seconds'), 30 * 86_400);
+      assert.equal(value(dora, 'rewind_dora_errors'), 0);
+
+      // CDEvents: the incident detected as the run started, resolved and the service rolled back as it restored.
+      const runKey = `rewind/users-api/staging/${run.runId}`;
+      const events = await waitFor(
+        'three CDEvents of the rollback',
+        async () => {
+          const mine = sunk.filter((x) => x.event.context.id.startsWith(runKey));
+          return mine.length >= 3 ? mine : undefined;
+        },
+        30_000,
+        300,
+      );
+      assert.deepEqual(
+        events.map((x) => x.event.context.type),
+        [
+          'dev.cdevents.incident.detected.0.3.0',
+          'dev.cdevents.incident.resolved.0.3.0',
+          'dev.cdevents.service.rolledback.0.3.0',
+        ],
+      );
+      for (const { headers, event } of events) {
+        assert.equal(headers['ce-specversion'], '1.0');
+        assert.equal(headers['ce-type'], event.context.type);
+        assert.equal(headers['ce-id'], event.context.id);
+        assert.equal(headers['ce-source'], '/rewind/users-api/staging');
+        assert.equal(event.context.specversion, '0.5.1');
+      }
+      const [detected, resolved, rolledBack] = events.map((x) => x.event);
+      assert.equal(detected!.subject.id, runKey, 'no incident id given: the run names the incident');
+      assert.equal(detected!.subject.content.description, 'rollback requested by alice: crash loop after 1.43.0');
+      assert.ok(Math.abs(Date.parse(detected!.context.timestamp) - Date.parse(result.startedAt)) < 5000);
+      assert.equal(resolved!.context.timestamp, result.restoredAt);
+      assert.deepEqual(rolledBack!.subject, {
+        id: 'users-api',
+        source: '/rewind/users-api/staging',
+        content: {
+          environment: { id: 'staging' },
+          artifactId: 'pkg:oci/users-api?repository_url=ghcr.io/acme/users-api&tag=1.42.0',
+        },
+      });
       const ttr = value(samples, 'rewind_time_to_restore_seconds_sum', { runbook: 'rollback' })!;
       assert.ok(
         Math.abs(ttr - result.timeToRestoreMs! / 1000) < 0.01,
@@ -235,6 +313,12 @@ describe('metrics: /metrics of the production entry point', () => {
         assert.equal(((await run.handle.result()) as RunStatus).phase, 'abandoned');
         finished.push(run.handle);
         samples = await until('rewind_runs_finished_total', { runbook: 'emergency-change', outcome: 'abandoned' }, 1);
+        const emergency = sunk.filter((x) => x.event.context.id.startsWith(`${run.workflowId}/${run.runId}`));
+        assert.deepEqual(
+          emergency.map((x) => x.event.context.type),
+          ['dev.cdevents.incident.detected.0.3.0'],
+          'abandoned: the incident is not resolved by this run',
+        );
         samples = await until('rewind_autosync_paused_by_rewind', {}, 0);
         assert.equal(
           value(samples, 'rewind_autosync_paused', { app: 'users-api', env: 'dev' }),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { DoraReport } from '../../../src/lib/dora/model.js';
 import { RewindMetrics } from '../../../src/lib/metrics/rewind-metrics.js';
 import type { RunStatus, StepStatus } from '../../../workflows/types.js';
 
@@ -141,6 +142,64 @@ describe('RewindMetrics', () => {
     m.setPauses([]);
     assert.deepEqual(await json(m, 'rewind_autosync_paused'), [], 'a resumed target disappears');
     assert.equal((await json(m, 'rewind_autosync_paused_by_rewind'))[0]?.value, 0);
+  });
+
+  it('DORA gauges are replaced by each computation: counts, rate, quantiles in seconds', async () => {
+    const m = new RewindMetrics({ processMetrics: false });
+    const report = (app: string, over: Partial<DoraReport['keys']> = {}): DoraReport => ({
+      app,
+      env: 'prod',
+      from: at(-86_400),
+      to: at(0),
+      failureWindowMs: 86_400_000,
+      promotions: [],
+      restores: [],
+      notes: [],
+      keys: {
+        deploymentFrequency: { deployed: 4, days: 1, perDay: 4, perWeek: 28 },
+        leadTime: { count: 4, medianMs: 90_000, p90Ms: 300_000, untimed: 0 },
+        changeFailureRate: { failed: 1, deployed: 4, rate: 0.25 },
+        timeToRestore: { count: 1, medianMs: 420_000, p90Ms: 420_000, notRestored: 0 },
+        ...over,
+      },
+    });
+    m.setDora(
+      [
+        report('users-api'),
+        report('billing-worker', {
+          deploymentFrequency: { deployed: 0, days: 1, perDay: 0, perWeek: 0 },
+          leadTime: { count: 0, untimed: 0 },
+          changeFailureRate: { failed: 0, deployed: 0 },
+          timeToRestore: { count: 0, notRestored: 0 },
+        }),
+      ],
+      86_400_000,
+      1,
+      new Date(t0),
+    );
+    const values = async (name: string) => (await json(m, name)).map((v) => [v.labels, v.value]);
+    assert.deepEqual(await values('rewind_dora_deployments'), [
+      [{ app: 'users-api', env: 'prod' }, 4],
+      [{ app: 'billing-worker', env: 'prod' }, 0],
+    ]);
+    assert.deepEqual(
+      await values('rewind_dora_change_failure_rate'),
+      [[{ app: 'users-api', env: 'prod' }, 0.25]],
+      'no rate without deployments',
+    );
+    assert.deepEqual(await values('rewind_dora_lead_time_seconds'), [
+      [{ app: 'users-api', env: 'prod', quantile: '0.5' }, 90],
+      [{ app: 'users-api', env: 'prod', quantile: '0.9' }, 300],
+    ]);
+    assert.deepEqual(await values('rewind_dora_time_to_restore_seconds'), [
+      [{ app: 'users-api', env: 'prod', quantile: '0.5' }, 420],
+      [{ app: 'users-api', env: 'prod', quantile: '0.9' }, 420],
+    ]);
+    assert.equal((await json(m, 'rewind_dora_errors'))[0]?.value, 1);
+    assert.equal((await json(m, 'rewind_dora_window_seconds'))[0]?.value, 86_400);
+    assert.equal((await json(m, 'rewind_dora_computed_timestamp_seconds'))[0]?.value, t0 / 1000);
+    m.setDora([], 86_400_000, 0);
+    assert.deepEqual(await values('rewind_dora_deployments'), [], 'a target no longer configured disappears');
   });
 
   it('drill scores are ratios with the time of the drill', async () => {
