@@ -37,7 +37,9 @@ export function keyLines(r: DoraReport): Array<[string, string, string]> {
     ],
     [
       'Time to restore',
-      statText(k.timeToRestore) + (k.timeToRestore.notRestored ? `; ${k.timeToRestore.notRestored} not restored` : ''),
+      statText(k.timeToRestore) +
+        (k.timeToRestore.notRestored ? `; ${k.timeToRestore.notRestored} not restored` : '') +
+        (k.timeToRestore.open ? `; ${k.timeToRestore.open} still open` : ''),
       "rewind's runs, from detection (else the request) to health held",
     ],
   ];

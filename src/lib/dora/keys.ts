@@ -20,10 +20,14 @@ import type {
   RestoreRow,
   Stat,
 } from './model.js';
+import { TERMINAL_PHASES } from '../../../workflows/types.js';
 
 const DAY_MS = 86_400_000;
 /** Runs that never acted: a person said no, nobody approved in time, or it was called off. */
 const NOT_ACTED = new Set(['rejected', 'expired', 'cancelled']);
+
+/** Phases of a run that has ended; a restore still in progress is neither restored nor failed to. */
+const ENDED = new Set<string>([...TERMINAL_PHASES, 'terminated', 'timed_out', 'failed']);
 
 const ms = (iso: string): number => Date.parse(iso);
 
@@ -166,7 +170,11 @@ export function doraReport(input: DoraInput): DoraReport {
         deployed: deployed.length,
         ...(deployed.length ? { rate: failed / deployed.length } : {}),
       },
-      timeToRestore: { ...stat(restoreTimes), notRestored: restores.length - restoreTimes.length },
+      timeToRestore: {
+        ...stat(restoreTimes),
+        notRestored: restores.filter((r) => r.timeToRestoreMs === undefined && ENDED.has(r.phase)).length,
+        open: restores.filter((r) => !ENDED.has(r.phase)).length,
+      },
     },
     promotions,
     restores,

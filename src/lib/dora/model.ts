@@ -115,7 +115,8 @@ export interface DoraKeys {
   deploymentFrequency: { deployed: number; days: number; perDay: number; perWeek: number };
   leadTime: Stat & { untimed: number };
   changeFailureRate: { failed: number; deployed: number; rate?: number };
-  timeToRestore: Stat & { notRestored: number };
+  /** `notRestored`: runs that ended without restoring service; `open`: runs still going. */
+  timeToRestore: Stat & { notRestored: number; open: number };
 }
 
 export interface DoraReport {

@@ -21,7 +21,7 @@ interface Keys {
   deploymentFrequency: { deployed: number };
   leadTime: { count: number; medianMs?: number; p90Ms?: number; untimed: number };
   changeFailureRate: { failed: number; deployed: number; rate?: number };
-  timeToRestore: { count: number; medianMs?: number; notRestored: number };
+  timeToRestore: { count: number; medianMs?: number; notRestored: number; open: number };
 }
 interface Row {
   sha: string;
@@ -125,7 +125,7 @@ describe('rewind dora on real engines', () => {
     assert.equal(failed.failure!.by, 'rollback run');
     assert.equal(failed.failure!.ref, `rewind/users-api/staging (run ${run.runId})`);
     const ttr = Date.parse(run.restoredAt!) - Date.parse(run.startedAt);
-    assert.deepEqual(report.keys.timeToRestore, { count: 1, medianMs: ttr, p90Ms: ttr, notRestored: 0 });
+    assert.deepEqual(report.keys.timeToRestore, { count: 1, medianMs: ttr, p90Ms: ttr, notRestored: 0, open: 0 });
     assert.deepEqual(
       report.restores.map((x) => [x.promotion, x.commit]),
       [[bad, run.revertSha]],

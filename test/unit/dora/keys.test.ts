@@ -98,7 +98,7 @@ describe('DORA keys', () => {
     assert.deepEqual(k.deploymentFrequency, { deployed: 6, days: 7, perDay: 6 / 7, perWeek: 6 });
     assert.deepEqual(k.leadTime, { count: 4, medianMs: 4 * MIN, p90Ms: 31 * MIN, untimed: 2 });
     assert.deepEqual(k.changeFailureRate, { failed: 2, deployed: 6, rate: 2 / 6 });
-    assert.deepEqual(k.timeToRestore, { count: 2, medianMs: 10 * MIN, p90Ms: 20 * MIN, notRestored: 0 });
+    assert.deepEqual(k.timeToRestore, { count: 2, medianMs: 10 * MIN, p90Ms: 20 * MIN, notRestored: 0, open: 0 });
 
     const row = (c: string) => r.promotions.find((p) => p.sha === sha(c))!;
     assert.deepEqual(
@@ -148,6 +148,24 @@ describe('DORA keys', () => {
     // c and d went live together at 08:31; d is the newer promotion in production.
     assert.equal(r.promotions.find((p) => p.sha === sha('d'))!.failure?.by, 'emergency run');
     assert.equal(r.promotions.find((p) => p.sha === sha('c'))!.failure, undefined);
+  });
+
+  it('a run still going is open, one that ended without restoring is not restored', () => {
+    const r = doraReport({
+      ...week,
+      runs: [
+        run({
+          runbook: 'rollback',
+          phase: 'awaiting-approval',
+          startedAt: '2026-11-05T11:00:00.000Z',
+          promotion: sha('7'),
+        }),
+        run({ runbook: 'rollback', phase: 'not-restored', startedAt: '2026-11-02T12:00:00.000Z', promotion: sha('b') }),
+      ],
+    });
+    assert.deepEqual(r.keys.timeToRestore, { count: 0, notRestored: 1, open: 1 });
+    assert.equal(r.promotions.find((p) => p.sha === sha('b'))!.failure?.by, 'rollback run', 'it still acted on b');
+    assert.match(exportDora([r], 'md'), /\| Time to restore \| —; 1 not restored; 1 still open \|/);
   });
 
   it('never dates a commit by an engine record older than the commit (Flux keys history by content)', () => {

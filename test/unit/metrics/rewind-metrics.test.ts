@@ -159,7 +159,7 @@ describe('RewindMetrics', () => {
         deploymentFrequency: { deployed: 4, days: 1, perDay: 4, perWeek: 28 },
         leadTime: { count: 4, medianMs: 90_000, p90Ms: 300_000, untimed: 0 },
         changeFailureRate: { failed: 1, deployed: 4, rate: 0.25 },
-        timeToRestore: { count: 1, medianMs: 420_000, p90Ms: 420_000, notRestored: 0 },
+        timeToRestore: { count: 1, medianMs: 420_000, p90Ms: 420_000, notRestored: 0, open: 0 },
         ...over,
       },
     });
@@ -170,7 +170,7 @@ describe('RewindMetrics', () => {
           deploymentFrequency: { deployed: 0, days: 1, perDay: 0, perWeek: 0 },
           leadTime: { count: 0, untimed: 0 },
           changeFailureRate: { failed: 0, deployed: 0 },
-          timeToRestore: { count: 0, notRestored: 0 },
+          timeToRestore: { count: 0, notRestored: 0, open: 0 },
         }),
       ],
       86_400_000,
