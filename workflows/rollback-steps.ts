@@ -8,6 +8,7 @@ import { FailureType } from './types.js';
 import { heldFields, targetRevision, type StepContext, type StepResult } from './step-context.js';
 import type { PromotionDescription, RollbackPlan, RunbookStep } from './types.js';
 import { environmentFindings } from './diagnosis.js';
+import { dependencyMigrations } from './migration-dependencies.js';
 import { evidenceOf } from './evidence.js';
 import { objectLabel, shownValue } from './object-label.js';
 
@@ -96,7 +97,8 @@ export async function planRollback(_step: RunbookStep, ctx: StepContext): Promis
         `contract ${JSON.stringify(contract.value)} (by ${contract.from}), which rewind does ` +
         `not know (automatic, manual or impossible): read its commit message before approving.`,
     );
-  for (const m of promotion.migrations ?? [])
+  const shipped = dependencyMigrations(target.engine.name, engine, promotion);
+  for (const m of [...(promotion.migrations ?? []), ...shipped])
     warnings.push(
       `${m.why}: reverting does not undo a migration it ran. Check ` +
         `that ${promotion.images[0]?.from ?? 'the previous version'} works with the migrated schema before approving.`,
@@ -131,7 +133,7 @@ export async function planRollback(_step: RunbookStep, ctx: StepContext): Promis
     warnings.push(`Auto-sync is off for ${target.engine.name}: rewind will request the sync itself.`);
   if (engine.operationPhase === 'Running') warnings.push('A sync operation is in progress right now.');
   const plan: RollbackPlan = {
-    promotion,
+    promotion: shipped.length ? { ...promotion, migrations: [...(promotion.migrations ?? []), ...shipped] } : promotion,
     engine,
     drift,
     environment: { lines: environment.lines, nextCommands: environment.nextCommands, complete: environment.complete },

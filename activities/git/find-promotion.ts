@@ -177,13 +177,24 @@ export function createFindPromotion(sources: GitSourceCache, options: FindPromot
     );
   }
 
+  /** Enough for any promotion a person reviews; the plan says when a commit changed more. */
+  const MAX_FILES = 200;
+
   return async function findPromotion(input: FindPromotionInput): Promise<PromotionDescription> {
     const { target, commit } = input;
     return refusingUnsafeInput(() =>
       sources.get(target.repo.url).read(async (clone) => {
         const co = await checkout(clone, target);
         const renderAt = createRenderAt(clone, co.envPath, renderOptions);
-        return commit !== undefined ? explicit(co, target, commit, renderAt) : search(co, target, renderAt);
+        const d =
+          commit !== undefined ? await explicit(co, target, commit, renderAt) : await search(co, target, renderAt);
+        // Every file it changed, beyond the environment's: a migration it shipped may live elsewhere.
+        const files = await changedFiles(clone.git, d.sha);
+        return {
+          ...d,
+          files: files.slice(0, MAX_FILES),
+          ...(files.length > MAX_FILES ? { filesTruncated: true } : {}),
+        };
       }),
     );
   };

@@ -193,6 +193,11 @@ export function argoEngine(kc: KubeConfig, ref: Extract<EngineRef, { kind: 'argo
       return true;
     },
 
+    async dependencies() {
+      // Sync waves and app-of-apps order things inside Argo CD; an Application declares no dependencies.
+      return [];
+    },
+
     async deployments() {
       const app = await get();
       // Argo CD appends to status.history, oldest first; a record is written when a sync finishes.

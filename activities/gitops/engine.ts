@@ -3,7 +3,14 @@
  * through the Kubernetes API (their CRs), so rewind needs no Argo CD API token.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { AutoSyncPolicy, EngineRef, EngineState, PauseLease, SyncReport } from '../../workflows/types.js';
+import type {
+  AutoSyncPolicy,
+  EngineDependency,
+  EngineRef,
+  EngineState,
+  PauseLease,
+  SyncReport,
+} from '../../workflows/types.js';
 
 export interface RefreshResult {
   annotated: string;
@@ -40,6 +47,8 @@ export interface GitOpsEngine {
    * is at now.
    */
   deployments(): Promise<EngineDeploymentRecord[]>;
+  /** What must be applied before this (Flux `dependsOn`); none for Argo CD. */
+  dependencies(): Promise<EngineDependency[]>;
   /**
    * A sync running or queued right now, or (Argo CD) a controller that has not yet reconciled since
    * the pause, described; undefined when the engine is idle and has seen the pause.

@@ -6,7 +6,8 @@ import { shaOfRevision } from '../../src/lib/git/sha.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { FLUX_REQUESTED_AT } from '../../src/lib/gitops/tracking.js';
 import { restFor } from '../../src/lib/kube/rest-pool.js';
-import type { AutoSyncPolicy, EngineRef, PauseLease } from '../../workflows/types.js';
+import type { AutoSyncPolicy, EngineDependency, EngineRef, PauseLease } from '../../workflows/types.js';
+import { migrationWordIn } from '../../src/lib/git/promotion-risks.js';
 import { type EngineDeploymentRecord, PAUSE_LEASE_ANNOTATION, parseLease, type GitOpsEngine } from './engine.js';
 
 const KS = { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' };
@@ -46,7 +47,12 @@ interface Kustomization {
     annotations?: Record<string, string>;
     ownerReferences?: Array<{ kind: string; name: string }>;
   };
-  spec: { suspend?: boolean; sourceRef?: { kind?: string; name?: string; namespace?: string } };
+  spec: {
+    suspend?: boolean;
+    path?: string;
+    sourceRef?: { kind?: string; name?: string; namespace?: string };
+    dependsOn?: Array<{ name: string; namespace?: string }>;
+  };
   status?: {
     conditions?: Condition[];
     lastAppliedRevision?: string;
@@ -97,6 +103,9 @@ export function fluxAppliedRevision(status: Kustomization['status']): string | u
     (latest?.lastReconciledStatus === 'HealthCheckFailed' && latest.metadata?.revision === attempted);
   return appliedButUnhealthy ? attempted : status?.lastAppliedRevision;
 }
+
+/** A Kustomization's `spec.path` as a repository path: `./apps/x/` → `apps/x`, `./` → ``. */
+export const normalizeFluxPath = (p: string): string => p.replace(/^\.?\/+/, '').replace(/\/+$/, '');
 
 export function fluxEngine(kc: KubeConfig, ref: Extract<EngineRef, { kind: 'flux' }>): GitOpsEngine {
   const id = { ...KS, namespace: ref.namespace, name: ref.name };
@@ -191,6 +200,33 @@ export function fluxEngine(kc: KubeConfig, ref: Extract<EngineRef, { kind: 'flux
         metadata: { resourceVersion: ks.metadata.resourceVersion, annotations: { [PAUSE_LEASE_ANNOTATION]: null } },
       });
       return true;
+    },
+
+    async dependencies() {
+      const ks = await get();
+      const own = sourceOf(ks);
+      const out: EngineDependency[] = [];
+      for (const d of ks.spec.dependsOn ?? []) {
+        const namespace = d.namespace ?? ref.namespace;
+        const dep = await read<Kustomization>({ ...KS, namespace, name: d.name }).catch(() => undefined);
+        const src = dep ? sourceOf(dep) : undefined;
+        const samePath =
+          dep?.spec.path !== undefined && src?.name === own?.name && src?.namespace === own?.namespace
+            ? normalizeFluxPath(dep.spec.path)
+            : undefined;
+        const migration = migrationWordIn(d.name)
+          ? `its name ${d.name}`
+          : samePath && migrationWordIn(samePath)
+            ? `its path ${samePath}`
+            : undefined;
+        out.push({
+          name: d.name,
+          namespace,
+          ...(samePath !== undefined ? { path: samePath } : {}),
+          ...(migration ? { migration } : {}),
+        });
+      }
+      return out;
     },
 
     async deployments() {

@@ -144,7 +144,9 @@ export function createGitOpsActivities(deps: GitOpsDeps) {
     ...createPauseWatchActivities(deps),
 
     async engineState(target: TargetSnapshot): Promise<EngineState> {
-      return engine(target).state();
+      const e = engine(target);
+      const [state, dependsOn] = await Promise.all([e.state(), e.dependencies()]);
+      return { ...state, ...(dependsOn.length ? { dependsOn } : {}) };
     },
 
     /** What the engine's last sync changed, object by object, in the engine's own words. */

@@ -35,6 +35,9 @@ export interface PromotionDescription {
   migrations?: MigrationHint[];
   /** The rollback contract it declares, if any. */
   rollbackContract?: RollbackContract;
+  /** Every file the commit changed, in the whole repository (at most 200; `filesTruncated` when more). */
+  files?: string[];
+  filesTruncated?: boolean;
 }
 
 /** A Job or sync hook of a promotion that looks like a database migration (src/lib/git/promotion-risks.ts). */
@@ -94,6 +97,19 @@ export interface EngineState {
   autoSync: AutoSyncPolicy | null;
   operationPhase?: string;
   resourceVersion: string;
+  /**
+   * Flux: the Kustomizations this one `dependsOn`, with the path each applies from the same
+   * source; one that looks like a database migration says why (its name or path).
+   */
+  dependsOn?: EngineDependency[];
+}
+
+export interface EngineDependency {
+  name: string;
+  namespace: string;
+  /** Its `spec.path`, normalized (no `./`), when it reads the same GitRepository as this one. */
+  path?: string;
+  migration?: string;
 }
 
 /** What the engine's last sync changed, object by object, as the engine itself reports it. */

@@ -19,6 +19,8 @@ export const ROLLBACK_CONTRACTS = ['automatic', 'manual', 'impossible'] as const
 /** Words in a Job's name, image or command that name a schema migration, and the tools that run them. */
 const MIGRATION_WORDS =
   /migrat|schema|flyway|liquibase|alembic|dbmate|goose|sqitch|db[-_:]?(?:upgrade|update|setup)|knex|sequelize|prisma/i;
+/** True when a name or path reads like a schema migration (a Flux Kustomization's, say). */
+export const migrationWordIn = (text: string): boolean => MIGRATION_WORDS.test(text);
 const ARGO_HOOK = 'argocd.argoproj.io/hook';
 const HELM_HOOK = 'helm.sh/hook';
 

@@ -310,6 +310,97 @@ describe('rollback runbook', () => {
     assert.equal(await world.repo.head(), headBefore, 'a cancelled run changes nothing');
   });
 
+  it('says a revert does not undo a migration shipped beside the app (a Flux Kustomization it dependsOn)', async () => {
+    // billing-worker-prod dependsOn billing-worker-prod-migrations, which applies
+    // apps/billing-worker/prod-migrations from the same GitRepository. Suspended: the test reads what it
+    // declares, never what it would apply.
+    const custom = world.kube.kc.makeApiClient(k8s.CustomObjectsApi);
+    const ks = {
+      group: 'kustomize.toolkit.fluxcd.io',
+      version: 'v1',
+      namespace: 'flux-system',
+      plural: 'kustomizations',
+    };
+    const migrations = 'billing-worker-prod-migrations';
+    const schema = (v: number) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: billing-schema\n  namespace: billing-worker-prod\n` +
+      `data:\n  version: "${v}"\n`;
+    await world.repo.commit({ 'apps/billing-worker/prod-migrations/schema.yaml': schema(1) }, 'billing schema v1');
+    await custom.createNamespacedCustomObject({
+      ...ks,
+      body: {
+        apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+        kind: 'Kustomization',
+        metadata: { name: migrations, namespace: 'flux-system' },
+        spec: {
+          suspend: true,
+          interval: '10m',
+          path: './apps/billing-worker/prod-migrations/',
+          prune: false,
+          sourceRef: { kind: 'GitRepository', name: 'config-repo' },
+        },
+      },
+    });
+    await custom.patchNamespacedCustomObject(
+      { ...ks, name: 'billing-worker-prod', body: { spec: { dependsOn: [{ name: migrations }] } } },
+      mergePatch,
+    );
+    try {
+      const deployment = await world.repo.show('apps/billing-worker/prod/deployment.yaml');
+      const promotion = await world.repo.commit(
+        {
+          'apps/billing-worker/prod/deployment.yaml': deployment.replace(
+            /billing-worker:[0-9.]+/,
+            'billing-worker:2.6.0',
+          ),
+          'apps/billing-worker/prod-migrations/schema.yaml': schema(2),
+        },
+        'promote billing-worker 2.6.0 to prod with schema v2',
+      );
+      const run = await start(world, { app: 'billing-worker', env: 'prod', as: 'bob', reason: 'slow after 2.6.0' });
+      const waiting = await untilPhase(world, run.workflowId, 'awaiting-approval');
+      const plan = waiting.plan!;
+      assert.equal(plan.promotion.sha, promotion);
+      assert.deepEqual(plan.engine.dependsOn, [
+        {
+          name: migrations,
+          namespace: 'flux-system',
+          path: 'apps/billing-worker/prod-migrations',
+          migration: `its name ${migrations}`,
+        },
+      ]);
+      assert.deepEqual(plan.promotion.migrations, [
+        {
+          object: `kustomization/flux-system/${migrations}`,
+          why:
+            `kustomization flux-system/${migrations}, which billing-worker-prod dependsOn, looks like a migration ` +
+            'by its name billing-worker-prod-migrations, and the promotion changed what it applies ' +
+            '(apps/billing-worker/prod-migrations/schema.yaml)',
+        },
+      ]);
+      assert.ok(
+        plan.warnings.some((w) =>
+          w.startsWith(
+            `kustomization flux-system/${migrations}, which billing-worker-prod dependsOn, looks like a migration ` +
+              'by its name billing-worker-prod-migrations, and the promotion changed what it applies ' +
+              '(apps/billing-worker/prod-migrations/schema.yaml): reverting does not undo a migration it ran.',
+          ),
+        ),
+        plan.warnings.join(' | '),
+      );
+      await cancelRun(world.rewind(), run.workflowId, person(world.rewind().cfg, 'bob'), 'checked the schema');
+      assert.equal(((await run.handle.result()) as RunStatus).phase, 'cancelled');
+    } finally {
+      await custom
+        .patchNamespacedCustomObject(
+          { ...ks, name: 'billing-worker-prod', body: { spec: { dependsOn: null } } },
+          mergePatch,
+        )
+        .catch(() => undefined);
+      await custom.deleteNamespacedCustomObject({ ...ks, name: migrations }).catch(() => undefined);
+    }
+  });
+
   it('refuses unknown apps, non-owners and bad shas before anything starts', async () => {
     const headBefore = await world.repo.head();
     await assert.rejects(

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { migrationsIn, rollbackContractOf } from '../../../src/lib/git/promotion-risks.js';
+import { normalizeFluxPath } from '../../../activities/gitops/flux.js';
+import { migrationWordIn, migrationsIn, rollbackContractOf } from '../../../src/lib/git/promotion-risks.js';
+import { dependencyMigrations } from '../../../workflows/migration-dependencies.js';
+import type { EngineState, PromotionDescription } from '../../../workflows/types.js';
 import type { KubeObject } from '../../../src/lib/gitops/render.js';
 
 const job = (name: string, image: string, extra: Partial<KubeObject['metadata']> = {}, command?: string[]) =>
@@ -90,4 +93,66 @@ describe('rollbackContractOf', () => {
       });
     },
   );
+});
+
+describe('migrations that ship beside the app (Flux dependsOn)', () => {
+  const engine = (dependsOn: EngineState['dependsOn']): EngineState => ({
+    engine: 'flux',
+    syncStatus: 'Synced',
+    health: 'Healthy',
+    autoSync: { engine: 'flux', suspend: false },
+    resourceVersion: '1',
+    ...(dependsOn ? { dependsOn } : {}),
+  });
+  const promotion = (files: string[]) => ({ sha: 'a'.repeat(40), files }) as unknown as PromotionDescription;
+  const dep = {
+    name: 'users-api-prod-migrations',
+    namespace: 'flux-system',
+    path: 'db/users',
+    migration: 'its name x',
+  };
+
+  it('names a migration dependency whose files the promotion changed, and no other', () => {
+    assert.deepEqual(
+      dependencyMigrations(
+        'users-api-prod',
+        engine([dep]),
+        promotion(['apps/users-api/prod/deployment.yaml', 'db/users/002.yaml']),
+      ),
+      [
+        {
+          object: 'kustomization/flux-system/users-api-prod-migrations',
+          why:
+            'kustomization flux-system/users-api-prod-migrations, which users-api-prod dependsOn, looks like a ' +
+            'migration by its name x, and the promotion changed what it applies (db/users/002.yaml)',
+        },
+      ],
+    );
+    assert.deepEqual(dependencyMigrations('u', engine([dep]), promotion(['db/users-other/1.yaml', 'db/user'])), []);
+    assert.deepEqual(
+      dependencyMigrations('u', engine([{ ...dep, migration: undefined }]), promotion(['db/users/1.yaml'])),
+      [],
+    );
+    assert.deepEqual(
+      dependencyMigrations('u', engine([{ name: 'n', namespace: 'f', migration: 'm' }]), promotion(['db/users/1'])),
+      [],
+      'a dependency on another source: its path says nothing about this repository',
+    );
+    assert.deepEqual(dependencyMigrations('u', engine(undefined), promotion(['db/users/1.yaml'])), [], 'older plans');
+    const many = dependencyMigrations(
+      'u',
+      engine([dep]),
+      promotion(['db/users/1', 'db/users/2', 'db/users/3', 'db/users/4']),
+    );
+    assert.match(many[0]!.why, /\(db\/users\/1, db\/users\/2, db\/users\/3 and 1 more\)$/);
+  });
+
+  it('reads Flux paths as repository paths, and migration words in names and paths', () => {
+    assert.equal(normalizeFluxPath('./apps/x/'), 'apps/x');
+    assert.equal(normalizeFluxPath('apps/x'), 'apps/x');
+    assert.equal(normalizeFluxPath('./'), '');
+    assert.equal(migrationWordIn('users-api-prod-migrations'), true);
+    assert.equal(migrationWordIn('db/schema'), true);
+    assert.equal(migrationWordIn('users-api-prod-config'), false);
+  });
 });
