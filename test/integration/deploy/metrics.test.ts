@@ -107,7 +107,7 @@ describe('metrics: /metrics of the production entry point', () => {
       probePort: 0,
       installRuntime: false,
       dataDir: path.join(world.dir, 'prod-data'),
-      metricsIntervals: { runsMs: 300, pausesMs: 300, doraMs: 1000 },
+      metricsIntervals: { runsMs: 300, pausesMs: 300, doraMs: 3000 },
     });
     running = prod.run();
     await waitFor(
