@@ -12,7 +12,7 @@
  * The drill names come in (those of rewind.yaml), so a mistyped one is refused in the ack with
  * the names that exist. Who may act on a drill is decided by the listener, not here.
  */
-import { parseSince } from '../../lib/drills/operations.js';
+import { parseSince } from '../../lib/config/since.js';
 import { didYouMean } from '../../lib/did-you-mean.js';
 import { shown } from '../../lib/input-limits.js';
 import { commandTokens, isHelp, type Parsed } from './command-text.js';

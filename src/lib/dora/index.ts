@@ -3,7 +3,7 @@
  * computes the keys from them (./keys.ts).
  *
  * ```ts
- * const reports = await doraReports({ rw }, { app: 'users-api', env: 'prod', sinceMs: 30 * DAY });
+ * const reports = await doraReports({ rw }, { app: 'users-api', env: 'prod', from: new Date(Date.now() - 30 * DAY) });
  * process.stdout.write(exportDora(reports, 'md'));
  * ```
  */
@@ -34,7 +34,8 @@ export interface DoraOptions {
   app?: string;
   /** Every environment of the app(s) when absent. */
   env?: string;
-  sinceMs: number;
+  /** The window's start (its end is now). */
+  from: Date;
   failureWindowMs: number;
   now?: Date;
 }
@@ -71,7 +72,7 @@ export function doraTargets(cfg: RewindConfig, opts: Pick<DoraOptions, 'app' | '
 export async function doraReports(deps: DoraDeps, opts: DoraOptions): Promise<DoraReport[]> {
   const pairs = doraTargets(deps.rw.cfg, opts);
   const to = (opts.now ?? new Date()).toISOString();
-  const from = new Date(Date.parse(to) - opts.sinceMs).toISOString();
+  const from = opts.from.toISOString();
   const clusters = (deps.clusters ??= clustersFromConfig(deps.rw.cfg));
   const sources = (deps.sources ??= new GitSourceCache(path.join(cacheDir(), 'timeline')));
   const reports: DoraReport[] = [];

@@ -36,7 +36,8 @@ export function startDoraGauge(opts: DoraGaugeOptions): DoraGauge {
     const failed: string[] = [];
     for (const [app, env] of doraTargets(opts.deps.rw.cfg, {})) {
       try {
-        reports.push(...(await doraReports(opts.deps, { app, env, sinceMs: windowMs, failureWindowMs })));
+        const from = new Date(Date.now() - windowMs);
+        reports.push(...(await doraReports(opts.deps, { app, env, from, failureWindowMs })));
       } catch (err) {
         failed.push(`${app}/${env}: ${(err as Error).message}`);
       }

@@ -55,8 +55,9 @@ async function goodBadRollback(app: 'users-api' | 'billing-worker', env: string,
   assert.equal(r.code, 0, r.stderr);
   const run = JSON.parse(r.stdout) as RunStatus;
   assert.equal(run.phase, 'restored', run.result);
-  // The window starts just before the good promotion: the world's seed commits stay outside it.
-  const since = `${Math.ceil((Date.now() - t0) / 1000) + 1}s`;
+  // The window starts just before the good promotion (git dates are whole seconds): the world's
+  // seed commits, hours old, stay outside it.
+  const since = new Date(t0 - 1000).toISOString();
   const out = await rewind('dora', app, '--env', env, '--since', since, '--format', 'json');
   assert.equal(out.code, 0, out.stderr);
   const doc = JSON.parse(out.stdout) as { schema: string; reports: Report[] };
@@ -81,7 +82,8 @@ describe('rewind dora on real engines', () => {
       [['users-apii'], /unknown app "users-apii" \(did you mean "users-api"\?\)/],
       [['users-api', '--env', 'qa'], /app "users-api" has no environment "qa"/],
       [['--env', 'qa'], /no app in rewind\.yaml has an environment "qa"/],
-      [['users-api', '--since', '5x'], /--since "5x" is not a duration such as 7d or 24h/],
+      [['users-api', '--since', '5x'], /"5x" is neither a date \(2026-03-01 .*\) nor a duration back from now/],
+      [['users-api', '--failure-window', '0s'], /--failure-window "0s" is not a duration such as 24h or 7d/],
       [['users-api', '--format', 'pdf'], /--format "pdf": use one of md, json, svg/],
     ];
     for (const [args, why] of cases) {
@@ -148,22 +150,28 @@ describe('rewind dora on real engines', () => {
         history: Array<{ metadata?: { revision?: string }; firstReconciled: string; lastReconciledStatus: string }>;
       };
     }>(fluxKsPath('billing-worker', 'dev')))!.status.history;
-    console.log(`Flux history after the rollback: ${JSON.stringify(history)}`);
     const entry = (sha: string) => history.find((h) => h.metadata?.revision === `main@sha1:${sha}`);
-    const g = entry(good);
     const row = (sha: string) => report.promotions.find((p) => p.sha === sha)!;
     assert.deepEqual(
       report.promotions.map((p) => p.sha),
       [good, bad],
     );
-    if (g) {
-      assert.equal(g.lastReconciledStatus, 'ReconciliationSucceeded');
-      assert.equal(row(good).leadTimeMs, Date.parse(g.firstReconciled) - (await committedAt(good)));
-    }
-    const bEntry = entry(bad);
-    if (bEntry?.lastReconciledStatus === 'ReconciliationSucceeded')
-      assert.equal(row(bad).leadTimeMs, Date.parse(bEntry.firstReconciled) - (await committedAt(bad)));
-    else if (bEntry) assert.equal(row(bad).unhealthy, true, 'applied, health checks failed');
+    // Flux keys its history by the content it applied: the revert brought the good content back, so
+    // that record may now name the revert, and it keeps the time the good content was first applied.
+    const goodEntry = entry(good) ?? entry(run.revertSha!);
+    assert.ok(goodEntry, JSON.stringify(history));
+    assert.equal(goodEntry.lastReconciledStatus, 'ReconciliationSucceeded');
+    assert.equal(row(good).leadTimeMs, Date.parse(goodEntry.firstReconciled) - (await committedAt(good)));
+    // The bad promotion was applied and failed its health checks: deployed, with no lead time.
+    assert.equal(entry(bad)?.lastReconciledStatus, 'HealthCheckFailed', JSON.stringify(history));
+    assert.equal(row(bad).unhealthy, true);
+    assert.equal(row(bad).leadTimeMs, undefined);
+    assert.deepEqual(report.keys.leadTime, {
+      count: 1,
+      medianMs: row(good).leadTimeMs,
+      p90Ms: row(good).leadTimeMs,
+      untimed: 1,
+    });
     assert.deepEqual(report.keys.changeFailureRate, { failed: 1, deployed: 2, rate: 0.5 });
     assert.equal(row(bad).failure?.ref, `rewind/billing-worker/dev (run ${run.runId})`);
 

@@ -4,15 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { applyLines, drillTableLines } from '../../../src/app/cli/commands/drills.js';
-import {
-  authorizeDrill,
-  DRILL_EXIT,
-  drillRunId,
-  parseSince,
-  scorecardLines,
-} from '../../../src/lib/drills/operations.js';
+import { authorizeDrill, DRILL_EXIT, drillRunId, scorecardLines } from '../../../src/lib/drills/operations.js';
 import { runCli } from '../../../src/app/cli/program.js';
 import { parseConfig } from '../../../src/lib/config/load.js';
+import { parseSince } from '../../../src/lib/config/since.js';
 import { listDrills } from '../../../src/lib/drills/schedules.js';
 import { person } from '../../../src/lib/runs.js';
 import type { Scorecard } from '../../../workflows/drills/types.js';

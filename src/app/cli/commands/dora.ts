@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { parseDuration } from '../../../lib/config/duration.js';
+import { parseSince } from '../../../lib/config/since.js';
 import { shown } from '../../../lib/input-limits.js';
 import { DORA_FORMATS, type DoraFormat } from '../../../lib/dora/model.js';
 import { RefusedError } from '../../../lib/refused.js';
@@ -20,17 +21,7 @@ interface DoraCliOptions {
   out?: string;
 }
 
-const YEAR_MS = 366 * 86_400_000;
-
-function durationOption(flag: string, value: string, max: number, maxText: string): number {
-  const d = parseDuration(value);
-  if (d === undefined || d <= 0 || d > max)
-    throw new RefusedError(
-      `${flag} ${shown(value, 40)} is not a duration such as 7d or 24h (at most ${maxText})`,
-      'bad-input',
-    );
-  return d;
-}
+const DAY_MS = 86_400_000;
 
 export function addDora(program: Command, env: CommandEnv): void {
   program
@@ -40,7 +31,7 @@ export function addDora(program: Command, env: CommandEnv): void {
     )
     .argument('[app]', 'one app (default: every app in rewind.yaml)')
     .option('--env <env>', 'one environment')
-    .option('--since <duration>', 'the window, back from now', '30d')
+    .option('--since <when>', 'the window: an ISO date (2026-03-01) or a duration back from now (30d, 12h)', '30d')
     .option(
       '--failure-window <duration>',
       'a rollback, emergency run or revert this soon after a deployment fails it',
@@ -49,7 +40,7 @@ export function addDora(program: Command, env: CommandEnv): void {
     .option('--format <format>', `output format: ${DORA_FORMATS.join(', ')}`, 'md')
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (app: string | undefined, o: DoraCliOptions) => {
-      let sinceMs = 0,
+      let from = new Date(),
         failureWindowMs = 0;
       const dora = await import('../../../lib/dora/index.js');
       return withRewind(
@@ -57,7 +48,7 @@ export function addDora(program: Command, env: CommandEnv): void {
         async ({ rw }) => {
           const reports = await dora.doraReports(
             { rw },
-            { ...(app ? { app } : {}), ...(o.env !== undefined ? { env: o.env } : {}), sinceMs, failureWindowMs },
+            { ...(app ? { app } : {}), ...(o.env !== undefined ? { env: o.env } : {}), from, failureWindowMs },
           );
           const text = dora.exportDora(reports, o.format as DoraFormat);
           if (o.out) {
@@ -73,8 +64,14 @@ export function addDora(program: Command, env: CommandEnv): void {
               `--format ${shown(o.format, 40)}: use one of ${DORA_FORMATS.join(', ')}`,
               'bad-input',
             );
-          sinceMs = durationOption('--since', o.since, YEAR_MS, '366d');
-          failureWindowMs = durationOption('--failure-window', o.failureWindow, 30 * 86_400_000, '30d');
+          from = parseSince(o.since);
+          const w = parseDuration(o.failureWindow);
+          if (w === undefined || w <= 0 || w > 30 * DAY_MS)
+            throw new RefusedError(
+              `--failure-window ${shown(o.failureWindow, 40)} is not a duration such as 24h or 7d (at most 30d)`,
+              'bad-input',
+            );
+          failureWindowMs = w;
           dora.doraTargets(cfg, { ...(app ? { app } : {}), ...(o.env !== undefined ? { env: o.env } : {}) });
         },
       );

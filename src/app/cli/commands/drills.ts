@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { own } from '../../../lib/config/own-keys.js';
+import { parseSince } from '../../../lib/config/since.js';
 import type { DrillConfig, RewindConfig } from '../../../lib/config/schema.js';
 import { SCHEDULE_PREFIX, shortTime } from '../../../lib/drills/names.js';
 import type { ApplyResult, DrillRow } from '../../../lib/drills/schedules.js';
@@ -161,7 +162,7 @@ export function addDrills(program: Command, env: CommandEnv): void {
               `--format ${shown(o.format, 40)}: use one of ${REPORT_FORMATS.join(', ')}`,
               'bad-input',
             );
-          if (o.since !== undefined) since = (await operations()).parseSince(o.since);
+          if (o.since !== undefined) since = parseSince(o.since);
         },
       );
     });

@@ -4,15 +4,9 @@
  * by its Schedule reads the same in Slack. `run` answers "Drill started" with an Abort button.
  */
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import {
-  abortDrill,
-  authorizeDrill,
-  drillRunId,
-  drillTargetText,
-  parseSince,
-  secs,
-} from '../../../../lib/drills/operations.js';
+import { abortDrill, authorizeDrill, drillRunId, drillTargetText, secs } from '../../../../lib/drills/operations.js';
 import { own } from '../../../../lib/config/own-keys.js';
+import { parseSince } from '../../../../lib/config/since.js';
 import type { DrillConfig, RewindConfig } from '../../../../lib/config/schema.js';
 import { drillScorecards, type ReportRow } from '../../../../lib/drills/report.js';
 import {
