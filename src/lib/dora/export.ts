@@ -98,7 +98,7 @@ function markdownOne(r: DoraReport): string {
 }
 
 export function doraMarkdown(reports: readonly DoraReport[]): string {
-  return ['# DORA keys', '', ...reports.map(markdownOne)].join('\n').trimEnd() + '\n';
+  return `${['# DORA keys', '', ...reports.map(markdownOne)].join('\n').trimEnd()}\n`;
 }
 
 export function doraJson(reports: readonly DoraReport[]): string {

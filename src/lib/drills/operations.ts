@@ -7,7 +7,6 @@
  * audit); for a drill of an app, its owners and approvers: a drill injects real faults there.
  */
 import { own } from '../config/own-keys.js';
-import { shown } from '../input-limits.js';
 import type { DrillConfig, RewindConfig } from '../config/schema.js';
 import { drillConfig } from './input.js';
 import { RefusedError, type Rewind } from '../runs.js';
