@@ -112,8 +112,9 @@ export function doraReport(input: DoraInput): DoraReport {
   for (const { sha, failure } of signals) {
     const row = [...bySha.entries()].find(([s]) => s === sha || s.startsWith(sha))?.[1];
     if (!row || row.failure || !isDeployed(row)) continue;
-    const start = liveFrom(row, input.deployments);
-    if (ms(failure.at) >= start && ms(failure.at) <= start + input.failureWindowMs) row.failure = failure;
+    // From the commit: a rollback may start while the engine is still finishing the bad sync.
+    const live = liveFrom(row, input.deployments);
+    if (ms(failure.at) >= ms(row.committedAt) && ms(failure.at) <= live + input.failureWindowMs) row.failure = failure;
   }
 
   const restores: RestoreRow[] = input.runs

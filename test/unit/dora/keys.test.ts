@@ -150,6 +150,23 @@ describe('DORA keys', () => {
     assert.equal(r.promotions.find((p) => p.sha === sha('c'))!.failure, undefined);
   });
 
+  it('a rollback that starts while the engine is still finishing the bad sync counts against it', () => {
+    const r = doraReport({
+      ...week,
+      runs: [
+        run({
+          runbook: 'rollback',
+          phase: 'restored',
+          // b was committed at 09:00 and its sync recorded at 09:10.
+          startedAt: '2026-11-02T09:08:00.000Z',
+          restoredAt: '2026-11-02T09:15:00.000Z',
+          promotion: sha('b'),
+        }),
+      ],
+    });
+    assert.equal(r.promotions.find((p) => p.sha === sha('b'))!.failure?.by, 'rollback run');
+  });
+
   it('a run still going is open, one that ended without restoring is not restored', () => {
     const r = doraReport({
       ...week,
