@@ -189,7 +189,25 @@ describe('metrics: /metrics of the production entry point', () => {
       // The DORA gauges: the rolled-back promotion is staging's one failed deployment, and its time to
       // restore is the run's own, request to health held.
       const staging = { app: 'users-api', env: 'staging' };
-      const dora = await until('rewind_dora_failed_deployments', staging, 1);
+      // The gauges are recomputed on their own timer: wait for a computation that saw the run restored.
+      // Thrown with what the scrape shows, so a timeout says where the gauges stand.
+      const dora = await waitFor(
+        'rewind_dora_time_to_restore_seconds of users-api/staging',
+        async () => {
+          const { samples, text } = await scrape();
+          if (value(samples, 'rewind_dora_time_to_restore_seconds', { ...staging, quantile: '0.5' }) !== undefined)
+            return samples;
+          throw new Error(
+            text
+              .split('\n')
+              .filter((l) => /^rewind_dora_(failed|errors|computed)/.test(l))
+              .join(' | '),
+          );
+        },
+        60_000,
+        500,
+      );
+      assert.equal(value(dora, 'rewind_dora_failed_deployments', staging), 1);
       assert.equal(
         value(dora, 'rewind_dora_time_to_restore_seconds', { ...staging, quantile: '0.5' }),
         (Date.parse(result.restoredAt!) - Date.parse(result.startedAt)) / 1000,
