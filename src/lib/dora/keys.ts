@@ -48,9 +48,19 @@ function stat(values: number[]): Stat {
   };
 }
 
-function placePromotion(p: ConfigChange, deployments: readonly EngineDeployment[]): PromotionRow {
+/**
+ * `revertedBy`: the commits that revert p. A revision after one of them descends from p but no
+ * longer carries its change, so it did not deploy p.
+ */
+function placePromotion(
+  p: ConfigChange,
+  deployments: readonly EngineDeployment[],
+  revertedBy: readonly string[],
+): PromotionRow {
   const row: PromotionRow = { sha: p.sha, subject: p.subject, author: p.author, committedAt: p.at };
-  const holding = deployments.filter((d) => d.includes.includes(p.sha));
+  const holding = deployments.filter(
+    (d) => d.includes.includes(p.sha) && !revertedBy.some((r) => d.includes.includes(r)),
+  );
   // A record older than the commit is about other content (Flux keys its history by what was applied).
   const timed = holding.filter((d) => d.at !== undefined && ms(d.at) >= ms(p.at)).sort((a, b) => ms(a.at!) - ms(b.at!));
   const good = timed.find((d) => d.healthy !== false);
@@ -87,7 +97,13 @@ export function doraReport(input: DoraInput): DoraReport {
   const promotions = input.changes
     .filter((c) => c.kind === 'promotion' && inWindow(c.at))
     .sort((a, b) => ms(a.at) - ms(b.at))
-    .map((p) => placePromotion(p, input.deployments));
+    .map((p) =>
+      placePromotion(
+        p,
+        input.deployments,
+        input.changes.filter((c) => c.reverts === p.sha).map((c) => c.sha),
+      ),
+    );
   const bySha = new Map(promotions.map((r) => [r.sha, r]));
 
   // Every signal that a promotion failed, earliest first: the first one inside the window names it.

@@ -112,28 +112,40 @@ export async function startArgoCd(opts: ArgoCdOptions): Promise<ArgoCd> {
   };
   try {
     await seedSettings(opts.kc);
-    const [redisPort, repoServerPort, repoMetricsPort] = [await freePort(), await freePort(), await freePort()];
-    const redis = startProcess(
-      'redis',
-      redisBin,
-      [
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        String(redisPort),
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--protected-mode',
-        'yes',
-        '--dir',
-        tmp,
-      ],
-      path.join(dir, 'redis.log'),
-    );
-    procs.push(redis);
-    await waitUntil('redis', () => tcpOpen(redisPort), 15_000, redis);
+    const [repoServerPort, repoMetricsPort] = [await freePort(), await freePort()];
+    // A free port can be taken by another process of the world starting beside this one before
+    // redis binds it: redis then exits at once ("Address already in use"); try a fresh port.
+    let redisPort = 0;
+    for (let attempt = 1; ; attempt++) {
+      redisPort = await freePort();
+      const redis = startProcess(
+        'redis',
+        redisBin,
+        [
+          '--bind',
+          '127.0.0.1',
+          '--port',
+          String(redisPort),
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--protected-mode',
+          'yes',
+          '--dir',
+          tmp,
+        ],
+        path.join(dir, 'redis.log'),
+      );
+      procs.push(redis);
+      try {
+        await waitUntil('redis', () => tcpOpen(redisPort), 15_000, redis);
+        break;
+      } catch (err) {
+        if (attempt >= 3 || !redis.exited()) throw err;
+        procs.splice(procs.indexOf(redis), 1);
+      }
+    }
 
     const env: NodeJS.ProcessEnv = {
       PATH: [bins.binDir, path.dirname(kustomize), process.env.PATH ?? '/usr/bin:/bin'].join(path.delimiter),

@@ -167,6 +167,35 @@ describe('DORA keys', () => {
     assert.equal(r.promotions.find((p) => p.sha === sha('b'))!.failure?.by, 'rollback run');
   });
 
+  it('a revision after the revert of a promotion descends from it but does not deploy it', () => {
+    const r = doraReport({
+      ...week,
+      changes: [
+        promo('a', '2026-11-01T10:00:00.000Z'),
+        promo('b', '2026-11-01T10:05:00.000Z'),
+        {
+          sha: sha('9'),
+          at: '2026-11-01T10:09:00.000Z',
+          author: 'rewind',
+          subject: 'Revert "promote b"',
+          kind: 'rewind',
+          reverts: sha('b'),
+        },
+      ],
+      deployments: [
+        // b applied, its health checks failed; the revert brought a's content back under a's record,
+        // whose time (Flux keys history by content) is in the same second as b's commit.
+        flux('b', '2026-11-01T10:05:30.000Z', ['b', 'a'], false),
+        flux('9', '2026-11-01T10:05:00.000Z', ['9', 'b', 'a']),
+      ],
+      runs: [],
+    });
+    const b = r.promotions.find((p) => p.sha === sha('b'))!;
+    assert.equal(b.unhealthy, true);
+    assert.equal(b.leadTimeMs, undefined);
+    assert.equal(r.promotions.find((p) => p.sha === sha('a'))!.leadTimeMs, 5 * MIN);
+  });
+
   it('a run still going is open, one that ended without restoring is not restored', () => {
     const r = doraReport({
       ...week,
