@@ -1,13 +1,19 @@
 /**
- * Runs `work` now and then `intervalMs` after each run ends (never two at once), for the gauges
- * that read the world on a timer. A failed run is reported and the next one comes all the same.
+ * Runs `work` after `firstDelayMs` (default: at once) and then `intervalMs` after each run ends
+ * (never two at once), for the collectors that read the world on a timer. A failed run is
+ * reported and the next one comes all the same.
  */
 export interface Repeating {
   /** Stops the timer and waits for the run in flight. */
   stop(): Promise<void>;
 }
 
-export function every(intervalMs: number, work: () => Promise<void>, onError: (err: unknown) => void): Repeating {
+export function every(
+  intervalMs: number,
+  work: () => Promise<void>,
+  onError: (err: unknown) => void,
+  firstDelayMs = 0,
+): Repeating {
   let stopped = false,
     timer: NodeJS.Timeout | undefined,
     current: Promise<void> | undefined;
@@ -18,7 +24,8 @@ export function every(intervalMs: number, work: () => Promise<void>, onError: (e
         if (!stopped) timer = setTimeout(loop, intervalMs);
       });
   };
-  loop();
+  if (firstDelayMs > 0) timer = setTimeout(loop, firstDelayMs);
+  else loop();
   return {
     async stop() {
       stopped = true;

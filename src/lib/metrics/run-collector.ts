@@ -17,6 +17,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { RewindRunbook } from '../temporal/search-attributes.js';
 import type { RunInput, RunStatus } from '../../../workflows/types.js';
+import { every } from './every.js';
 import type { RewindMetrics, RunSource } from './rewind-metrics.js';
 
 /** The part of a history event this collector reads (protobuf-decoded, so absent fields may be null). */
@@ -173,25 +174,15 @@ export function startRunCollector(opts: RunCollectorOptions): RunCollector {
     }
   }
 
-  let stopped = false,
-    timer: NodeJS.Timeout | undefined,
-    current: Promise<void> | undefined;
-  const loop = () => {
-    current = pollOnce()
-      .catch((err: unknown) =>
-        opts.log?.warn({ err }, 'run metrics: reading Temporal visibility failed; retrying at the next poll'),
-      )
-      .finally(() => {
-        if (!stopped) timer = setTimeout(loop, intervalMs);
-      });
-  };
-  if (opts.autoPoll ?? true) timer = setTimeout(loop, Math.min(intervalMs, 1000));
-  return {
-    pollOnce,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await current;
-    },
-  };
+  const timer =
+    (opts.autoPoll ?? true)
+      ? every(
+          intervalMs,
+          pollOnce,
+          (err) =>
+            opts.log?.warn({ err }, 'run metrics: reading Temporal visibility failed; retrying at the next poll'),
+          Math.min(intervalMs, 1000),
+        )
+      : undefined;
+  return { pollOnce, stop: async () => timer?.stop() };
 }
