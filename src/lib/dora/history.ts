@@ -10,6 +10,7 @@ import { engineFor } from '../../../activities/gitops/engines.js';
 import { literal, resolveCommit } from '../git/git-read.js';
 import { kustomizeSourcePaths } from '../git/kustomize-sources.js';
 import { TRAILER } from '../git/revert-message.js';
+import type { Git } from '../git/run-git.js';
 import { assertBranchName, normalizeRepoPath } from '../git/validate.js';
 import type { GitSourceCache } from '../gitops/git-source.js';
 import { RewindRunbook } from '../temporal/search-attributes.js';
@@ -20,8 +21,6 @@ import type { ConfigChange, EngineDeployment, RestoreRun } from './model.js';
 const FIELD = '\x1f',
   RECORD = '\x1e';
 const REVERTS = /^This reverts commit ([0-9a-f]{40})\b/m;
-
-type Git = Parameters<Parameters<ReturnType<GitSourceCache['get']>['read']>[0]>[0]['git'];
 
 async function logShas(git: Git, rev: string, since: string, paths: string[]): Promise<string[]> {
   const out = await git.raw(['log', '--no-merges', '--format=%H', `--since=${since}`, rev, '--', ...paths]);

@@ -126,7 +126,7 @@ export function doraReport(input: DoraInput): DoraReport {
       signals.push({ sha: c.reverts, failure: { by: 'revert', ref: c.sha, at: c.at } });
   signals.sort((a, b) => ms(a.failure.at) - ms(b.failure.at));
   for (const { sha, failure } of signals) {
-    const row = [...bySha.entries()].find(([s]) => s === sha || s.startsWith(sha))?.[1];
+    const row = bySha.get(sha);
     if (!row || row.failure || !isDeployed(row)) continue;
     // From the commit: a rollback may start while the engine is still finishing the bad sync.
     const live = liveFrom(row, input.deployments);
