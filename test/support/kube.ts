@@ -43,6 +43,21 @@ export const deploymentImage = async (kc: k8s.KubeConfig, namespace: string, nam
 
 export const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
+/** Asks Argo CD to compare the Application with Git now, as `argocd app get --refresh` does. */
+export async function refreshArgo(kc: k8s.KubeConfig, name: string): Promise<void> {
+  await kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
+    {
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: 'argocd',
+      plural: 'applications',
+      name,
+      body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } },
+    },
+    mergePatch,
+  );
+}
+
 /**
  * Waits until an Argo CD Application is Synced and Healthy. Real Argo CD does not retry an
  * automated sync that failed for a revision, and looks again after a comparison error only at its

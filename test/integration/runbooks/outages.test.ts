@@ -24,7 +24,7 @@ import { parseChange } from '../../../src/lib/emergency/parse-change.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import { statusQuery, timelineQuery } from '../../../workflows/messages.js';
 import type { RunStatus, TimelineEvent } from '../../../workflows/types.js';
-import { argoApp, mergePatch } from '../../support/kube.js';
+import { argoApp, refreshArgo } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
 import { start } from '../../support/world-runs.js';
 
@@ -294,25 +294,11 @@ async function syncedHealthy(name: string) {
   );
 }
 
-async function refreshArgo(name: string) {
-  await world.kube.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
-    {
-      group: 'argoproj.io',
-      version: 'v1alpha1',
-      namespace: 'argocd',
-      plural: 'applications',
-      name,
-      body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } },
-    },
-    mergePatch,
-  );
-}
-
 /** A fresh bad promotion of users-api to staging, synced by Argo CD: the incident each rollback undoes. */
 async function badPromotion() {
   await syncedHealthy('users-api-staging');
   const bad = await world.repo.promote('users-api', 'staging', '1.43.0');
-  await refreshArgo('users-api-staging');
+  await refreshArgo(world.kube.kc, 'users-api-staging');
   await waitFor(
     'users-api-staging synced at the bad promotion',
     async () => {

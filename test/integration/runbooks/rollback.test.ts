@@ -11,25 +11,11 @@ import { outcomeLines } from '../../../src/app/cli/render.js';
 import { cancelRun, decide, person, RefusedError, startRun } from '../../../src/lib/runs.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import type { RunResult, RunStatus } from '../../../workflows/types.js';
-import { argoApp, deploymentImage, fluxKs, mergePatch } from '../../support/kube.js';
+import { argoApp, deploymentImage, fluxKs, mergePatch, refreshArgo } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
 import { gitLog, start, untilPhase } from '../../support/world-runs.js';
 
 let world: World;
-
-async function refreshArgo(name: string) {
-  await world.kube.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
-    {
-      group: 'argoproj.io',
-      version: 'v1alpha1',
-      namespace: 'argocd',
-      plural: 'applications',
-      name,
-      body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } },
-    },
-    mergePatch,
-  );
-}
 
 async function syncedAt(name: string, sha: string) {
   return waitFor(`${name} synced at ${sha.slice(0, 7)}`, async () => {
@@ -68,7 +54,7 @@ describe('rollback runbook', () => {
 
   it('reverts a bad Argo CD promotion in prod after a second person approves, and restores health', async () => {
     const bad = await world.repo.promote('users-api', 'prod', '1.43.0');
-    await refreshArgo('users-api-prod');
+    await refreshArgo(world.kube.kc, 'users-api-prod');
     await syncedAt('users-api-prod', bad.sha);
 
     const run = await start(world, {
@@ -268,7 +254,7 @@ describe('rollback runbook', () => {
       );
     try {
       const bad = await world.repo.promote('users-api', 'prod', '1.43.0');
-      await refreshArgo('users-api-prod');
+      await refreshArgo(world.kube.kc, 'users-api-prod');
       await syncedAt('users-api-prod', bad.sha);
       const run = await start(world, { app: 'users-api', env: 'prod', as: 'carol', reason: 'errors after 1.43.0' });
       const waiting = await untilPhase(world, run.workflowId, 'awaiting-approval');
