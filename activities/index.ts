@@ -5,6 +5,7 @@
 import { createDriftActivities, type DriftDeps } from './drift/index.js';
 import { createDrillActivities, type DrillScoreSink } from './drills/index.js';
 import { createGitActivities } from './git/index.js';
+import { createForgeActivities } from './forge/index.js';
 import { createGitOpsActivities, type GitOpsDeps } from './gitops/index.js';
 import { createLiveActivities } from './live/index.js';
 import { createSlackActivities, type SlackDeps } from './slack/index.js';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
   return instrumentActivities(
     withKubeAuthFailures({
       ...git,
+      ...createForgeActivities(),
       ...createGitOpsActivities({ isAncestor, ...deps }),
       ...createDriftActivities(deps),
       ...createLiveActivities(deps),

@@ -164,9 +164,11 @@ export async function commitToGit(_step: RunbookStep, ctx: StepContext): Promise
   });
   ctx.commitSha = res.sha;
   ctx.state.status.commitSha = res.sha;
+  if (res.branch) ctx.runBranch = res.branch;
   return {
     summary:
       `${res.reused ? 'Git already holds the change at' : 'pushed'} ${res.sha.slice(0, 7)}` +
+      `${res.branch ? ` to ${res.branch} for review` : ''}` +
       ` (${res.files.join(', ') || 'no file changed'}) as ${request.requester.name}`,
     evidence: evidenceOf.commitToGit(ctx.input, res),
   };

@@ -158,6 +158,22 @@ export const evidenceOf = {
     author: author(input.request),
   }),
 
+  landPullRequest: (
+    input: Pick<RunInput, 'target'>,
+    opened: { number: number; url: string; branch: string; headSha: string },
+    merged: { mergeSha?: string; mergedBy?: string },
+    breakGlass: { merged: boolean; why?: string } | undefined,
+  ): Evidence => ({
+    pullRequest: opened.number,
+    url: opened.url,
+    branch: opened.branch,
+    headSha: opened.headSha,
+    mergeSha: merged.mergeSha,
+    mergedBy: merged.mergedBy,
+    commitUrl: commitUrl(input.target, merged.mergeSha),
+    breakGlass: breakGlass ? (breakGlass.merged ? 'merged by rewind' : `refused: ${breakGlass.why}`) : undefined,
+  }),
+
   waitForGitToMatchLive: (res: { revision: string }): Evidence => ({ gitRevision: res.revision }),
 
   awaitEngineRevision: (res: { fetched: string; annotated: string }): Evidence => ({

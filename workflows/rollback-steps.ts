@@ -164,10 +164,11 @@ export async function revertPromotion(_step: RunbookStep, ctx: StepContext): Pro
   });
   ctx.revertSha = res.revertSha;
   ctx.state.status.revertSha = res.revertSha;
+  if (res.branch) ctx.runBranch = res.branch;
   return {
     summary:
       `${res.reused ? 'found already pushed' : 'pushed'} revert ` +
-      `${res.revertSha.slice(0, 7)} as ${request.requester.name}`,
+      `${res.revertSha.slice(0, 7)}${res.branch ? ` to ${res.branch} for review` : ''} as ${request.requester.name}`,
     evidence: evidenceOf.revertPromotion(ctx.input, ctx.promotion.sha, res),
   };
 }

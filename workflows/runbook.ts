@@ -19,6 +19,7 @@ import { abandonUpdate, cancelUpdate, decisionUpdate, resolveUpdate, statusQuery
 import { RunNotifier } from './notify.js';
 import { PauseGuard } from './pause-guard.js';
 import { planRollback, refresh, revertPromotion, verifyHealth, waitForSynced } from './rollback-steps.js';
+import { landPullRequest } from './pull-request-steps.js';
 import { RunState } from './run-state.js';
 import type { StepContext, StepResult, StepRunner } from './step-context.js';
 import {
@@ -94,6 +95,7 @@ const runners: { [K in StepKind]: StepRunner } = {
   planRollback,
   approve,
   revertPromotion,
+  landPullRequest,
   refresh,
   waitForSynced,
   verifyHealth,

@@ -21,6 +21,8 @@ export interface StepContext extends ResumableContext {
   runKey: string;
   isCancelled: () => boolean;
   promotion?: PromotionDescription;
+  /** The run's own branch its commit went to, for a pull request (repos.<name>.pullRequests). */
+  runBranch?: string;
   engineBefore?: EngineState;
   // From ResumableContext (what a held pause carries across continue-as-new):
   //   pause        set from the pause until the resume: while set, a failure holds the pause instead of ending the run

@@ -29,9 +29,10 @@ import {
 import { pushHead, redactCredentials } from '../../src/lib/git/push.js';
 import { gitAt } from '../../src/lib/git/run-git.js';
 import { commitsForRun } from '../../src/lib/git/revert-message.js';
+import { mineOnRunBranch, runBranch } from '../../src/lib/git/run-branch.js';
 import { assertTrailerValue, formatIdent } from '../../src/lib/git/validate.js';
 import type { KubeObject } from '../../src/lib/gitops/render.js';
-import { badInput, pushRefused, pushRejected, refusingUnsafeInput } from './failures.js';
+import { badInput, prModeHint, pushRefused, pushRejected, refusingUnsafeInput } from './failures.js';
 import { checkout, type Checkout } from './find-promotion.js';
 import { heartbeat, whileQueued } from '../heartbeat.js';
 
@@ -89,6 +90,8 @@ export interface CommitLiveChangeResult {
   attempts: number;
   /** Files the commit changed (empty when Git already held the change). */
   files: string[];
+  /** The run's own branch the commit went to, for a pull request (repos.<name>.pullRequests); else unset. */
+  branch?: string;
 }
 
 export interface LiveChangeOptions {
@@ -241,7 +244,19 @@ export function createCommitLiveChange(store: CloneStore, options: LiveChangeOpt
     const { git } = clone;
     let base = co.tip;
     let attempts = 0;
+    // Through a pull request: the commit goes to the run's own branch, where a retry finds it.
+    const to = input.target.repo.pullRequests ? runBranch(input.runId) : undefined;
+    const pushedTo = to ? { branch: to } : {};
     for (;;) {
+      const onRunBranch = to ? await mineOnRunBranch(clone, to, base, input.runId) : [];
+      if (onRunBranch[0])
+        return {
+          sha: onRunBranch[0],
+          reused: true,
+          attempts,
+          files: await changedFiles(git, onRunBranch[0]),
+          ...pushedTo,
+        };
       const mine = await commitsForRun(git, base, input.runId, runSearchDepth);
       if (mine[0]) return { sha: mine[0], reused: true, attempts, files: await changedFiles(git, mine[0]) };
       const made = await commitOn(co, input, base);
@@ -249,18 +264,19 @@ export function createCommitLiveChange(store: CloneStore, options: LiveChangeOpt
       attempts += 1;
       heartbeat({ step: 'commitLiveChange', attempt: attempts, base });
       await options.beforePush?.({ attempt: attempts, sha: made.sha });
-      const pushed = await pushHead(git, co.branch);
-      if (pushed.kind === 'pushed') return { sha: made.sha, reused: false, attempts, files: made.files };
+      const pushed = await pushHead(git, to ?? co.branch);
+      if (pushed.kind === 'pushed') return { sha: made.sha, reused: false, attempts, files: made.files, ...pushedTo };
       // Drop the unpushed commit: the clone keeps nothing of value between uses.
       await git.raw(['checkout', '--force', '--quiet', '-B', WORK_BRANCH, base]);
       await clone.clean();
       if (pushed.kind === 'refused') {
         throw pushRefused(
-          `${redactCredentials(clone.url)} refused the push to ${co.branch}; ` +
+          `${redactCredentials(clone.url)} refused the push to ${to ?? co.branch}; ` +
             `nothing was pushed. Git said:\n${pushed.message}\n` +
             'Ask the repository owners (hook, branch protection, permissions), or ' +
-            'commit the change by hand; auto-sync stays paused until Git holds it.',
-          { branch: co.branch, files: made.files, gitMessage: pushed.message },
+            'commit the change by hand; auto-sync stays paused until Git holds it.' +
+            (to ? '' : prModeHint(input.target.repo.name)),
+          { branch: to ?? co.branch, files: made.files, gitMessage: pushed.message },
         );
       }
       if (attempts >= maxPushAttempts) {

@@ -35,6 +35,11 @@ export const pushRejected = (message: string, details: Details) =>
 export const pushRefused = (message: string, details: Details) =>
   ApplicationFailure.nonRetryable(message, FailureType.PushRejected, details);
 
+/** What to add to a refused push to the configured branch: the setting for a branch that only takes PRs. */
+export const prModeHint = (repo: string) =>
+  `\nIf ${repo}'s branch only takes pull requests, set repos.${repo}.pullRequests in rewind.yaml: rewind then ` +
+  'opens a PR with the plan and continues when it is merged.';
+
 /** Runs `fn`, turning unsafe config or request values into BadInput. */
 export async function refusingUnsafeInput<T>(fn: () => Promise<T>): Promise<T> {
   try {

@@ -25,10 +25,12 @@ import { changedFiles, commitChanges, literal, resolveCommit } from '../../src/l
 import { kustomizeSourcePaths } from '../../src/lib/git/kustomize-sources.js';
 import { pushHead, redactCredentials } from '../../src/lib/git/push.js';
 import { commitsForRun, revertMessage, runTrailerLog } from '../../src/lib/git/revert-message.js';
+import { mineOnRunBranch, runBranch } from '../../src/lib/git/run-branch.js';
 import { assertTrailerValue, formatIdent } from '../../src/lib/git/validate.js';
 import type { GitSourceCache } from '../../src/lib/gitops/git-source.js';
 import {
   badInput,
+  prModeHint,
   pushRefused,
   pushRejected,
   refusingUnsafeInput,
@@ -56,6 +58,8 @@ export interface RevertPromotionResult {
   attempts: number;
   /** Commits others pushed meanwhile that the revert was re-applied on top of. */
   foreignCommitsRebased: number;
+  /** The run's own branch the revert went to, for a pull request (repos.<name>.pullRequests); else unset. */
+  branch?: string;
 }
 
 export interface RevertPromotionOptions {
@@ -263,14 +267,14 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
    * True when pushed; false when rejected as not fast-forward. A refusal (hook, permissions) is
    * final; other failures throw.
    */
-  async function push(co: Checkout<CachedClone>): Promise<boolean> {
-    const out = await pushHead(co.clone.git, co.branch);
+  async function push(co: Checkout<CachedClone>, to: string, repo: string): Promise<boolean> {
+    const out = await pushHead(co.clone.git, to);
     if (out.kind === 'refused') {
       await co.clone.clean();
       throw pushRefused(
         `${redactCredentials(co.clone.url)} refused the push of the revert ` +
-          `to ${co.branch}; nothing was pushed. Git said:\n${out.message}`,
-        { branch: co.branch, gitMessage: out.message },
+          `to ${to}; nothing was pushed. Git said:\n${out.message}${to === co.branch ? prModeHint(repo) : ''}`,
+        { branch: to, gitMessage: out.message },
       );
     }
     return out.kind === 'pushed';
@@ -301,7 +305,13 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
     let base = co.tip;
     let attempts = 0;
     let foreignCommitsRebased = 0;
+    // Through a pull request: the revert goes to the run's own branch, where a retry finds it.
+    const to = input.target.repo.pullRequests ? runBranch(input.runId) : undefined;
+    const pushedTo = to ? { branch: to } : {};
     for (;;) {
+      const onRunBranch = to ? await mineOnRunBranch(clone, to, base, input.runId) : [];
+      if (onRunBranch[0])
+        return { revertSha: onRunBranch[0], reused: true, attempts, foreignCommitsRebased, ...pushedTo };
       const mine = attempts === 0 ? recent.mine : await commitsForRun(clone.git, base, input.runId, runSearchDepth);
       if (mine[0]) return { revertSha: mine[0], reused: true, attempts, foreignCommitsRebased };
       const built = await commitRevert(co, input, sha, base, subject);
@@ -310,7 +320,8 @@ export function createRevertPromotion(store: CloneStore, options: RevertPromotio
       attempts += 1;
       heartbeat({ step: 'revertPromotion', attempt: attempts, base });
       await options.beforePush?.({ attempt: attempts, sha: revertSha });
-      if (await push(co)) return { revertSha, reused: false, attempts, foreignCommitsRebased };
+      if (await push(co, to ?? co.branch, input.target.repo.name))
+        return { revertSha, reused: false, attempts, foreignCommitsRebased, ...pushedTo };
       if (attempts >= maxPushAttempts) {
         await clone.clean();
         throw pushRejected(

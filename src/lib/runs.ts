@@ -36,6 +36,7 @@ import {
   type IdentityProof,
   type LiveChange,
   type PersonRef,
+  type RepoRef,
   type RunRequest,
   type RunStatus,
   type TargetSnapshot,
@@ -81,6 +82,14 @@ export function personByKubeUser(cfg: RewindConfig, username: string): PersonRef
   return entry ? person(cfg, entry[0]) : undefined;
 }
 
+/** A repository as a run carries it: durations in ms, so workflow code parses nothing. */
+function repoRef(cfg: RewindConfig, name: string): RepoRef {
+  const { pullRequests, ...repo } = own(cfg.repos, name)!;
+  if (!pullRequests) return { name, ...repo };
+  const { timeout, ...policy } = pullRequests;
+  return { name, ...repo, pullRequests: { ...policy, timeoutMs: parseDuration(timeout)! } };
+}
+
 export function targetSnapshot(cfg: RewindConfig, app: string, env?: string): TargetSnapshot {
   let resolved;
   try {
@@ -99,7 +108,7 @@ export function targetSnapshot(cfg: RewindConfig, app: string, env?: string): Ta
     path: e.path,
     namespace: e.namespace,
     workloads: e.workloads,
-    repo: { name: e.repo, ...own(cfg.repos, e.repo)! },
+    repo: repoRef(cfg, e.repo),
     health: {
       windowMs: parseDuration(e.health.window)!,
       timeoutMs: parseDuration(e.health.timeout)!,
@@ -123,7 +132,7 @@ export function targetSnapshot(cfg: RewindConfig, app: string, env?: string): Ta
     ...(cfg.postmortems
       ? {
           postmortems: {
-            repo: { name: cfg.postmortems.repo, ...own(cfg.repos, cfg.postmortems.repo)! },
+            repo: repoRef(cfg, cfg.postmortems.repo),
             path: cfg.postmortems.path,
           },
         }

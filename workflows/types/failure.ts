@@ -48,5 +48,10 @@ export const FailureType = {
    * branch protection or permissions (not retried: a person reads git's message).
    */
   PushRejected: 'PushRejected',
+  /**
+   * The run's pull request was closed without merging, or not merged in time (repos.<name>.pullRequests):
+   * nothing reached the branch. Not retried.
+   */
+  PullRequestNotMerged: 'PullRequestNotMerged',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];

@@ -114,6 +114,15 @@ export interface RunStatus {
   /** Approvals the run still needs before it acts (0 once approved); set while it waits. */
   approvalsNeeded?: number;
   revertSha?: string;
+  /** The run's pull request, where the branch only takes PRs: the run's commit reaches the branch by its merge. */
+  pullRequest?: {
+    number: number;
+    url: string;
+    branch: string;
+    state: 'open' | 'merged' | 'closed';
+    mergeSha?: string;
+    mergedBy?: string;
+  };
   startedAt: string;
   restoredAt?: string;
   timeToRestoreMs?: number;

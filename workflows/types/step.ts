@@ -8,6 +8,7 @@ export const STEP_KINDS = [
   'planRollback',
   'approve',
   'revertPromotion',
+  'landPullRequest',
   'refresh',
   'waitForSynced',
   'verifyHealth',

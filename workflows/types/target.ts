@@ -20,6 +20,22 @@ export interface RepoRef {
   url: string;
   branch: string;
   webUrl?: string;
+  /** The branch only takes pull requests (rewind.yaml repos.<name>.pullRequests). */
+  pullRequests?: PullRequestPolicy;
+}
+
+/** How a run's commit reaches a branch that only takes pull requests. */
+export interface PullRequestPolicy {
+  /** Base URL of a GitHub-compatible REST API. */
+  api: string;
+  /** owner/name on the forge. */
+  repository: string;
+  /** Worker env var holding the token (never the value). */
+  tokenEnv: string;
+  /** wait: a person merges; api: rewind merges at once (break-glass). */
+  merge: 'wait' | 'api';
+  method: 'merge' | 'squash';
+  timeoutMs: number;
 }
 
 /** Everything a run needs about its target, copied from rewind.yaml when the run starts. */

@@ -88,6 +88,14 @@ export function outcomeLines(status: RunStatus): string[] {
   if (status.result) lines.push(status.result);
   if (status.revertSha) lines.push(`Revert commit: ${status.revertSha}`);
   if (status.commitSha) lines.push(`Git commit: ${status.commitSha}`);
+  const pr = status.pullRequest;
+  if (pr)
+    lines.push(
+      pr.state === 'open'
+        ? `Waiting for review: PR #${pr.number} ${pr.url} (from ${pr.branch}); the run continues when it is merged`
+        : `Pull request: #${pr.number} ${pr.url} ${pr.state}` +
+            `${pr.mergeSha ? ` as ${pr.mergeSha}${pr.mergedBy ? ` by ${pr.mergedBy}` : ''}` : ''}`,
+    );
   if (status.timeToRestoreMs !== undefined)
     lines.push(`Time to restore: ${Math.round(status.timeToRestoreMs / 1000)}s`);
   const pm = status.postmortem;

@@ -117,6 +117,34 @@ export const repoSchema = z.strictObject({
     ),
   branch: z.string().superRefine(checked(branchFailure)).default('main'),
   webUrl: link().optional().describe('Base URL for commit links, e.g. https://github.com/acme/config'),
+  pullRequests: z
+    .strictObject({
+      api: link().default('https://api.github.com').describe("Base URL of the forge's GitHub-compatible REST API"),
+      repository: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'expected owner/name, e.g. acme/config')
+        .describe('The repository on the forge, owner/name'),
+      tokenEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name')
+        .describe('Worker env var holding a token that may push branches and open (and, with merge: api, merge) PRs'),
+      merge: z
+        .enum(['wait', 'api'])
+        .default('wait')
+        .describe(
+          'wait: a person reviews and merges the PR; api: rewind merges it through the API at once (break-glass; ' +
+            'the forge still enforces its own rules, and a refused merge falls back to waiting)',
+        ),
+      method: z.enum(['merge', 'squash']).default('merge').describe('How rewind merges with merge: api'),
+      timeout: duration('14d').describe(
+        'How long a run waits for the merge before it fails, nothing having reached the branch',
+      ),
+    })
+    .optional()
+    .describe(
+      'The branch only takes pull requests: rewind pushes its revert or emergency commit to a branch of its own, ' +
+        'opens a PR with the plan as its body, and continues from the merge commit',
+    ),
 });
 
 const engineSchema = z.discriminatedUnion('kind', [

@@ -14,6 +14,7 @@ import { parseDuration } from '../config/duration.js';
  */
 export const SIDE_EFFECT_STEPS = [
   'revertPromotion',
+  'landPullRequest',
   'pauseAutoSync',
   'patchLive',
   'commitToGit',
@@ -49,6 +50,7 @@ export const STEP_PARAMS = {
   planRollback: none,
   approve: none,
   revertPromotion: sideEffect,
+  landPullRequest: sideEffect,
   refresh: sideEffect,
   waitForSynced: none,
   verifyHealth: none,

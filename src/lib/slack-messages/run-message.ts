@@ -104,6 +104,14 @@ export function runMessage(status: RunStatus, target: TargetSnapshot): { text: s
       ),
     );
   }
+  const pr = status.pullRequest;
+  if (pr?.state === 'open')
+    blocks.push(
+      text(
+        `:eyes: Waiting for review: <${pr.url}|PR #${pr.number}> from \`${esc(pr.branch)}\`. ` +
+          'The run continues when it is merged; closing it ends the run with nothing changed.',
+      ),
+    );
   blocks.push(
     text(status.steps.map((s) => `${ICON[s.state]} ${s.name}${s.summary ? ` — ${s.summary}` : ''}`).join('\n')),
   );

@@ -14,6 +14,7 @@ export const STEP_ACTIVITIES: Record<StepKind, readonly string[]> = {
   planRollback: ['findPromotion', 'engineState', 'driftReport', 'recentOverwrites', 'lastSyncReport', 'checkRevert'],
   approve: [],
   revertPromotion: ['revertPromotion'],
+  landPullRequest: ['openPullRequest', 'mergePullRequest', 'awaitPullRequest', 'closePullRequest'],
   refresh: ['requestRefresh'],
   waitForSynced: ['waitForSynced'],
   verifyHealth: ['verifyHealth', 'driftReport', 'recentOverwrites', 'lastSyncReport'],
@@ -90,6 +91,24 @@ function rebuild(
     case 'revertPromotion': {
       const a = completed(acts, 'revertPromotion').at(-1);
       return a && evidenceOf.revertPromotion(input, str(obj(a.input).sha) ?? '', as(obj(a.result)));
+    }
+    case 'landPullRequest': {
+      const open = completed(acts, 'openPullRequest').at(-1);
+      const merge = lastResult(acts, 'mergePullRequest');
+      const pull = obj(merge?.merged === true ? merge.pull : lastResult(acts, 'awaitPullRequest'));
+      if (!open || pull.state !== 'merged') return undefined;
+      const opened = obj(open.result);
+      return evidenceOf.landPullRequest(
+        input,
+        {
+          number: num(opened.number) ?? 0,
+          url: str(opened.url) ?? '',
+          branch: str(obj(open.input).branch) ?? '',
+          headSha: str(opened.headSha) ?? '',
+        },
+        as(pull),
+        merge ? { merged: merge.merged === true, why: str(merge.why) } : undefined,
+      );
     }
     case 'refresh': {
       const r = lastResult(acts, 'requestRefresh');

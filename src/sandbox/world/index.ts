@@ -8,6 +8,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,8 +31,12 @@ import { startKube, type KubeWorld, type TokenUser } from './kube.js';
 import { startSlackStandIn, type SlackStandIn } from './slack-standin.js';
 import { startPrometheus, type Prometheus } from './prometheus.js';
 import { startRegistry, type Registry } from './registry.js';
+import { startForgeStandin, type ForgeStandin } from './forge-standin.js';
 import { startTemporalDev, startTemporalTimeSkipping } from './temporal.js';
 import { SANDBOX_FAULTS, worldConfig } from './world-config.js';
+
+/** The env var the world's worker reads its forge token from (`forge` option). */
+const FORGE_TOKEN_ENV = 'REWIND_WORLD_FORGE_TOKEN';
 
 export type EngineMode = 'real' | 'standin';
 
@@ -73,6 +78,12 @@ export interface WorldOptions {
    * rollback plans ask it whether the images a revert brings back still exist. @default false
    */
   registry?: boolean;
+  /**
+   * The forge stand-in (GitHub's pulls API over the config repo) with main protected: pushes over
+   * HTTP to main are refused, so rewind.yaml sets `pullRequests` for the config repo and every
+   * revert or emergency commit goes through a PR. `merge: api` is the break-glass policy.
+   */
+  forge?: { merge?: 'wait' | 'api' };
   health?: { window: string; timeout: string };
   tokenUsers?: TokenUser[];
   taskQueue?: string;
@@ -105,6 +116,8 @@ export interface World {
   prometheus?: Prometheus;
   /** Real container registry on loopback (`registry: true`), standing for ghcr.io; its names are `acme/<app>`. */
   registry?: Registry;
+  /** The forge stand-in (`forge` option): the config repo is `acme/config` there. */
+  forge?: ForgeStandin;
   temporal?: TestWorkflowEnvironment;
   config: RewindConfig;
   /** The generated rewind.yaml text (tests derive variants of it). */
@@ -193,6 +206,16 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       const images = new Set(repo.promotions.flatMap((p) => [`acme/${p.app}:${p.from}`, `acme/${p.app}:${p.to}`]));
       for (const image of images) await r.push(image);
     }
+    let forge: ForgeStandin | undefined;
+    if (opts.forge) {
+      const token = randomBytes(16).toString('hex');
+      const f = await startForgeStandin({ repos: { 'acme/config': repo.remote }, token });
+      forge = f;
+      cleanups.push(() => f.stop());
+      await f.protectBranch('acme', 'config', repo.branch);
+      // The worker reads its forge token from the environment by name, as in production.
+      process.env[FORGE_TOKEN_ENV] = token;
+    }
     let controller: SandboxController | undefined, argo: ArgoCd | undefined, flux: Flux | undefined;
     if (engines === 'real') {
       const [a, f] = await Promise.allSettled([
@@ -236,6 +259,9 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       health: opts.health,
       ...(prometheus ? { prometheusUrl: prometheus.url } : {}),
       ...(registry ? { registryUrl: registry.url } : {}),
+      ...(forge
+        ? { pullRequests: { api: forge.apiUrl, tokenEnv: FORGE_TOKEN_ENV, merge: opts.forge?.merge ?? 'wait' } }
+        : {}),
       // The world's kubeconfig has one context per token user, named after it (kube.ts).
       ...(opts.rewindUser ? { kubeContext: opts.rewindUser.user } : {}),
       ...(opts.temporalUi && opts.temporalPort
@@ -259,6 +285,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       workloads,
       prometheus,
       registry,
+      forge,
       temporal,
       config,
       configText: text,

@@ -22,6 +22,8 @@ export interface WorldConfigInput {
   prometheusUrl?: string;
   /** The world's registry, listed as the registry of ghcr.io (where the seeded apps' images live). */
   registryUrl?: string;
+  /** The forge stand-in: the config repo's main only takes pull requests (acme/config there). */
+  pullRequests?: { api: string; tokenEnv: string; merge: 'wait' | 'api' };
 }
 
 /**
@@ -124,7 +126,13 @@ export function worldConfig(input: WorldConfigInput): { text: string; config: Re
     clusters: {
       sandbox: { kubeconfig: input.kubeconfigPath, ...(input.kubeContext ? { context: input.kubeContext } : {}) },
     },
-    repos: { config: { url: input.repoUrl, branch: 'main' } },
+    repos: {
+      config: {
+        url: input.repoUrl,
+        branch: 'main',
+        ...(input.pullRequests ? { pullRequests: { ...input.pullRequests, repository: 'acme/config' } } : {}),
+      },
+    },
     apps: {
       'users-api': {
         owners: ['alice', 'carol'],

@@ -19,7 +19,7 @@ import { appKubeEvents } from '../../../src/lib/timeline/kube-events.js';
 import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import { createWorker } from '../../../src/app/worker.js';
 import type { RunStatus } from '../../../workflows/types.js';
-import { argoApp, mergePatch } from '../../support/kube.js';
+import { argoApp, refreshArgo } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
 import { gitLog, start } from '../../support/world-runs.js';
 import { applyRbac, kustomizeBuild } from './rbac.js';
@@ -50,20 +50,6 @@ async function healthy(name: string) {
       return app.status?.sync?.status === 'Synced' && app.status.health?.status === 'Healthy' ? app : undefined;
     },
     90_000,
-  );
-}
-
-async function refreshArgo(name: string) {
-  await world.kube.kc.makeApiClient(k8s.CustomObjectsApi).patchNamespacedCustomObject(
-    {
-      group: 'argoproj.io',
-      version: 'v1alpha1',
-      namespace: 'argocd',
-      plural: 'applications',
-      name,
-      body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } },
-    },
-    mergePatch,
   );
 }
 
@@ -121,7 +107,7 @@ describe('least privilege: deploy/ RBAC against the real API server', () => {
 
   it('a rollback of users-api staging reaches restored with only the base roles', async () => {
     const bad = await world.repo.promote('users-api', 'staging', '1.43.0');
-    await refreshArgo('users-api-staging');
+    await refreshArgo(world.kube.kc, 'users-api-staging');
     await waitFor('staging synced at the bad promotion', async () =>
       (await argoApp(world.kube.kc, 'users-api-staging')).status?.sync?.revision === bad.sha ? true : undefined,
     );
@@ -136,7 +122,15 @@ describe('least privilege: deploy/ RBAC against the real API server', () => {
     assert.equal(result.phase, 'restored', result.result);
     assert.deepEqual(
       result.steps.map((s) => `${s.name}:${s.state}`),
-      ['plan:done', 'approve:skipped', 'revert:done', 'refresh:done', 'wait-for-sync:done', 'verify-health:done'],
+      [
+        'plan:done',
+        'approve:skipped',
+        'revert:done',
+        'pull-request:skipped',
+        'refresh:done',
+        'wait-for-sync:done',
+        'verify-health:done',
+      ],
     );
     const [head] = await gitLog(world, 1);
     assert.equal(head!.sha, result.revertSha);
@@ -164,6 +158,7 @@ describe('least privilege: deploy/ RBAC against the real API server', () => {
         'patch:done',
         'verify-service:done',
         'commit:done',
+        'pull-request:skipped',
         'gate:done',
         'engine-fetched:done',
         'resume:done',

@@ -126,6 +126,7 @@ describe('emergency path', () => {
         'patch:done',
         'verify-service:done',
         'commit:done',
+        'pull-request:skipped',
         'gate:done',
         'engine-fetched:done',
         'resume:done',

@@ -82,7 +82,8 @@ describe('approval expiry', () => {
     );
     assert.equal(
       stepStates(status),
-      'plan=done approve=done revert=skipped refresh=skipped wait-for-sync=skipped verify-health=skipped',
+      'plan=done approve=done revert=skipped pull-request=skipped refresh=skipped wait-for-sync=skipped ' +
+        'verify-health=skipped',
     );
     const approve = status.steps.find((s) => s.name === 'approve')!;
     assert.equal(approve.summary, 'no decision within 15 min');
@@ -272,8 +273,9 @@ describe('the pause guard', () => {
     assert.equal(held.steps.find((s) => s.name === 'verify-service')?.error, `stopped: the pause was broken: ${why}`);
     assert.equal(
       stepStates(held),
-      'plan=done approve=skipped pause=done patch=done verify-service=failed commit=skipped gate=skipped ' +
-        'engine-fetched=skipped resume=skipped refresh=skipped wait-for-sync=skipped verify-health=skipped',
+      'plan=done approve=skipped pause=done patch=done verify-service=failed commit=skipped pull-request=skipped ' +
+        'gate=skipped engine-fetched=skipped resume=skipped refresh=skipped wait-for-sync=skipped ' +
+        'verify-health=skipped',
     );
     assert.ok(timeline.some((e) => e.kind === 'failure' && e.summary === `the pause was broken: ${why}`));
     assert.equal(count(calls, 'commitLiveChange'), 0, 'nothing after the broken pause ran');

@@ -114,7 +114,15 @@ function mutate(r: Rng): { file: string; text: string } {
   return { file, text: stringify(doc) };
 }
 
-const SIDE_EFFECTS = ['revertPromotion', 'pauseAutoSync', 'patchLive', 'commitToGit', 'resumeAutoSync', 'refresh'];
+const SIDE_EFFECTS = [
+  'revertPromotion',
+  'landPullRequest',
+  'pauseAutoSync',
+  'patchLive',
+  'commitToGit',
+  'resumeAutoSync',
+  'refresh',
+];
 
 /** The order rules and parameter types, checked on an accepted runbook without src/lib/runbooks. */
 function checkAccepted(rb: RunbookSnapshot): void {

@@ -12,6 +12,7 @@ describe('runbooks', () => {
         ['planRollback', 'plan'],
         ['approve', 'approve'],
         ['revertPromotion', 'revert'],
+        ['landPullRequest', 'pull-request'],
         ['refresh', 'refresh'],
         ['waitForSynced', 'wait-for-sync'],
         ['verifyHealth', 'verify-health'],
