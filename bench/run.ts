@@ -294,12 +294,13 @@ async function summary(): Promise<string> {
         'commits after it',
         'revertPromotion',
         'plain git',
+        'ratio (goal ≤ 1.5)',
         'trailer search: newest 500 / whole range',
         'git processes',
         'time in git',
         '50 ms waits',
       ]),
-      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+      row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     );
     for (const [k, r] of Object.entries(big.results as Json)) {
       const tr = r.traceOfOneRevertPromotion;
@@ -309,6 +310,7 @@ async function summary(): Promise<string> {
           r.promotion.commitsAfterIt,
           r.rewindRevertPromotion.medianMs,
           r.plainGit.medianMs,
+          `${r.ratio}×`,
           `${r.trailerSearchMs.firstLook} / ${r.trailerSearchMs.wholeRange}`,
           tr.processes,
           tr.gitMs,
