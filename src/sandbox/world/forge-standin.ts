@@ -16,6 +16,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { readBody } from './read-body.js';
 
 export interface ForgeUser {
   login: string;
@@ -586,7 +587,7 @@ export async function startForgeStandin(opts: ForgeStandinOptions): Promise<Forg
     calls.push(call);
     let answer: Answer;
     try {
-      const raw = (await readBody(req)).toString('utf8');
+      const raw = (await readBody(req, MAX_BODY)).toString('utf8');
       let parsed: unknown;
       let parseError = false;
       if (raw.trim() !== '') {
@@ -668,24 +669,6 @@ export async function startForgeStandin(opts: ForgeStandinOptions): Promise<Forg
       await Promise.all([...repos.values()].map((r) => r.chain));
     },
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './read-body.js';
 
 export interface SlackUser {
   id: string;
@@ -124,24 +125,6 @@ function str(args: Args, key: string): string | undefined {
   if (typeof v === 'string' && v !== '') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return undefined;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 async function formParts(body: Buffer, contentType: string): Promise<Array<[string, string | Buffer, string?]>> {
@@ -426,7 +409,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     let args: Args = {};
     let result: Record<string, unknown>;
     try {
-      args = await parseArgs(req, url, await readBody(req));
+      args = await parseArgs(req, url, await readBody(req, MAX_BODY));
       const auth = req.headers.authorization;
       const presented = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : str(args, 'token');
       delete args.token;
@@ -453,7 +436,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   // Upload URLs are pre-signed in Slack: no token needed, bytes as a raw body or a multipart part.
   async function handleUpload(req: IncomingMessage, res: ServerResponse, fileId: string): Promise<void> {
     const pending = pendingUploads.get(fileId);
-    const body = await readBody(req);
+    const body = await readBody(req, MAX_BODY);
     if (!pending || req.method !== 'POST') {
       send(res, 404, 'Not Found', 'text/plain');
       return;
