@@ -55,3 +55,13 @@ export async function gitLog(
       return { sha, author, subject, body };
     });
 }
+
+/** Terminates every run still going, so a failed test does not leave its run holding an app for the next one. */
+export async function terminateRunning(world: World): Promise<void> {
+  const { client } = world.rewind();
+  for await (const wf of client.workflow.list({ query: `ExecutionStatus = 'Running'` }))
+    await client.workflow
+      .getHandle(wf.workflowId)
+      .terminate('test cleanup')
+      .catch(() => undefined);
+}

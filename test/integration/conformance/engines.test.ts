@@ -25,7 +25,7 @@ import { incidentTimelineDocument } from '../../../src/lib/timeline/build.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { argoApp, fluxKs, mergePatch } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
-import { start, untilPhase } from '../../support/world-runs.js';
+import { start, untilPhase, terminateRunning } from '../../support/world-runs.js';
 
 let world: World;
 const core = () => world.kube.kc.makeApiClient(k8s.CoreV1Api);
@@ -115,13 +115,7 @@ describe('conformance on real Argo CD and Flux', () => {
     await world?.stop();
   });
   afterEach(async () => {
-    for await (const wf of world.rewind().client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-      await world
-        .rewind()
-        .client.workflow.getHandle(wf.workflowId)
-        .terminate('test cleanup')
-        .catch(() => undefined);
-    }
+    await terminateRunning(world);
   });
 
   it(

@@ -21,7 +21,7 @@ import { createWorker } from '../../../src/app/worker.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { argoApp, refreshArgo } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
-import { gitLog, start } from '../../support/world-runs.js';
+import { gitLog, start, terminateRunning } from '../../support/world-runs.js';
 import { applyRbac, kustomizeBuild } from './rbac.js';
 
 const REWIND = { token: 'least-privilege-rewind-token', user: 'rewind-base', groups: ['rewind'] };
@@ -96,13 +96,7 @@ describe('least privilege: deploy/ RBAC against the real API server', () => {
     await world?.stop();
   });
   afterEach(async () => {
-    for await (const wf of world.rewind().client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-      await world
-        .rewind()
-        .client.workflow.getHandle(wf.workflowId)
-        .terminate('test cleanup')
-        .catch(() => undefined);
-    }
+    await terminateRunning(world);
   });
 
   it('a rollback of users-api staging reaches restored with only the base roles', async () => {

@@ -15,6 +15,7 @@ import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import { abortSignal, scorecardQuery } from '../../../workflows/drills/messages.js';
 import { argoApp } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
+import { terminateRunning } from '../../support/world-runs.js';
 
 let world: World;
 
@@ -47,13 +48,7 @@ describe('game-day drills', () => {
     await world?.stop();
   });
   afterEach(async () => {
-    for await (const wf of world.rewind().client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-      await world
-        .rewind()
-        .client.workflow.getHandle(wf.workflowId)
-        .terminate('test cleanup')
-        .catch(() => undefined);
-    }
+    await terminateRunning(world);
   });
 
   it(

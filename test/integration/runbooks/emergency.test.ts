@@ -17,7 +17,7 @@ import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { argoApp, fluxKs } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
-import { gitLog, start, untilPhase } from '../../support/world-runs.js';
+import { gitLog, start, untilPhase, terminateRunning } from '../../support/world-runs.js';
 
 let world: World;
 const cm = (ns: string, name: string) =>
@@ -48,13 +48,7 @@ describe('emergency path', () => {
     await world?.stop();
   });
   afterEach(async () => {
-    for await (const wf of world.rewind().client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-      await world
-        .rewind()
-        .client.workflow.getHandle(wf.workflowId)
-        .terminate('test cleanup')
-        .catch(() => undefined);
-    }
+    await terminateRunning(world);
     world.workloads.setFaults(SANDBOX_FAULTS);
   });
 

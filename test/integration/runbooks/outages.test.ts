@@ -26,7 +26,7 @@ import { statusQuery, timelineQuery } from '../../../workflows/messages.js';
 import type { RunStatus, TimelineEvent } from '../../../workflows/types.js';
 import { argoApp, refreshArgo } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
-import { start } from '../../support/world-runs.js';
+import { start, terminateRunning } from '../../support/world-runs.js';
 
 const OUTAGE_MS = Number(process.env.REWIND_OUTAGE_SECONDS || 30) * 1000;
 if (!(OUTAGE_MS > 0))
@@ -351,13 +351,7 @@ describe('outages cost only their own length', { concurrency: false }, () => {
   // A run that failed the test (held, say) must not hold users-api/staging for the next one.
   afterEach(async () => {
     await Promise.all([world.kube.startApiServer(), world.git.start(), world.slack.startApi()]);
-    for await (const wf of world.rewind().client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-      await world
-        .rewind()
-        .client.workflow.getHandle(wf.workflowId)
-        .terminate('test cleanup')
-        .catch(() => undefined);
-    }
+    await terminateRunning(world);
   });
 
   it('rollback (users-api staging): API server, git and Slack gone at every step boundary', async (t) => {

@@ -16,7 +16,7 @@ import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import type { RunStatus } from '../../../workflows/types.js';
 import { argoApp, refreshArgo, untilArgoSyncedHealthy } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
-import { gitLog, start } from '../../support/world-runs.js';
+import { gitLog, start, terminateRunning } from '../../support/world-runs.js';
 
 let world: World;
 
@@ -37,6 +37,16 @@ const openedPr = (run: { workflowId: string; runId: string }) =>
     },
     150_000,
   );
+
+/** A promotion of users-api to staging that Argo CD has synced: what each rollback here undoes. */
+async function promoteStaging(tag: string) {
+  const promo = await world.repo.promote('users-api', 'staging', tag);
+  await refreshArgo(world.kube.kc, 'users-api-staging');
+  await waitFor(`staging synced at ${tag}`, async () =>
+    (await argoApp(world.kube.kc, 'users-api-staging')).status?.sync?.revision === promo.sha ? true : undefined,
+  );
+  return promo;
+}
 
 async function runningWithPr(workflowId: string): Promise<RunStatus> {
   return waitFor(`${workflowId} waiting on its PR`, async () => {
@@ -68,12 +78,7 @@ describe('pull-request mode (main only takes PRs)', () => {
     await world?.stop();
   });
   afterEach(async () => {
-    for await (const wf of world.rewind().client.workflow.list({ query: `ExecutionStatus = 'Running'` }))
-      await world
-        .rewind()
-        .client.workflow.getHandle(wf.workflowId)
-        .terminate('test cleanup')
-        .catch(() => undefined);
+    await terminateRunning(world);
   });
 
   it('refuses a direct push to main over HTTP, as the forge protects it', async () => {
@@ -86,12 +91,8 @@ describe('pull-request mode (main only takes PRs)', () => {
     );
   });
 
-  it('rolls back through a PR: the plan is its body, main is untouched until a reviewer merges, then Argo CD syncs the merge', async () => {
-    const bad = await world.repo.promote('users-api', 'staging', '1.43.0');
-    await refreshArgo(world.kube.kc, 'users-api-staging');
-    await waitFor('staging synced at the bad promotion', async () =>
-      (await argoApp(world.kube.kc, 'users-api-staging')).status?.sync?.revision === bad.sha ? true : undefined,
-    );
+  it('rolls back through a PR: the plan is its body, main waits for a reviewer, Argo CD syncs the merge', async () => {
+    const bad = await promoteStaging('1.43.0');
     const run = await start(world, { app: 'users-api', env: 'staging', as: 'alice', reason: 'crashes after 1.43.0' });
     const pr = await openedPr(run);
     const waiting = await runningWithPr(run.workflowId);
@@ -145,11 +146,7 @@ describe('pull-request mode (main only takes PRs)', () => {
   });
 
   it('ends the run with nothing changed when the reviewer closes the PR', async () => {
-    const promo = await world.repo.promote('users-api', 'staging', '1.44.0');
-    await refreshArgo(world.kube.kc, 'users-api-staging');
-    await waitFor('staging synced at 1.44.0', async () =>
-      (await argoApp(world.kube.kc, 'users-api-staging')).status?.sync?.revision === promo.sha ? true : undefined,
-    );
+    const promo = await promoteStaging('1.44.0');
     const run = await start(world, { app: 'users-api', env: 'staging', as: 'carol', reason: 'slow after 1.44.0' });
     const pr = await openedPr(run);
     await closeAsReviewer(pr.number);
@@ -164,11 +161,7 @@ describe('pull-request mode (main only takes PRs)', () => {
   });
 
   it('closes its PR with a comment when the run is cancelled while it waits for review', async () => {
-    const promo = await world.repo.promote('users-api', 'staging', '1.45.0');
-    await refreshArgo(world.kube.kc, 'users-api-staging');
-    await waitFor('staging synced at 1.45.0', async () =>
-      (await argoApp(world.kube.kc, 'users-api-staging')).status?.sync?.revision === promo.sha ? true : undefined,
-    );
+    const promo = await promoteStaging('1.45.0');
     const run = await start(world, { app: 'users-api', env: 'staging', as: 'alice', reason: 'try a rollback' });
     const pr = await openedPr(run);
     await cancelRun(world.rewind(), run.workflowId, person(world.rewind().cfg, 'alice'), 'not needed after all');

@@ -13,7 +13,7 @@ import { startWorld, type World } from '../../../src/sandbox/world/index.js';
 import type { RunResult, RunStatus } from '../../../workflows/types.js';
 import { argoApp, deploymentImage, fluxKs, mergePatch, refreshArgo } from '../../support/kube.js';
 import { waitFor } from '../../support/wait.js';
-import { gitLog, start, untilPhase } from '../../support/world-runs.js';
+import { gitLog, start, untilPhase, terminateRunning } from '../../support/world-runs.js';
 
 let world: World;
 
@@ -43,13 +43,7 @@ describe('rollback runbook', () => {
   });
   // A failed test must not leave its run holding the app for the next one.
   afterEach(async () => {
-    for await (const wf of world.rewind().client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-      await world
-        .rewind()
-        .client.workflow.getHandle(wf.workflowId)
-        .terminate('test cleanup')
-        .catch(() => undefined);
-    }
+    await terminateRunning(world);
   });
 
   it('reverts a bad Argo CD promotion in prod after a second person approves, and restores health', async () => {
