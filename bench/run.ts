@@ -221,6 +221,26 @@ async function summary(): Promise<string> {
         `resident memory ${w.rssMiB.start} MiB before, ${w.rssMiB.peak} MiB peak.`,
       '',
     );
+    const share = fleet.workerShare;
+    const singleMs = Math.round((share.single * t.single) / 100);
+    const small = (await result('worker-overhead'))?.totals;
+    out.push(
+      share.fleetPercent.p50 <= 5
+        ? `Goal: the worker's share of time to restore at or below 5% (fleet p50): met.`
+        : `Goal: the worker's share of time to restore at or below 5% (fleet p50): **not met** ` +
+            `(${share.fleetPercent.p50}%). One rollback alone in this ${fleet.targets}-Application world already ` +
+            `spends ${share.single}% of its run (${singleMs} of ${t.single} ms) between its activities` +
+            `${
+              small
+                ? `, against ${Math.round((1000 * small.overheadMs.median) / small.runMs.median) / 10}% ` +
+                  `(${small.overheadMs.median} of ${small.runMs.median} ms) in the 3-Application world (Worker ` +
+                  'overhead, below)'
+                : ''
+            }: the round trips through Temporal between steps wait for a core that Argo CD, reconciling ` +
+            `${fleet.targets} Applications on the same 2 cores, also wants. In the fleet the rest is workflow ` +
+            'tasks and activities waiting for a core (the rows above).',
+      '',
+    );
     if (fleet.limits) out.push(fleet.limits, '');
   }
 
