@@ -233,7 +233,7 @@ async function summary(): Promise<string> {
             `${
               small
                 ? `, against ${Math.round((1000 * small.overheadMs.median) / small.runMs.median) / 10}% ` +
-                  `(${small.overheadMs.median} of ${small.runMs.median} ms) in the 3-Application world (Worker ` +
+                  `(${small.overheadMs.median} of ${small.runMs.median} ms) in the ordinary test world (Worker ` +
                   'overhead, below)'
                 : ''
             }: the round trips through Temporal between steps wait for a core that Argo CD, reconciling ` +
