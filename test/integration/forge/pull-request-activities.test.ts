@@ -151,7 +151,7 @@ describe('forge activities', () => {
     process.env.REWIND_TEST_WRONG_TOKEN = 'not-the-token';
     try {
       await assert.rejects(
-        acts.pullRequestState({ target: target({ tokenEnv: 'REWIND_TEST_WRONG_TOKEN' }), number: 1 }),
+        acts.awaitPullRequest({ target: target({ tokenEnv: 'REWIND_TEST_WRONG_TOKEN' }), number: 1, forMs: 0 }),
         (e: unknown) =>
           e instanceof ApplicationFailure &&
           e.type === 'NotAuthorized' &&
